@@ -99,3 +99,14 @@ TEST(Status, CodesAndMacros) {
 
 }  // namespace
 }  // namespace brs
+
+namespace brs {
+namespace {
+TEST(Secret, SecretBytesBehavesLikeAVector) {
+  SecretBytes s(32, 0xab);
+  s.resize(1000, 0xcd);  // reallocation wipes the old block
+  EXPECT_EQ(s[0], 0xab);
+  EXPECT_EQ(s[999], 0xcd);
+}
+}  // namespace
+}  // namespace brs
