@@ -9,42 +9,53 @@
 namespace brs::store {
 namespace {
 
-// Version 1: the operations table, its indexes, the persisted counters.
+// Version 1. Like Backrest, the low-cardinality columns (peer, instance,
+// repo, plan) live in op_groups and each op points to its group: one small
+// integer index instead of four text indexes keeps every insert and delete
+// cheap (the hub's manifest reconciliation deletes from a 1M-row table).
 constexpr Migration kOplogMigrations[] = {
     {1,
+     "CREATE TABLE op_groups ("
+     " ogid INTEGER PRIMARY KEY,"
+     " original_instance_keyid TEXT NOT NULL,"
+     " instance_id TEXT NOT NULL,"
+     " repo_id TEXT NOT NULL,"
+     " repo_guid TEXT NOT NULL,"
+     " plan_id TEXT NOT NULL,"
+     " UNIQUE (original_instance_keyid, instance_id, repo_id, repo_guid, plan_id));"
+     "CREATE INDEX op_groups_instance ON op_groups (instance_id);"
+     "CREATE INDEX op_groups_repo_id ON op_groups (repo_id);"
+     "CREATE INDEX op_groups_repo_guid ON op_groups (repo_guid);"
+     "CREATE INDEX op_groups_plan ON op_groups (plan_id);"
      "CREATE TABLE operations ("
      " id INTEGER PRIMARY KEY,"
+     " ogid INTEGER NOT NULL REFERENCES op_groups (ogid),"
      " modno INTEGER NOT NULL,"
      " flow_id INTEGER NOT NULL,"
      " original_instance_keyid TEXT NOT NULL,"
      " original_id INTEGER NOT NULL,"
      " original_flow_id INTEGER NOT NULL,"
-     " instance_id TEXT NOT NULL,"
-     " repo_id TEXT NOT NULL,"
-     " repo_guid TEXT NOT NULL,"
-     " plan_id TEXT NOT NULL,"
      " snapshot_id TEXT NOT NULL,"
      " status INTEGER NOT NULL,"
      " start_time_ms INTEGER NOT NULL,"
      " operation BLOB NOT NULL);"
-     // One local op per (peer, original id): the hub's mapping, enforced.
-     "CREATE UNIQUE INDEX ops_synced_unique ON operations (original_instance_keyid, original_id)"
-     " WHERE original_instance_keyid <> '';"
-     // Covers the manifest scan (no table lookups) and the id mapping.
+     // The hub's (peer, original id) -> local id mapping, and the manifest
+     // scan, covered without table lookups. Uniqueness of (peer, original
+     // id) holds by construction: only UpsertSynced writes synced ops.
      "CREATE INDEX ops_synced ON operations (original_instance_keyid, original_id, modno);"
      "CREATE INDEX ops_synced_flow ON operations (original_instance_keyid, original_flow_id);"
+     "CREATE INDEX ops_group ON operations (ogid);"
      "CREATE INDEX ops_flow ON operations (flow_id);"
-     "CREATE INDEX ops_repo_guid ON operations (repo_guid);"
-     "CREATE INDEX ops_repo_id ON operations (repo_id);"
-     "CREATE INDEX ops_plan ON operations (plan_id);"
-     "CREATE INDEX ops_instance ON operations (instance_id);"
      "CREATE INDEX ops_snapshot ON operations (snapshot_id);"
      "CREATE TABLE oplog_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"},
 };
 
 constexpr char kMetadataColumns[] =
-    "id, modno, flow_id, original_id, original_flow_id, start_time_ms, status,"
-    " original_instance_keyid, instance_id, repo_id, repo_guid, plan_id, snapshot_id";
+    "o.id, o.modno, o.flow_id, o.original_id, o.original_flow_id, o.start_time_ms, o.status,"
+    " g.original_instance_keyid, g.instance_id, g.repo_id, g.repo_guid, g.plan_id, o.snapshot_id";
+// Operations joined to their group, operations as the outer loop (CROSS
+// JOIN fixes the order) so rows come in id order.
+constexpr char kFromJoined[] = " FROM operations o CROSS JOIN op_groups g ON g.ogid = o.ogid";
 
 OpMetadata ReadMetadata(const Statement& st) {
   OpMetadata m;
@@ -66,36 +77,80 @@ OpMetadata ReadMetadata(const Statement& st) {
 
 using Arg = std::variant<int64_t, std::string>;
 
-// "WHERE ... ORDER BY id ... LIMIT ... OFFSET ..." for q, with its arguments.
-std::string BuildClauses(const OpQuery& q, std::vector<Arg>* args, bool order_and_limit) {
+bool HasGroupFilter(const OpQuery& q) {
+  return q.original_instance_keyid || q.instance_id || q.repo_id || q.repo_guid || q.plan_id;
+}
+
+// "WHERE ... ORDER BY id ... LIMIT ... OFFSET ..." for q (over kFromJoined),
+// with its arguments. `ogids`: the groups matching q's group columns (see
+// MatchingGroups), null when q has none. One group is searched through the
+// ogid index (rows come in id order, no sort); several through a filtered
+// scan in id order.
+std::string BuildClauses(const OpQuery& q, const std::vector<int64_t>* ogids,
+                         std::vector<Arg>* args, bool order_and_limit) {
   std::string sql = " WHERE 1=1";
+  if (ogids != nullptr) {
+    if (ogids->size() == 1) {
+      sql += " AND o.ogid = ?";
+      args->push_back((*ogids)[0]);
+    } else {
+      sql += " AND +o.ogid IN (";
+      for (size_t i = 0; i < ogids->size(); ++i) {
+        sql += i ? ",?" : "?";
+        args->push_back((*ogids)[i]);
+      }
+      sql += ")";
+    }
+  }
   auto add_int = [&](const char* col, const std::optional<int64_t>& v, const char* op = " = ?") {
     if (!v) return;
     sql += std::string(" AND ") + col + op;
     args->push_back(*v);
   };
-  auto add_str = [&](const char* col, const std::optional<std::string>& v) {
-    if (!v) return;
-    sql += std::string(" AND ") + col + " = ?";
-    args->push_back(*v);
-  };
-  add_int("flow_id", q.flow_id);
-  add_int("original_id", q.original_id);
-  add_int("original_flow_id", q.original_flow_id);
-  add_int("modno", q.modno_gte, " >= ?");
-  add_str("original_instance_keyid", q.original_instance_keyid);
-  add_str("instance_id", q.instance_id);
-  add_str("repo_id", q.repo_id);
-  add_str("repo_guid", q.repo_guid);
-  add_str("plan_id", q.plan_id);
-  add_str("snapshot_id", q.snapshot_id);
+  if (q.original_instance_keyid && (q.original_id || q.original_flow_id)) {
+    // Lets the planner use the synced-op indexes.
+    sql += " AND o.original_instance_keyid = ?";
+    args->push_back(*q.original_instance_keyid);
+  }
+  add_int("o.original_id", q.original_id);
+  add_int("o.original_flow_id", q.original_flow_id);
+  add_int("o.flow_id", q.flow_id);
+  add_int("o.modno", q.modno_gte, " >= ?");
+  if (q.snapshot_id) {
+    sql += " AND o.snapshot_id = ?";
+    args->push_back(*q.snapshot_id);
+  }
   if (order_and_limit) {
-    sql += q.reversed ? " ORDER BY id DESC" : " ORDER BY id ASC";
+    sql += q.reversed ? " ORDER BY o.id DESC" : " ORDER BY o.id ASC";
     sql += " LIMIT ? OFFSET ?";
     args->push_back(q.limit > 0 ? q.limit : int64_t{-1});
     args->push_back(std::max<int64_t>(q.offset, 0));
   }
   return sql;
+}
+
+// The ogids of the groups matching q's group columns, ascending.
+StatusOr<std::vector<int64_t>> MatchingGroups(SqliteDb& db, const OpQuery& q) {
+  std::string sql = "SELECT ogid FROM op_groups WHERE 1=1";
+  std::vector<std::string> args;
+  auto add = [&](const char* col, const std::optional<std::string>& v) {
+    if (!v) return;
+    sql += std::string(" AND ") + col + " = ?";
+    args.push_back(*v);
+  };
+  add("original_instance_keyid", q.original_instance_keyid);
+  add("instance_id", q.instance_id);
+  add("repo_id", q.repo_id);
+  add("repo_guid", q.repo_guid);
+  add("plan_id", q.plan_id);
+  sql += " ORDER BY ogid";
+  BRS_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
+  for (size_t i = 0; i < args.size(); ++i) st.Bind(static_cast<int>(i + 1), args[i]);
+  std::vector<int64_t> out;
+  Status s;
+  while (st.Step(&s)) out.push_back(st.ColumnInt(0));
+  BRS_RETURN_IF_ERROR(s);
+  return out;
 }
 
 void BindArgs(Statement& st, const std::vector<Arg>& args) {
@@ -238,6 +293,8 @@ Status OplogStore::SaveCounters() {
 void OplogStore::RestoreCounters() {
   next_id_ = saved_next_id_;
   last_modno_ = saved_last_modno_;
+  for (const GroupKey& k : groups_created_in_tx_) groups_.erase(k);
+  groups_created_in_tx_.clear();
 }
 
 Status OplogStore::CommitWrite(Transaction& tx, std::vector<PendingEvent> events) {
@@ -249,6 +306,7 @@ Status OplogStore::CommitWrite(Transaction& tx, std::vector<PendingEvent> events
   }
   saved_next_id_ = next_id_;
   saved_last_modno_ = last_modno_;
+  groups_created_in_tx_.clear();
   std::lock_guard q(queue_mu_);
   for (PendingEvent& e : events) {
     if (e.ops.empty()) continue;
@@ -302,27 +360,56 @@ Status OplogStore::Serialize(const v1::Operation& op, std::string* bytes) const 
   return Status::Ok();
 }
 
+StatusOr<int64_t> OplogStore::FindOrCreateGroup(const v1::Operation& op) {
+  GroupKey key{op.original_instance_keyid(), op.instance_id(), op.repo_id(), op.repo_guid(),
+               op.plan_id()};
+  auto it = groups_.find(key);
+  if (it != groups_.end()) return it->second;
+  int64_t ogid = 0;
+  {
+    BRS_ASSIGN_OR_RETURN(
+        Statement st,
+        writer_->Prepare("SELECT ogid FROM op_groups WHERE original_instance_keyid = ? AND"
+                         " instance_id = ? AND repo_id = ? AND repo_guid = ? AND plan_id = ?"));
+    st.Bind(1, key.keyid).Bind(2, key.instance_id).Bind(3, key.repo_id).Bind(4, key.repo_guid);
+    st.Bind(5, key.plan_id);
+    Status s;
+    if (st.Step(&s)) ogid = st.ColumnInt(0);
+    BRS_RETURN_IF_ERROR(s);
+  }
+  if (ogid == 0) {
+    BRS_ASSIGN_OR_RETURN(
+        Statement ins,
+        writer_->Prepare("INSERT INTO op_groups (original_instance_keyid, instance_id, repo_id,"
+                         " repo_guid, plan_id) VALUES (?, ?, ?, ?, ?)"));
+    ins.Bind(1, key.keyid).Bind(2, key.instance_id).Bind(3, key.repo_id).Bind(4, key.repo_guid);
+    ins.Bind(5, key.plan_id);
+    BRS_RETURN_IF_ERROR(ins.Run());
+    ogid = writer_->LastInsertRowId();
+    groups_created_in_tx_.push_back(key);  // forgotten again if the transaction rolls back
+  }
+  groups_.emplace(std::move(key), ogid);
+  return ogid;
+}
+
 Status OplogStore::InsertRow(const v1::Operation& op, const std::string& bytes) {
+  BRS_ASSIGN_OR_RETURN(int64_t ogid, FindOrCreateGroup(op));
   BRS_ASSIGN_OR_RETURN(
       Statement st,
-      writer_->Prepare("INSERT INTO operations (id, modno, flow_id, original_instance_keyid,"
-                       " original_id, original_flow_id, instance_id, repo_id, repo_guid, plan_id,"
-                       " snapshot_id, status, start_time_ms, operation)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+      writer_->Prepare("INSERT INTO operations (id, ogid, modno, flow_id, original_instance_keyid,"
+                       " original_id, original_flow_id, snapshot_id, status, start_time_ms,"
+                       " operation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st.Bind(1, op.id())
-      .Bind(2, op.modno())
-      .Bind(3, op.flow_id())
-      .Bind(4, op.original_instance_keyid())
-      .Bind(5, op.original_id())
-      .Bind(6, op.original_flow_id())
-      .Bind(7, op.instance_id())
-      .Bind(8, op.repo_id())
-      .Bind(9, op.repo_guid())
-      .Bind(10, op.plan_id())
-      .Bind(11, op.snapshot_id())
-      .Bind(12, static_cast<int64_t>(op.status()))
-      .Bind(13, op.unix_time_start_ms())
-      .BindBlob(14, bytes);
+      .Bind(2, ogid)
+      .Bind(3, op.modno())
+      .Bind(4, op.flow_id())
+      .Bind(5, op.original_instance_keyid())
+      .Bind(6, op.original_id())
+      .Bind(7, op.original_flow_id())
+      .Bind(8, op.snapshot_id())
+      .Bind(9, static_cast<int64_t>(op.status()))
+      .Bind(10, op.unix_time_start_ms())
+      .BindBlob(11, bytes);
   Status s = st.Run();
   if (s.code() == Code::kAlreadyExists) {
     return Status(Code::kAlreadyExists, "operation " + std::to_string(op.id()) + " already exists");
@@ -331,26 +418,24 @@ Status OplogStore::InsertRow(const v1::Operation& op, const std::string& bytes) 
 }
 
 Status OplogStore::UpdateRow(const v1::Operation& op, const std::string& bytes) {
+  BRS_ASSIGN_OR_RETURN(int64_t ogid, FindOrCreateGroup(op));
   BRS_ASSIGN_OR_RETURN(
       Statement st,
-      writer_->Prepare("UPDATE operations SET modno = ?, flow_id = ?, original_instance_keyid = ?,"
-                       " original_id = ?, original_flow_id = ?, instance_id = ?, repo_id = ?,"
-                       " repo_guid = ?, plan_id = ?, snapshot_id = ?, status = ?,"
-                       " start_time_ms = ?, operation = ? WHERE id = ?"));
-  st.Bind(1, op.modno())
-      .Bind(2, op.flow_id())
-      .Bind(3, op.original_instance_keyid())
-      .Bind(4, op.original_id())
-      .Bind(5, op.original_flow_id())
-      .Bind(6, op.instance_id())
-      .Bind(7, op.repo_id())
-      .Bind(8, op.repo_guid())
-      .Bind(9, op.plan_id())
-      .Bind(10, op.snapshot_id())
-      .Bind(11, static_cast<int64_t>(op.status()))
-      .Bind(12, op.unix_time_start_ms())
-      .BindBlob(13, bytes)
-      .Bind(14, op.id());
+      writer_->Prepare("UPDATE operations SET ogid = ?, modno = ?, flow_id = ?,"
+                       " original_instance_keyid = ?, original_id = ?, original_flow_id = ?,"
+                       " snapshot_id = ?, status = ?, start_time_ms = ?, operation = ?"
+                       " WHERE id = ?"));
+  st.Bind(1, ogid)
+      .Bind(2, op.modno())
+      .Bind(3, op.flow_id())
+      .Bind(4, op.original_instance_keyid())
+      .Bind(5, op.original_id())
+      .Bind(6, op.original_flow_id())
+      .Bind(7, op.snapshot_id())
+      .Bind(8, static_cast<int64_t>(op.status()))
+      .Bind(9, op.unix_time_start_ms())
+      .BindBlob(10, bytes)
+      .Bind(11, op.id());
   BRS_RETURN_IF_ERROR(st.Run());
   if (writer_->Changes() == 0) return NotFound("operation " + std::to_string(op.id()) + " does not exist");
   return Status::Ok();
@@ -390,6 +475,9 @@ Status OplogStore::Add(std::span<v1::Operation> ops) {
     if (op.id() != 0 || op.modno() != 0) {
       return InvalidArgument("Add: operation already has an id or modno");
     }
+    if (!op.original_instance_keyid().empty()) {
+      return InvalidArgument("Add: synced operations are written with UpsertSynced");
+    }
   }
   {
     std::lock_guard lock(write_mu_);
@@ -426,6 +514,9 @@ Status OplogStore::Add(std::span<v1::Operation> ops) {
 Status OplogStore::Update(std::span<v1::Operation> ops) {
   for (const auto& op : ops) {
     if (op.id() == 0) return InvalidArgument("Update: operation has no id");
+    if (!op.original_instance_keyid().empty()) {
+      return InvalidArgument("Update: synced operations are written with UpsertSynced");
+    }
   }
   std::vector<int64_t> old_modnos;
   for (const auto& op : ops) old_modnos.push_back(op.modno());
@@ -460,6 +551,11 @@ Status OplogStore::Update(std::span<v1::Operation> ops) {
 }
 
 Status OplogStore::Set(std::span<v1::Operation> ops) {
+  for (const auto& op : ops) {
+    if (!op.original_instance_keyid().empty()) {
+      return InvalidArgument("Set: synced operations are written with UpsertSynced");
+    }
+  }
   std::vector<v1::Operation> originals(ops.begin(), ops.end());
   {
     std::lock_guard lock(write_mu_);
@@ -768,20 +864,44 @@ StatusOr<v1::Operation> OplogStore::GetSynced(std::string_view keyid, int64_t or
   return std::move(ops.front());
 }
 
-Status OplogStore::ForEach(const OpQuery& q, const std::function<bool(const v1::Operation&)>& fn) {
-  BRS_ASSIGN_OR_RETURN(auto db, AcquireReader());
-  ReaderLease lease(this, std::move(db));
+// Runs `select_list` + kFromJoined + q's clauses on a reader connection, in
+// one read transaction (groups and rows from the same snapshot), calling
+// row(st) per row until it returns false.
+Status OplogStore::RunQuery(const char* select_list, const OpQuery& q, bool order_and_limit,
+                            const std::function<bool(const Statement&)>& row) {
+  BRS_ASSIGN_OR_RETURN(auto conn, AcquireReader());
+  ReaderLease lease(this, std::move(conn));
+  SqliteDb& db = lease.db();
+  Transaction tx(db);
+  BRS_RETURN_IF_ERROR(tx.BeginRead());
+  std::vector<int64_t> ogids;
+  if (HasGroupFilter(q)) {
+    BRS_ASSIGN_OR_RETURN(ogids, MatchingGroups(db, q));
+    if (ogids.empty()) {
+      if (order_and_limit) return Status::Ok();  // nothing can match
+      ogids.push_back(0);                        // COUNT: ogid 0 never exists
+    }
+  }
   std::vector<Arg> args;
-  std::string sql = "SELECT id, operation FROM operations" + BuildClauses(q, &args, true);
-  BRS_ASSIGN_OR_RETURN(Statement st, lease.db().Prepare(sql));
+  std::string sql = std::string("SELECT ") + select_list + kFromJoined +
+                    BuildClauses(q, HasGroupFilter(q) ? &ogids : nullptr, &args, order_and_limit);
+  BRS_ASSIGN_OR_RETURN(Statement st, db.Prepare(sql));
   BindArgs(st, args);
   Status s;
   while (st.Step(&s)) {
-    v1::Operation op;
-    BRS_RETURN_IF_ERROR(ParseOp(st.ColumnBlob(1), &op, st.ColumnInt(0)));
-    if (!fn(op)) break;
+    if (!row(st)) break;
   }
   return s;
+}
+
+Status OplogStore::ForEach(const OpQuery& q, const std::function<bool(const v1::Operation&)>& fn) {
+  Status parse;
+  BRS_RETURN_IF_ERROR(RunQuery("o.id, o.operation", q, true, [&](const Statement& st) {
+    v1::Operation op;
+    parse = ParseOp(st.ColumnBlob(1), &op, st.ColumnInt(0));
+    return parse.ok() && fn(op);
+  }));
+  return parse;
 }
 
 StatusOr<std::vector<v1::Operation>> OplogStore::Query(const OpQuery& q) {
@@ -795,31 +915,16 @@ StatusOr<std::vector<v1::Operation>> OplogStore::Query(const OpQuery& q) {
 
 Status OplogStore::ScanMetadata(const OpQuery& q,
                                 const std::function<bool(const OpMetadata&)>& fn) {
-  BRS_ASSIGN_OR_RETURN(auto db, AcquireReader());
-  ReaderLease lease(this, std::move(db));
-  std::vector<Arg> args;
-  std::string sql =
-      std::string("SELECT ") + kMetadataColumns + " FROM operations" + BuildClauses(q, &args, true);
-  BRS_ASSIGN_OR_RETURN(Statement st, lease.db().Prepare(sql));
-  BindArgs(st, args);
-  Status s;
-  while (st.Step(&s)) {
-    if (!fn(ReadMetadata(st))) break;
-  }
-  return s;
+  return RunQuery(kMetadataColumns, q, true,
+                  [&](const Statement& st) { return fn(ReadMetadata(st)); });
 }
 
 StatusOr<int64_t> OplogStore::Count(const OpQuery& q) {
-  BRS_ASSIGN_OR_RETURN(auto db, AcquireReader());
-  ReaderLease lease(this, std::move(db));
-  std::vector<Arg> args;
-  std::string sql = "SELECT COUNT(*) FROM operations" + BuildClauses(q, &args, false);
-  BRS_ASSIGN_OR_RETURN(Statement st, lease.db().Prepare(sql));
-  BindArgs(st, args);
-  Status s;
   int64_t n = 0;
-  if (st.Step(&s)) n = st.ColumnInt(0);
-  BRS_RETURN_IF_ERROR(s);
+  BRS_RETURN_IF_ERROR(RunQuery("COUNT(*)", q, false, [&](const Statement& st) {
+    n = st.ColumnInt(0);
+    return false;
+  }));
   return n;
 }
 

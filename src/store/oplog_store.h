@@ -18,6 +18,9 @@
 //    original_flow_id) to the local flow ID already used for it, or the new
 //    op's own ID; the client's modno is kept.
 //  - Every op written must pass Backrest's validation (ValidateOperation).
+//  - Only UpsertSynced writes ops with an original_instance_keyid; Add, Set
+//    and Update refuse them (so the (key ID, original_id) mapping stays
+//    one-to-one).
 //
 // Durability: every write function commits one SQLite transaction with
 // synchronous=FULL before returning OK (see sqlite_db.h), and a batch is one
@@ -42,6 +45,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -247,10 +251,17 @@ class OplogStore {
   explicit OplogStore(Options options);
 
   Status Init();
+  Status RunQuery(const char* select_list, const OpQuery& q, bool order_and_limit,
+                  const std::function<bool(const Statement&)>& row);
   StatusOr<std::unique_ptr<SqliteDb>> AcquireReader();
   void ReleaseReader(std::unique_ptr<SqliteDb> db);
 
   // Writer-side helpers: write_mu_ held, transaction open.
+  struct GroupKey {
+    std::string keyid, instance_id, repo_id, repo_guid, plan_id;
+    auto operator<=>(const GroupKey&) const = default;
+  };
+  StatusOr<int64_t> FindOrCreateGroup(const v1::Operation& op);
   Status InsertRow(const v1::Operation& op, const std::string& bytes);
   Status UpdateRow(const v1::Operation& op, const std::string& bytes);
   Status Serialize(const v1::Operation& op, std::string* bytes) const;
@@ -274,6 +285,8 @@ class OplogStore {
   int64_t last_modno_ = 0;
   int64_t saved_next_id_ = 1;
   int64_t saved_last_modno_ = 0;
+  std::map<GroupKey, int64_t> groups_;  // committed (and this transaction's) op groups
+  std::vector<GroupKey> groups_created_in_tx_;
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteDb>> readers_;

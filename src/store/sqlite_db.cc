@@ -87,7 +87,7 @@ StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int 
   sqlite3_busy_timeout(raw, busy_timeout_ms);
   BRS_RETURN_IF_ERROR(db->Exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-      "PRAGMA temp_store=MEMORY;"));
+      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"));
   return db;
 }
 

@@ -435,11 +435,11 @@ TEST(OplogStoreTest, CallbackMayWriteToTheStore) {
 TEST(OplogStoreTest, SubscribeWithManifestLosesNothingUnderConcurrentWriter) {
   TempDir dir;
   auto store = OpenStore(dir.File("oplog.db"));
-  std::atomic<bool> stop{false};
+  std::atomic<int> target{1 << 30};  // the writer goes on until it wrote this many
   std::atomic<int> written{0};
   std::thread writer([&] {
     int n = 0;
-    while (!stop.load() || n < 200) {
+    while (n < target.load()) {
       std::vector<v1::Operation> ops = {MakeOp(), MakeOp()};
       ASSERT_TRUE(store->Add(ops).ok());
       ops[0].set_display_message("updated");
@@ -471,7 +471,7 @@ TEST(OplogStoreTest, SubscribeWithManifestLosesNothingUnderConcurrentWriter) {
       seen[m.id] = std::max(seen[m.id], m.modno);
     }
   }
-  stop = true;
+  target = written.load() + 100;  // some writes surely after the subscription
   writer.join();
   store->Unsubscribe(r->first);
 
