@@ -672,6 +672,8 @@ StatusOr<std::vector<v1::Operation>> OplogStore::UpsertSynced(std::string_view k
       op.set_original_flow_id(original_flow_id);
       op.set_id(id);
       op.set_flow_id(local_flow->has_value() ? **local_flow : id);
+      // Backrest's Set gives an op without a modno the next local one.
+      if (op.modno() == 0) op.set_modno(++last_modno_);
       s = ValidateOperation(op);
       if (s.ok()) s = Serialize(op, &bytes);
       if (s.ok()) s = insert ? InsertRow(op, bytes) : UpdateRow(op, bytes);
@@ -786,6 +788,10 @@ StatusOr<ManifestReconciliation> OplogStore::ReconcileManifest(std::string_view 
                            std::to_string(modnos.size()) + " modnos");
   }
   if (keyid.empty()) return InvalidArgument("ReconcileManifest: empty peer key ID");
+  if (ids.size() > kMaxManifestEntries) {
+    return InvalidArgument("operation manifest has " + std::to_string(ids.size()) +
+                           " entries, over the limit of " + std::to_string(kMaxManifestEntries));
+  }
   // Manifest positions sorted by ID: a merge against the local list (sorted
   // by original_id) finds both the deletions and the requests in one pass.
   std::vector<uint32_t> order(ids.size());

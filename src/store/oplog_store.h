@@ -132,6 +132,9 @@ struct OriginalEntry {
   int64_t id;  // local ID
 };
 
+// ReconcileManifest refuses larger manifests (InvalidArgument).
+inline constexpr size_t kMaxManifestEntries = 50'000'000;
+
 // The hub's answer to a client's operation_manifest (SPEC §6).
 struct ManifestReconciliation {
   std::vector<int64_t> deleted_ids;  // local IDs deleted (not in the manifest)
@@ -178,7 +181,8 @@ class OplogStore {
   // op, original_instance_keyid = keyid, original_id = op.id,
   // original_flow_id = op.flow_id, id = the local ID already mapped to
   // (keyid, original_id) or a new one, flow_id = the local flow ID already
-  // mapped to (keyid, original_flow_id) or the new id; modno is kept.
+  // mapped to (keyid, original_flow_id) or the new id; modno is kept (an op
+  // without one gets the next local modno, as Backrest's Set does).
   // Unknown fields are kept. Returns the stored ops (with local IDs). Any
   // invalid op (InvalidArgument: id/flow_id zero, failed validation, too
   // big) fails the whole batch. Notifies kCreated for new ops and kUpdated
@@ -233,7 +237,8 @@ class OplogStore {
   SubscriptionId Subscribe(OpFilter filter, OpCallback callback);
   // Atomically reads the manifest of the ops matching (q, filter) and
   // subscribes (with the same filter): every change committed after the
-  // manifest's read is delivered, none committed before it.
+  // manifest's read is delivered, none committed before it. Writers wait
+  // while the manifest is read; `filter` must not call the store.
   StatusOr<std::pair<SubscriptionId, std::vector<ManifestEntry>>> SubscribeWithManifest(
       const OpQuery& q, OpFilter filter, OpCallback callback);
   // After it returns the callback is not called again (if called from

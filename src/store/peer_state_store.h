@@ -55,7 +55,7 @@ class PeerStateStore {
   // error from fn aborts. Returns the stored result and notifies.
   StatusOr<v1sync::PeerState> Update(const std::string& keyid,
                                      const std::function<Status(v1sync::PeerState&)>& fn);
-  // Removes a peer's state (OK when absent).
+  // Removes a peer's state (OK when absent). Not notified.
   Status Delete(const std::string& keyid);
   // Startup: in one transaction every listed peer becomes
   // CONNECTION_STATE_DISCONNECTED "disconnected" (created if absent, with

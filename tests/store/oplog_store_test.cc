@@ -263,6 +263,27 @@ TEST(OplogStoreTest, SyncedFlowMappingSurvivesAcrossBatches) {
   EXPECT_EQ((*second)[0].flow_id(), (*first)[0].id());
 }
 
+TEST(OplogStoreTest, SyncedOpWithoutModnoGetsALocalOne) {
+  TempDir dir;
+  auto store = OpenStore(dir.File("oplog.db"));
+  std::vector<v1::Operation> local = {MakeOp()};
+  ASSERT_TRUE(store->Add(local).ok());
+  auto r = store->UpsertSynced(kPeerA, {MakeRemoteOp(5, 5, 0)});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ((*r)[0].modno(), local[0].modno() + 1);
+  auto zero_id = store->UpsertSynced(kPeerA, {MakeRemoteOp(0, 5, 1)});
+  EXPECT_EQ(zero_id.status().code(), Code::kInvalidArgument);
+}
+
+TEST(OplogStoreTest, LocalWritesRefuseSyncedOps) {
+  TempDir dir;
+  auto store = OpenStore(dir.File("oplog.db"));
+  std::vector<v1::Operation> ops = {MakeOp()};
+  ops[0].set_original_instance_keyid(kPeerA);
+  EXPECT_EQ(store->Add(ops).code(), Code::kInvalidArgument);
+  EXPECT_EQ(store->Set(ops).code(), Code::kInvalidArgument);
+}
+
 TEST(OplogStoreTest, BatchUpsertIsOneTransaction) {
   TempDir dir;
   auto store = OpenStore(dir.File("oplog.db"));
