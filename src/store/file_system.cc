@@ -89,7 +89,8 @@ Status PosixFileSystem::WriteFileSynced(const std::string& path, const std::stri
 }
 
 Status PosixFileSystem::Rename(const std::string& from, const std::string& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) return Errno("rename to " + to + " from", from, errno);
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return Errno("rename to " + to + " from", from, errno);
   return Status::Ok();
 }
 
@@ -130,6 +131,19 @@ StatusOr<FileLock> FileLock::Acquire(const std::string& path) {
     if (errno == EINTR) continue;
     int err = errno;
     ::close(fd);
+    return Errno("flock", path, err);
+  }
+  return FileLock(fd);
+}
+
+StatusOr<FileLock> FileLock::TryAcquire(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("open lock file", path, errno);
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return Unavailable(path + " is locked by another user of the store");
     return Errno("flock", path, err);
   }
   return FileLock(fd);

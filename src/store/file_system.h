@@ -60,6 +60,8 @@ class FileLock {
  public:
   // Blocks until the lock on `path` (created 0600 if absent) is held.
   static StatusOr<FileLock> Acquire(const std::string& path);
+  // Takes the lock if free; Unavailable when another holder has it.
+  static StatusOr<FileLock> TryAcquire(const std::string& path);
   FileLock(FileLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
   FileLock& operator=(FileLock&&) = delete;
   FileLock(const FileLock&) = delete;

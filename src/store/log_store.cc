@@ -117,12 +117,12 @@ StatusOr<std::unique_ptr<LogWriter>> LogStore::Create(const std::string& name, i
   BRS_RETURN_IF_ERROR(ValidateLogName(name));
   BRS_RETURN_IF_ERROR(DeleteExpired().status());
   std::lock_guard lock(mu_);
-  BRS_ASSIGN_OR_RETURN(Statement st,
-                       db_->Prepare("INSERT INTO logs(name, owner_opid, expires_unix)"
-                                    " VALUES(?, ?, ?)"));
+  BRS_ASSIGN_OR_RETURN(Statement st, db_->Prepare("INSERT INTO logs(name, owner_opid, expires_unix)"
+                                                  " VALUES(?, ?, ?)"));
   st.Bind(1, name).Bind(2, owner_opid).Bind(3, std::max<int64_t>(expires_unix, 0));
   Status s = st.Run();
-  if (s.code() == Code::kAlreadyExists) return Status(Code::kAlreadyExists, "log " + name + " exists");
+  if (s.code() == Code::kAlreadyExists)
+    return Status(Code::kAlreadyExists, "log " + name + " exists");
   BRS_RETURN_IF_ERROR(s);
   return std::unique_ptr<LogWriter>(new LogWriter(this, name, 0));
 }
@@ -207,8 +207,8 @@ StatusOr<int64_t> LogStore::DeleteByOwner(int64_t owner_opid) {
 
 StatusOr<int64_t> LogStore::DeleteExpired() {
   std::lock_guard lock(mu_);
-  BRS_ASSIGN_OR_RETURN(Statement st,
-                       db_->Prepare("DELETE FROM logs WHERE expires_unix <> 0 AND expires_unix < ?"));
+  BRS_ASSIGN_OR_RETURN(
+      Statement st, db_->Prepare("DELETE FROM logs WHERE expires_unix <> 0 AND expires_unix < ?"));
   st.Bind(1, options_.clock->NowUnixSeconds());
   BRS_RETURN_IF_ERROR(st.Run());
   return db_->Changes();

@@ -1,6 +1,7 @@
 #include "store/oplog_store.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 #include <unordered_set>
 #include <utility>
@@ -228,13 +229,18 @@ OplogStore::OplogStore(Options options) : options_(std::move(options)) {}
 OplogStore::~OplogStore() = default;
 
 StatusOr<std::unique_ptr<OplogStore>> OplogStore::Open(Options options) {
-  if (options.clock == nullptr) options.clock = &SystemClock::Instance();
   std::unique_ptr<OplogStore> store(new OplogStore(std::move(options)));
   BRS_RETURN_IF_ERROR(store->Init());
   return store;
 }
 
 Status OplogStore::Init() {
+  if (options_.path != ":memory:") {
+    BRS_RETURN_IF_ERROR(PosixFileSystem::Instance().CreateDirs(
+        std::filesystem::path(options_.path).parent_path().string(), 0700));
+    BRS_ASSIGN_OR_RETURN(FileLock lock, FileLock::TryAcquire(options_.path + ".lock"));
+    lock_.emplace(std::move(lock));
+  }
   BRS_ASSIGN_OR_RETURN(writer_, SqliteDb::Open(options_.path));
   BRS_RETURN_IF_ERROR(
       ApplyMigrations(*writer_, "oplog", kOplogMigrations, std::size(kOplogMigrations)));
@@ -250,7 +256,8 @@ Status OplogStore::Init() {
     BRS_RETURN_IF_ERROR(s);
   }
   {
-    BRS_ASSIGN_OR_RETURN(Statement st, writer_->Prepare("SELECT COALESCE(MAX(id), 0) FROM operations"));
+    BRS_ASSIGN_OR_RETURN(Statement st,
+                         writer_->Prepare("SELECT COALESCE(MAX(id), 0) FROM operations"));
     Status s;
     if (st.Step(&s)) max_id = st.ColumnInt(0);
     BRS_RETURN_IF_ERROR(s);
@@ -339,7 +346,8 @@ void OplogStore::ReleaseReader(std::unique_ptr<SqliteDb> db) {
 // Returns the connection to the pool on scope exit.
 class OplogStore::ReaderLease {
  public:
-  ReaderLease(OplogStore* store, std::unique_ptr<SqliteDb> db) : store_(store), db_(std::move(db)) {}
+  ReaderLease(OplogStore* store, std::unique_ptr<SqliteDb> db)
+      : store_(store), db_(std::move(db)) {}
   ~ReaderLease() { store_->ReleaseReader(std::move(db_)); }
   SqliteDb& db() { return *db_; }
 
@@ -437,7 +445,8 @@ Status OplogStore::UpdateRow(const v1::Operation& op, const std::string& bytes) 
       .BindBlob(10, bytes)
       .Bind(11, op.id());
   BRS_RETURN_IF_ERROR(st.Run());
-  if (writer_->Changes() == 0) return NotFound("operation " + std::to_string(op.id()) + " does not exist");
+  if (writer_->Changes() == 0)
+    return NotFound("operation " + std::to_string(op.id()) + " does not exist");
   return Status::Ok();
 }
 
@@ -597,7 +606,8 @@ StatusOr<std::vector<v1::Operation>> OplogStore::DeleteIdsLocked(std::span<const
                                                                  bool require_all) {
   std::vector<v1::Operation> removed;
   removed.reserve(ids.size());
-  BRS_ASSIGN_OR_RETURN(Statement get, writer_->Prepare("SELECT operation FROM operations WHERE id = ?"));
+  BRS_ASSIGN_OR_RETURN(Statement get,
+                       writer_->Prepare("SELECT operation FROM operations WHERE id = ?"));
   BRS_ASSIGN_OR_RETURN(Statement del, writer_->Prepare("DELETE FROM operations WHERE id = ?"));
   for (int64_t id : ids) {
     Status s;
@@ -796,9 +806,8 @@ StatusOr<ManifestReconciliation> OplogStore::ReconcileManifest(std::string_view 
   // by original_id) finds both the deletions and the requests in one pass.
   std::vector<uint32_t> order(ids.size());
   std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return ids[a] != ids[b] ? ids[a] < ids[b] : a < b;
-  });
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return ids[a] != ids[b] ? ids[a] < ids[b] : a < b; });
   std::vector<uint8_t> need(ids.size(), 0);
   ManifestReconciliation result;
   {

@@ -56,7 +56,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "store/clock.h"
+#include "store/file_system.h"
 #include "store/sqlite_db.h"
 #include "v1/operations.pb.h"
 
@@ -144,13 +144,15 @@ struct ManifestReconciliation {
 class OplogStore {
  public:
   struct Options {
-    std::string path;  // the SQLite file (created with its directory)
-    const Clock* clock = &SystemClock::Instance();
+    std::string path;                      // the SQLite file (created with its directory)
     size_t max_operation_bytes = 4 << 20;  // larger serialized ops are refused
     size_t max_idle_readers = 4;           // reader connections kept open
   };
 
-  // Opens or creates the store and runs pending schema migrations.
+  // Opens or creates the store and runs pending schema migrations. Only one
+  // OplogStore may have a file open (IDs are allocated in memory): the
+  // store holds flock(`<path>.lock`) while open, and Open fails with
+  // Unavailable when another one (this or another process) holds it.
   // FailedPrecondition when the file's schema is newer than this build.
   static StatusOr<std::unique_ptr<OplogStore>> Open(Options options);
   ~OplogStore();
@@ -271,11 +273,10 @@ class OplogStore {
   Status UpdateRow(const v1::Operation& op, const std::string& bytes);
   Status Serialize(const v1::Operation& op, std::string* bytes) const;
   StatusOr<std::optional<int64_t>> FindSyncedId(std::string_view keyid, int64_t original_id);
-  StatusOr<std::optional<int64_t>> FindSyncedFlow(std::string_view keyid,
-                                                  int64_t original_flow_id);
+  StatusOr<std::optional<int64_t>> FindSyncedFlow(std::string_view keyid, int64_t original_flow_id);
   StatusOr<std::vector<OriginalEntry>> ListSyncedOn(SqliteDb& db, std::string_view keyid);
   StatusOr<std::vector<v1::Operation>> DeleteIdsLocked(std::span<const int64_t> ids,
-                                                      bool require_all);
+                                                       bool require_all);
   Status SaveCounters();
   // Commits the open write transaction; on success queues `events`, else
   // restores the counters. write_mu_ held.
@@ -284,7 +285,8 @@ class OplogStore {
   void DeliverPending();
 
   Options options_;
-  mutable std::mutex write_mu_;  // guards writer_, counters, the sequence of commits
+  std::optional<FileLock> lock_;  // held while open
+  mutable std::mutex write_mu_;   // guards writer_, counters, the sequence of commits
   std::unique_ptr<SqliteDb> writer_;
   int64_t next_id_ = 1;
   int64_t last_modno_ = 0;

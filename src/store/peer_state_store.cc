@@ -59,7 +59,8 @@ StatusOr<v1sync::PeerState> PeerStateStore::Get(const std::string& keyid) {
 
 StatusOr<std::vector<v1sync::PeerState>> PeerStateStore::List() {
   std::lock_guard lock(mu_);
-  BRS_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT keyid, state FROM peer_states ORDER BY keyid"));
+  BRS_ASSIGN_OR_RETURN(Statement st,
+                       db_->Prepare("SELECT keyid, state FROM peer_states ORDER BY keyid"));
   std::vector<v1sync::PeerState> out;
   Status s;
   while (st.Step(&s)) {
@@ -103,6 +104,26 @@ StatusOr<v1sync::PeerState> PeerStateStore::Update(
   }
   Deliver();
   return state;
+}
+
+StatusOr<v1sync::PeerState> PeerStateStore::SetConnectionState(const std::string& keyid,
+                                                               const std::string& instance_id,
+                                                               v1sync::ConnectionState state,
+                                                               const std::string& message) {
+  return Update(keyid, [&](v1sync::PeerState& s) {
+    if (!instance_id.empty()) s.set_peer_instance_id(instance_id);
+    s.set_state(state);
+    s.set_status_message(message);
+    return Status::Ok();
+  });
+}
+
+StatusOr<v1sync::PeerState> PeerStateStore::RecordHeartbeat(const std::string& keyid,
+                                                            int64_t unix_millis) {
+  return Update(keyid, [&](v1sync::PeerState& s) {
+    s.set_last_heartbeat_millis(unix_millis);
+    return Status::Ok();
+  });
 }
 
 Status PeerStateStore::Delete(const std::string& keyid) {

@@ -55,6 +55,13 @@ class PeerStateStore {
   // error from fn aborts. Returns the stored result and notifies.
   StatusOr<v1sync::PeerState> Update(const std::string& keyid,
                                      const std::function<Status(v1sync::PeerState&)>& fn);
+  // Shorthands over Update: set the connection state and status message
+  // (and the instance ID when non-empty); record a heartbeat time.
+  StatusOr<v1sync::PeerState> SetConnectionState(const std::string& keyid,
+                                                 const std::string& instance_id,
+                                                 v1sync::ConnectionState state,
+                                                 const std::string& message);
+  StatusOr<v1sync::PeerState> RecordHeartbeat(const std::string& keyid, int64_t unix_millis);
   // Removes a peer's state (OK when absent). Not notified.
   Status Delete(const std::string& keyid);
   // Startup: in one transaction every listed peer becomes

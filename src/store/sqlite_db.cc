@@ -74,9 +74,9 @@ StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int 
     }
   }
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close_v2(raw);
@@ -85,9 +85,9 @@ StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int 
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, busy_timeout_ms);
-  BRS_RETURN_IF_ERROR(db->Exec(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-      "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"));
+  BRS_RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+               "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"));
   return db;
 }
 
@@ -168,8 +168,8 @@ Status ApplyMigrations(SqliteDb& db, std::string_view component, const Migration
   }
   {
     BRS_ASSIGN_OR_RETURN(Statement up, db.Prepare("INSERT INTO schema_version(component, version)"
-                                                   " VALUES(?, ?) ON CONFLICT(component)"
-                                                   " DO UPDATE SET version = excluded.version"));
+                                                  " VALUES(?, ?) ON CONFLICT(component)"
+                                                  " DO UPDATE SET version = excluded.version"));
     up.Bind(1, component).Bind(2, current);
     BRS_RETURN_IF_ERROR(up.Run());
   }

@@ -39,8 +39,7 @@ class FaultyFileSystem : public PosixFileSystem {
   bool fail_write = false;
   bool fail_rename = false;
   bool fail_sync_dir = false;
-  Status WriteFileSynced(const std::string& path, const std::string& data,
-                         unsigned mode) override {
+  Status WriteFileSynced(const std::string& path, const std::string& data, unsigned mode) override {
     if (fail_write) {
       // Leave a torn temp file behind, as a failed fsync after a partial
       // write would.
@@ -136,7 +135,8 @@ TEST(ConfigStoreTest, CorruptJsonNamesFileAndPositionAndIsNeverOverwritten) {
   auto s = ConfigStore::Open(o);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(s.status().message().find(path + ":3:19: invalid JSON: expected a string key"), std::string::npos)
+  EXPECT_NE(s.status().message().find(path + ":3:19: invalid JSON: expected a string key"),
+            std::string::npos)
       << s.status().message();
   EXPECT_EQ(ReadText(path), corrupt);
 }
@@ -346,10 +346,11 @@ TEST(ConfigStoreTest, SigkillMidWriteNeverLeavesATornFile) {
     ASSERT_NE(store, nullptr);
     auto r = store->Update([](v1::Config& c) { return AddRepo(c, "after-crash"); });
     ASSERT_TRUE(r.ok());
-    ASSERT_TRUE(store->Update([](v1::Config& c) {
-                       c.mutable_repos()->RemoveLast();
-                       return Status::Ok();
-                     })
+    ASSERT_TRUE(store
+                    ->Update([](v1::Config& c) {
+                      c.mutable_repos()->RemoveLast();
+                      return Status::Ok();
+                    })
                     .ok());
     base_modno = store->Get()->modno();
     base_repos = store->Get()->repos_size();

@@ -53,11 +53,12 @@ TEST(LogStoreTest, WritesAndReadsInChunksOfAtMost64KiB) {
 
   std::vector<size_t> sizes;
   std::string back;
-  ASSERT_TRUE(logs->ReadChunks("op-1-backup.log", 0, kLogChunkBytes, [&](std::string_view c) {
-                    sizes.push_back(c.size());
-                    back.append(c);
-                    return true;
-                  })
+  ASSERT_TRUE(logs->ReadChunks("op-1-backup.log", 0, kLogChunkBytes,
+                               [&](std::string_view c) {
+                                 sizes.push_back(c.size());
+                                 back.append(c);
+                                 return true;
+                               })
                   .ok());
   EXPECT_EQ(back, data);
   for (size_t n : sizes) EXPECT_LE(n, kLogChunkBytes);
@@ -66,11 +67,12 @@ TEST(LogStoreTest, WritesAndReadsInChunksOfAtMost64KiB) {
   // From an offset, in small chunks, stopping early.
   std::string tail;
   int n = 0;
-  ASSERT_TRUE(logs->ReadChunks("op-1-backup.log", 70000, 1000, [&](std::string_view c) {
-                    EXPECT_LE(c.size(), 1000u);
-                    tail.append(c);
-                    return ++n < 5;
-                  })
+  ASSERT_TRUE(logs->ReadChunks("op-1-backup.log", 70000, 1000,
+                               [&](std::string_view c) {
+                                 EXPECT_LE(c.size(), 1000u);
+                                 tail.append(c);
+                                 return ++n < 5;
+                               })
                   .ok());
   EXPECT_EQ(tail, data.substr(70000, 5000));
   EXPECT_EQ(logs->ReadChunks("missing", 0, 10, [](std::string_view) { return true; }).code(),
@@ -100,8 +102,16 @@ TEST(LogStoreTest, ExpiredLogsAreDeleted) {
 TEST(LogStoreTest, NamesAreValidated) {
   TempDir dir;
   auto logs = OpenLogs(dir.File("logs.db"), &SystemClock::Instance());
-  const std::vector<std::string> bad_names = {"", "../etc/passwd", "a/b", "..", ".hidden", "a\\b", "x..y",
-                                std::string("nul\0x", 5), std::string(201, 'a'), "sp ace"};
+  const std::vector<std::string> bad_names = {"",
+                                              "../etc/passwd",
+                                              "a/b",
+                                              "..",
+                                              ".hidden",
+                                              "a\\b",
+                                              "x..y",
+                                              std::string("nul\0x", 5),
+                                              std::string(201, 'a'),
+                                              "sp ace"};
   for (const std::string& bad : bad_names) {
     EXPECT_EQ(logs->Create(bad, 1, 0).status().code(), Code::kInvalidArgument) << bad;
   }

@@ -196,11 +196,14 @@ TEST(OplogStoreTest, QueriesByColumnsWithOrderLimitOffset) {
   EXPECT_EQ(*store->Count(by_flow), 1);
 
   std::vector<int64_t> seen;
-  ASSERT_TRUE(store->ScanMetadata({}, [&](const OpMetadata& m) {
-                     seen.push_back(m.id);
-                     EXPECT_EQ(m.repo_guid, m.repo_id == "r1" ? "guid-r1" : "guid-r2");
-                     return seen.size() < 4;
-                   })
+  ASSERT_TRUE(store
+                  ->ScanMetadata({},
+                                 [&](const OpMetadata& m) {
+                                   seen.push_back(m.id);
+                                   EXPECT_EQ(m.repo_guid,
+                                             m.repo_id == "r1" ? "guid-r1" : "guid-r2");
+                                   return seen.size() < 4;
+                                 })
                   .ok());
   EXPECT_EQ(seen, (std::vector<int64_t>{1, 2, 3, 4}));
 }
@@ -212,8 +215,8 @@ TEST(OplogStoreTest, SyncedOpsMapIdsAndFlowsPerPeer) {
   ASSERT_TRUE(store->Add(local).ok());  // local id 1
 
   // Peer A: ops 100 and 101 in flow 100, op 200 in its own flow.
-  auto a = store->UpsertSynced(kPeerA, {MakeRemoteOp(100, 100, 5), MakeRemoteOp(101, 100, 6),
-                                        MakeRemoteOp(200, 200, 7)});
+  auto a = store->UpsertSynced(
+      kPeerA, {MakeRemoteOp(100, 100, 5), MakeRemoteOp(101, 100, 6), MakeRemoteOp(200, 200, 7)});
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   ASSERT_EQ(a->size(), 3u);
   const auto& a100 = (*a)[0];
@@ -389,8 +392,9 @@ TEST(OplogStoreTest, ReconcileManifestDeletesExactlyTheMissingAndRequestsChanged
 TEST(OplogStoreTest, ListSyncedAndDeleteSyncedNotIn) {
   TempDir dir;
   auto store = OpenStore(dir.File("oplog.db"));
-  ASSERT_TRUE(store->UpsertSynced(kPeerA, {MakeRemoteOp(3, 3, 7), MakeRemoteOp(1, 1, 5),
-                                           MakeRemoteOp(2, 1, 6)})
+  ASSERT_TRUE(store
+                  ->UpsertSynced(
+                      kPeerA, {MakeRemoteOp(3, 3, 7), MakeRemoteOp(1, 1, 5), MakeRemoteOp(2, 1, 6)})
                   .ok());
   auto list = store->ListSynced(kPeerA);
   ASSERT_TRUE(list.ok());
@@ -411,8 +415,8 @@ TEST(OplogStoreTest, SubscribersSeeCommittedChangesWithFilters) {
   auto store = OpenStore(dir.File("oplog.db"));
   Recorder all, plan2;
   store->Subscribe({}, all.Callback());
-  auto id2 = store->Subscribe([](const OpMetadata& m) { return m.plan_id == "plan2"; },
-                              plan2.Callback());
+  auto id2 =
+      store->Subscribe([](const OpMetadata& m) { return m.plan_id == "plan2"; }, plan2.Callback());
   std::vector<v1::Operation> ops = {MakeOp("plan1"), MakeOp("plan2")};
   ASSERT_TRUE(store->Add(ops).ok());
   // Delivered by the time Add returns.
@@ -498,10 +502,12 @@ TEST(OplogStoreTest, SubscribeWithManifestLosesNothingUnderConcurrentWriter) {
 
   // Manifest + events reproduce the store exactly.
   std::map<int64_t, int64_t> actual;
-  ASSERT_TRUE(store->ScanMetadata({}, [&](const OpMetadata& m) {
-                     actual[m.id] = m.modno;
-                     return true;
-                   })
+  ASSERT_TRUE(store
+                  ->ScanMetadata({},
+                                 [&](const OpMetadata& m) {
+                                   actual[m.id] = m.modno;
+                                   return true;
+                                 })
                   .ok());
   EXPECT_EQ(seen, actual);
   EXPECT_GT(created_after.size(), 0u);
@@ -541,13 +547,26 @@ TEST(OplogStoreTest, ConcurrentReadersAndWriters) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(*store->Count({}), 90);
   std::set<int64_t> ids;
-  ASSERT_TRUE(store->ScanMetadata({}, [&](const OpMetadata& m) {
-                     ids.insert(m.id);
-                     return true;
-                   })
+  ASSERT_TRUE(store
+                  ->ScanMetadata({},
+                                 [&](const OpMetadata& m) {
+                                   ids.insert(m.id);
+                                   return true;
+                                 })
                   .ok());
   EXPECT_EQ(ids.size(), 90u);
   EXPECT_EQ(*ids.rbegin(), 90);
+}
+
+TEST(OplogStoreTest, SecondOpenOfTheSameFileIsRefused) {
+  TempDir dir;
+  const std::string path = dir.File("oplog.db");
+  auto first = OpenStore(path);
+  OplogStore::Options o;
+  o.path = path;
+  EXPECT_EQ(OplogStore::Open(o).status().code(), Code::kUnavailable);
+  first.reset();
+  EXPECT_TRUE(OplogStore::Open(o).ok());
 }
 
 TEST(OplogStoreTest, RefusesNewerSchema) {

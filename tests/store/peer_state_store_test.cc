@@ -42,8 +42,8 @@ TEST(PeerStateStoreTest, PersistsAcrossReopenAndResetsToDisconnected) {
 
   std::vector<v1sync::PeerState> notified;
   store->Subscribe([&](const v1sync::PeerState& s) { notified.push_back(s); });
-  std::vector<PeerRef> peers = {{"ed25519.a", "laptop"}, {"ed25519.b", "desktop"},
-                                {"ed25519.new", "fresh"}};
+  std::vector<PeerRef> peers = {
+      {"ed25519.a", "laptop"}, {"ed25519.b", "desktop"}, {"ed25519.new", "fresh"}};
   ASSERT_TRUE(store->ResetAllToDisconnected(peers).ok());
   auto all = store->List();
   ASSERT_TRUE(all.ok());
@@ -93,6 +93,23 @@ TEST(PeerStateStoreTest, UpdateIsReadModifyWriteAndNotifies) {
   EXPECT_EQ(calls, 2);
   v1sync::PeerState no_key;
   EXPECT_EQ(store->Set(no_key).code(), Code::kInvalidArgument);
+}
+
+TEST(PeerStateStoreTest, ConnectionStateAndHeartbeatShorthands) {
+  TempDir dir;
+  auto store = std::move(PeerStateStore::Open(dir.File("state.db"))).value();
+  ASSERT_TRUE(store->Set(Connected("ed25519.h", "hub")).ok());
+  auto r = store->SetConnectionState("ed25519.h", "", v1sync::CONNECTION_STATE_ERROR_AUTH,
+                                     "key mismatch");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->peer_instance_id(), "hub");
+  EXPECT_EQ(r->known_repos_size(), 1);
+  ASSERT_TRUE(store->RecordHeartbeat("ed25519.h", 1800000000000).ok());
+  auto got = store->Get("ed25519.h");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->state(), v1sync::CONNECTION_STATE_ERROR_AUTH);
+  EXPECT_EQ(got->status_message(), "key mismatch");
+  EXPECT_EQ(got->last_heartbeat_millis(), 1800000000000);
 }
 
 TEST(PeerStateStoreTest, SharesTheOplogDatabaseFile) {

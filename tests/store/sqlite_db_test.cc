@@ -47,7 +47,9 @@ TEST(SqliteDbTest, MigrationsApplyOnceInOrderAndAtomically) {
   }
   // A failing third step leaves the database at version 2, untouched.
   const Migration v3_bad[] = {
-      v2[0], v2[1], {3, "INSERT INTO t(a) VALUES (2); CREATE TABLE broken (("},
+      v2[0],
+      v2[1],
+      {3, "INSERT INTO t(a) VALUES (2); CREATE TABLE broken (("},
   };
   auto db = std::move(SqliteDb::Open(path)).value();
   Status s = ApplyMigrations(*db, "comp", v3_bad, 3);
