@@ -6,6 +6,7 @@
 //    deleted; 0.5% with a new modno, to be requested): compute and apply the
 //    deletions and the request list. Target <= 2 s.
 //  - BM_ListSynced1M / BM_ScanMetadata1M: metadata-only scans of 1M ops.
+//  - BM_AddLocalOnePerTransaction: one durable commit per local op.
 // Databases live in a temporary directory removed at exit.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
@@ -102,6 +103,21 @@ void BM_UpsertSyncedBatches(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kOps);
 }
 BENCHMARK(BM_UpsertSyncedBatches)->Arg(512)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A client's own ops, one Add (one durable transaction) each: the cost of
+// the fsync per commit.
+void BM_AddLocalOnePerTransaction(benchmark::State& state) {
+  auto store = OpenStore(Dir().File("local.db"));
+  for (auto _ : state) {
+    v1::Operation op = RemoteOp(1, 1);
+    op.set_id(0);
+    op.set_modno(0);
+    op.set_flow_id(0);
+    if (!store->Add(std::span(&op, 1)).ok()) std::abort();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AddLocalOnePerTransaction)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // One store with 1M ops of kPeer, built once.
 constexpr int64_t kBigOps = 1000000;

@@ -1,9 +1,13 @@
 #include "store/oplog_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -556,6 +560,61 @@ TEST(OplogStoreTest, ConcurrentReadersAndWriters) {
                   .ok());
   EXPECT_EQ(ids.size(), 90u);
   EXPECT_EQ(*ids.rbegin(), 90);
+}
+
+// A child process adds ops and reports each acknowledged ID through a pipe;
+// it is killed with SIGKILL at a random moment. Every acknowledged op must
+// be in the store afterwards, and IDs keep increasing.
+TEST(OplogStoreTest, SigkillLosesNothingAcknowledged) {
+  TempDir dir;
+  const std::string path = dir.File("oplog.db");
+  int64_t highest_seen = 0;
+  for (int round = 0; round < 6; ++round) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      OplogStore::Options o;
+      o.path = path;
+      auto s = OplogStore::Open(o);
+      if (!s.ok()) ::_exit(3);
+      for (;;) {
+        std::vector<v1::Operation> ops = {MakeOp(), MakeOp()};
+        if (!(*s)->Add(ops).ok()) ::_exit(4);
+        int64_t ids[2] = {ops[0].id(), ops[1].id()};
+        if (::write(fds[1], ids, sizeof ids) != sizeof ids) ::_exit(5);
+      }
+    }
+    ::close(fds[1]);
+    ::usleep(static_cast<useconds_t>(20000 + round * 15000));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+    std::vector<int64_t> acked;
+    int64_t buf[256];
+    ssize_t n;
+    std::string partial;
+    while ((n = ::read(fds[0], buf, sizeof buf)) > 0) {
+      partial.append(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
+    }
+    ::close(fds[0]);
+    for (size_t off = 0; off + 8 <= partial.size(); off += 8) {
+      int64_t id;
+      std::memcpy(&id, partial.data() + off, 8);
+      acked.push_back(id);
+    }
+    ASSERT_FALSE(acked.empty()) << "round " << round << ": the child acknowledged nothing";
+    auto store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    for (int64_t id : acked) {
+      ASSERT_TRUE(store->Get(id).ok()) << "acknowledged op " << id << " lost in round " << round;
+      EXPECT_GT(id, highest_seen) << "ids must keep increasing across crashes";
+    }
+    highest_seen = std::max(highest_seen, store->last_id());
+  }
 }
 
 TEST(OplogStoreTest, SecondOpenOfTheSameFileIsRefused) {
