@@ -137,9 +137,13 @@ TEST(ConfigStoreTest, LoadsConfigWrittenByBackrestItself) {
 // Needs Go >= 1.26 and the Backrest checkout named in
 // tools/backrest_config_gen/go.mod; skipped otherwise.
 TEST(ConfigStoreTest, BackrestLoadsWhatWeWrite) {
-  const char* src = std::getenv("BRS_SOURCE_DIR");
-  if (src == nullptr) GTEST_SKIP() << "BRS_SOURCE_DIR not set (run through ctest)";
-  const std::string tool = std::string(src) + "/tools/backrest_config_gen";
+  // tests/data -> the source tree (BRS_SOURCE_DIR does not reach the tests:
+  // CTest's ENVIRONMENT list is cut at its first ';').
+  const std::string tool =
+      (std::filesystem::path(TestData("")).parent_path() / "../../../tools/backrest_config_gen")
+          .lexically_normal()
+          .string();
+  if (!std::filesystem::exists(tool + "/go.mod")) GTEST_SKIP() << "no " << tool;
   std::string go = "/usr/local/go/bin/go";
   if (!std::filesystem::exists(go)) GTEST_SKIP() << "Go >= 1.26 not installed at " << go;
   if (!std::filesystem::exists("/work/ref/backrest/go.mod")) {
