@@ -117,6 +117,9 @@ std::string BuildClauses(const OpQuery& q, const std::vector<int64_t>* ogids,
   add_int("o.original_flow_id", q.original_flow_id);
   add_int("o.flow_id", q.flow_id);
   add_int("o.modno", q.modno_gte, " >= ?");
+  if (q.status) add_int("o.status", std::optional<int64_t>(*q.status));
+  add_int("o.start_time_ms", q.start_time_ms_gte, " >= ?");
+  add_int("o.start_time_ms", q.start_time_ms_lt, " < ?");
   if (q.snapshot_id) {
     sql += " AND o.snapshot_id = ?";
     args->push_back(*q.snapshot_id);

@@ -92,6 +92,9 @@ struct OpQuery {
   std::optional<int64_t> original_id;
   std::optional<int64_t> original_flow_id;
   std::optional<int64_t> modno_gte;
+  std::optional<int32_t> status;             // v1::OperationStatus value
+  std::optional<int64_t> start_time_ms_gte;  // unix_time_start_ms >= this
+  std::optional<int64_t> start_time_ms_lt;   // unix_time_start_ms < this
   std::optional<std::string> original_instance_keyid;
   std::optional<std::string> instance_id;
   std::optional<std::string> repo_id;

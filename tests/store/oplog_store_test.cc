@@ -198,6 +198,21 @@ TEST(OplogStoreTest, QueriesByColumnsWithOrderLimitOffset) {
   OpQuery by_flow;
   by_flow.flow_id = 7;
   EXPECT_EQ(*store->Count(by_flow), 1);
+  OpQuery by_status;
+  by_status.status = v1::STATUS_SUCCESS;
+  EXPECT_EQ(*store->Count(by_status), 10);
+  by_status.status = v1::STATUS_ERROR;
+  EXPECT_EQ(*store->Count(by_status), 0);
+  OpQuery by_time;
+  by_time.start_time_ms_gte = 1700000000000;
+  by_time.start_time_ms_lt = 1700000000001;
+  EXPECT_EQ(*store->Count(by_time), 10);
+  by_time.start_time_ms_gte = 1700000000001;
+  EXPECT_EQ(*store->Count(by_time), 0);
+  OpQuery no_group;
+  no_group.plan_id = "nonexistent";
+  EXPECT_EQ(*store->Count(no_group), 0);
+  EXPECT_TRUE(store->Query(no_group)->empty());
 
   std::vector<int64_t> seen;
   ASSERT_TRUE(store
