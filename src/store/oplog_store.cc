@@ -869,6 +869,29 @@ StatusOr<v1::Operation> OplogStore::Get(int64_t id) {
   return op;
 }
 
+StatusOr<std::vector<v1::Operation>> OplogStore::GetMany(std::span<const int64_t> ids) {
+  BRS_ASSIGN_OR_RETURN(auto conn, AcquireReader());
+  ReaderLease lease(this, std::move(conn));
+  Transaction tx(lease.db());
+  BRS_RETURN_IF_ERROR(tx.BeginRead());
+  BRS_ASSIGN_OR_RETURN(Statement st,
+                       lease.db().Prepare("SELECT operation FROM operations WHERE id = ?"));
+  std::vector<v1::Operation> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) {
+    st.Reset();
+    st.Bind(1, id);
+    Status s;
+    if (st.Step(&s)) {
+      v1::Operation op;
+      BRS_RETURN_IF_ERROR(ParseOp(st.ColumnBlob(0), &op, id));
+      out.push_back(std::move(op));
+    }
+    BRS_RETURN_IF_ERROR(s);
+  }
+  return out;
+}
+
 StatusOr<v1::Operation> OplogStore::GetSynced(std::string_view keyid, int64_t original_id) {
   OpQuery q;
   q.original_instance_keyid = std::string(keyid);

@@ -223,6 +223,10 @@ class OplogStore {
   StatusOr<v1::Operation> Get(int64_t id);
   // The stored bytes, unparsed.
   StatusOr<std::string> GetRaw(int64_t id);
+  // The ops with these IDs that exist, in the order given (missing IDs are
+  // skipped; a repeated ID is returned once per mention). One read
+  // transaction: for answering request_operation_data.
+  StatusOr<std::vector<v1::Operation>> GetMany(std::span<const int64_t> ids);
   // The op synced from `keyid` with this original ID. NotFound when absent.
   StatusOr<v1::Operation> GetSynced(std::string_view keyid, int64_t original_id);
   StatusOr<std::vector<v1::Operation>> Query(const OpQuery& q);

@@ -70,6 +70,20 @@ TEST(OplogStoreTest, AddAssignsIncreasingIdsModnosAndFlowIds) {
   EXPECT_EQ(store->Get(99).status().code(), Code::kNotFound);
 }
 
+TEST(OplogStoreTest, GetManySkipsMissingAndKeepsOrder) {
+  TempDir dir;
+  auto store = OpenStore(dir.File("oplog.db"));
+  std::vector<v1::Operation> ops = {MakeOp(), MakeOp(), MakeOp()};
+  ASSERT_TRUE(store->Add(ops).ok());
+  std::vector<int64_t> ids = {3, 99, 1, 3};
+  auto got = store->GetMany(ids);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].id(), 3);
+  EXPECT_EQ((*got)[1].id(), 1);
+  EXPECT_EQ((*got)[2].id(), 3);
+}
+
 TEST(OplogStoreTest, AddRejectsOpsWithIdOrModno) {
   TempDir dir;
   auto store = OpenStore(dir.File("oplog.db"));
