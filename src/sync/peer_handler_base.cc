@@ -28,8 +28,10 @@ void PeerHandlerBase::OnConnectionDisconnected(const Status& why) {
   connected_ = false;
   // The peer state tells the operator why; failures to record it are not
   // worth more than the session that already ended.
-  (void)env_.peers->SetConnectionState(peer_.keyid(), peer_.instance_id(), ConnectionStateFor(why),
-                                       StatusMessageFor(why));
+  if (record_end_state_) {
+    (void)env_.peers->SetConnectionState(peer_.keyid(), peer_.instance_id(),
+                                         ConnectionStateFor(why), StatusMessageFor(why));
+  }
   std::map<std::string, PendingLog> pending;
   {
     std::lock_guard lock(logs_mu_);

@@ -29,8 +29,10 @@ class PeerHandlerBase : public RoleHandler {
   const v1::Multihost::Peer& peer() const { return peer_; }
   const PeerFeatures& peer_features() const { return features_; }
 
-  // Records the end of the session in the peer state (SPEC §6 "Errors").
+  // Records the end of the session in the peer state (SPEC §6 "Errors"),
+  // unless told not to (a displaced session).
   void OnConnectionDisconnected(const Status& why) override;
+  void set_record_end_state(bool record) { record_end_state_ = record; }
 
   Status HandleHeartbeat(const SyncStreamItem::SyncActionHeartbeat&, ItemSink&) override;
   Status HandleReceiveConfig(const SyncStreamItem::SyncActionReceiveConfig&, ItemSink&) override;
@@ -65,6 +67,7 @@ class PeerHandlerBase : public RoleHandler {
   PeerFeatures features_;
   v1::Multihost::Peer peer_;
   bool connected_ = false;
+  bool record_end_state_ = true;
 
  private:
   struct PendingLog {
