@@ -130,6 +130,9 @@ void ClientHandler::OnOplogEvent(const store::OpEvent& event) {
   std::lock_guard lock(forward_mu_);
   if (sink_ == nullptr) return;
   ++stats_.events_forwarded;
+  if (env_.metrics && event.kind != store::OpEventKind::kDeleted) {
+    env_.metrics->ops_sent.Inc(event.ops.size());
+  }
   if (!manifest_sent_) {
     held_.push_back(std::move(item));
     return;
@@ -184,6 +187,7 @@ Status ClientHandler::HandleRequestOperationData(
     }
     if (list->operations_size() == 0) continue;  // deleted since the manifest
     stats_.ops_sent += list->operations_size();
+    if (env_.metrics) env_.metrics->ops_sent.Inc(static_cast<uint64_t>(list->operations_size()));
     out.Send(std::move(reply));
   }
   return Status();

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <chrono>
+
 #include "sync/session_error.h"
 
 namespace brs::sync {
@@ -87,6 +89,7 @@ Status HubHandler::HandleOperationManifest(
   auto rec = env_.oplog->ReconcileManifest(peer_.keyid(), ids, modnos);
   if (!rec.ok()) return Internal("reconciling manifest: " + rec.status().message());
   stats_.ops_deleted += static_cast<int64_t>(rec->deleted_ids.size());
+  if (env_.metrics) env_.metrics->ops_deleted.Inc(rec->deleted_ids.size());
   stats_.ops_requested += static_cast<int64_t>(rec->request_ids.size());
   const auto& need = rec->request_ids;
   for (size_t at = 0; at < need.size(); at += tunables_.request_batch) {
@@ -111,6 +114,7 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
                              : event.updated_operations();
       if (list.operations_size() == 0) return Status();
       std::vector<v1::Operation> ops(list.operations().begin(), list.operations().end());
+      const auto started = std::chrono::steady_clock::now();
       auto stored = env_.oplog->UpsertSynced(peer_.keyid(), std::move(ops));
       if (!stored.ok()) {
         if (stored.status().code() == Code::kInvalidArgument) {
@@ -119,6 +123,11 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
         return Internal("storing operations: " + stored.status().message());
       }
       stats_.ops_upserted += static_cast<int64_t>(stored->size());
+      if (env_.metrics) {
+        env_.metrics->ops_received.Inc(stored->size());
+        env_.metrics->ingest_latency_seconds.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
       return Status();
     }
     case v1::OperationEvent::kDeletedOperations: {
@@ -130,6 +139,7 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
                                         std::span<const int64_t>(values.data(), values.size()));
       if (!n.ok()) return Internal("deleting operations: " + n.status().message());
       stats_.ops_deleted += static_cast<int64_t>(*n);
+      if (env_.metrics) env_.metrics->ops_deleted.Inc(*n);
       return Status();
     }
     case v1::OperationEvent::kKeepAlive:

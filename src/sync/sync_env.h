@@ -11,6 +11,7 @@
 #include "store/log_store.h"
 #include "store/oplog_store.h"
 #include "store/peer_state_store.h"
+#include "sync/sync_metrics.h"
 
 namespace brs::sync {
 
@@ -20,6 +21,7 @@ struct SyncEnv {
   store::PeerStateStore* peers = nullptr;
   store::LogStore* logs = nullptr;  // optional: without it request_log is answered with an error
   const store::Clock* clock = &store::SystemClock::Instance();
+  SyncMetrics* metrics = nullptr;  // optional
 };
 
 struct SyncTunables {

@@ -573,3 +573,34 @@ TEST(SessionHandlers, PeerFeaturesHeader) {
 
 }  // namespace
 }  // namespace brs::sync
+
+namespace brs::sync {
+namespace {
+
+TEST(SessionHandlers, MetricsCountOpsAndIngestLatency) {
+  Instance hub(kHubConfig), client(kClientConfig);
+  AddOps(client, 40);
+  metrics::Registry reg;
+  SyncMetrics m(reg);
+  SyncEnv henv = hub.env();
+  henv.metrics = &m;
+  SyncEnv cenv = client.env();
+  cenv.metrics = &m;
+  HubHandler h(henv, SyncTunables{}, {});
+  ClientHandler c(cenv, SyncTunables{}, {}, HostEntryAtClient(client));
+  Loopback link{&h, &c, {}, {}};
+  BRS_ASSERT_OK(h.OnConnectionEstablished(ClientEntryAtHub(hub), link.to_client));
+  v1::Multihost::Peer hp;
+  hp.set_keyid(kHubKey);
+  hp.set_instance_id("hub");
+  BRS_ASSERT_OK(c.OnConnectionEstablished(hp, link.to_hub));
+  BRS_ASSERT_OK(link.Pump());
+  EXPECT_EQ(m.ops_received.Value(), 40u);
+  EXPECT_EQ(m.ops_sent.Value(), 40u);
+  EXPECT_GE(m.ingest_latency_seconds.count(), 1u);
+  std::string text = reg.Render();
+  EXPECT_NE(text.find("backrest_sync_ops_received_total 40"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace brs::sync
