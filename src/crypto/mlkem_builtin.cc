@@ -44,6 +44,11 @@ inline uint16_t CSubQ(uint32_t a) {
   return static_cast<uint16_t>(r + (kQ & mask));
 }
 inline uint16_t Reduce(uint32_t a) { return static_cast<uint16_t>(a - DivQ(a) * kQ); }
+// a mod q for a < 2^27 (sums of up to eight products of reduced values).
+inline uint16_t ReduceWide(uint32_t a) {
+  uint32_t quotient = static_cast<uint32_t>((static_cast<uint64_t>(a) * 165141429u) >> 39);
+  return static_cast<uint16_t>(a - quotient * kQ);
+}
 inline uint16_t AddQ(uint16_t a, uint16_t b) { return CSubQ(uint32_t{a} + b); }
 inline uint16_t SubQ(uint16_t a, uint16_t b) { return CSubQ(uint32_t{a} + kQ - b); }
 inline uint16_t MulQ(uint16_t a, uint16_t b) { return Reduce(uint32_t{a} * b); }
@@ -101,15 +106,29 @@ void InvNtt(Poly& f) {
   for (auto& c : f) c = MulQ(c, 3303);  // 128^-1 mod q
 }
 
-// acc += a ∘ b in the NTT domain.
-void MulAccNtt(Poly& acc, const Poly& a, const Poly& b) {
+// Products in the NTT domain, accumulated without reduction: each term of
+// a base-case product is < q^2, and a row of at most four pairs sums to
+// < 8 q^2 < 2^27, reduced once at the end (ReduceWide).
+using WidePoly = std::array<uint32_t, kN>;
+
+void MulAccWide(WidePoly& acc, const Poly& a, const Poly& b) {
   for (int i = 0; i < 128; ++i) {
-    const uint16_t a0 = a[2 * i], a1 = a[2 * i + 1], b0 = b[2 * i], b1 = b[2 * i + 1];
-    uint16_t c0 = AddQ(MulQ(a0, b0), MulQ(MulQ(a1, b1), kTables.gammas[i]));
-    uint16_t c1 = AddQ(MulQ(a0, b1), MulQ(a1, b0));
-    acc[2 * i] = AddQ(acc[2 * i], c0);
-    acc[2 * i + 1] = AddQ(acc[2 * i + 1], c1);
+    const uint32_t a0 = a[2 * i], a1 = a[2 * i + 1], b0 = b[2 * i], b1 = b[2 * i + 1];
+    acc[2 * i] += a0 * b0 + uint32_t{Reduce(a1 * b1)} * kTables.gammas[i];
+    acc[2 * i + 1] += a0 * b1 + a1 * b0;
   }
+}
+
+void ReduceWidePoly(const WidePoly& acc, Poly& out) {
+  for (int i = 0; i < kN; ++i) out[i] = ReduceWide(acc[i]);
+}
+
+// out = sum_j a[j] ∘ b[j] for j < k.
+template <typename RowA>
+void DotNtt(int k, RowA row_a, const Poly* b, Poly& out) {
+  WidePoly acc{};
+  for (int j = 0; j < k; ++j) MulAccWide(acc, row_a(j), b[j]);
+  ReduceWidePoly(acc, out);
 }
 
 void AddPoly(Poly& a, const Poly& b) {
@@ -189,6 +208,21 @@ void SampleCbd(const uint8_t s[32], uint8_t b, int eta, Poly& out) {
   Keccak prf = Keccak::Shake256();
   prf.Absorb(in);
   prf.Squeeze(std::span<uint8_t>(buf, 64 * static_cast<size_t>(eta)));
+  if (eta == 2) {
+    // Four bits per coefficient: two bytes' worth of nibbles.
+    for (int i = 0; i < kN / 2; ++i) {
+      const uint32_t byte = buf[i];
+      const uint32_t lo_x = (byte & 1) + ((byte >> 1) & 1),
+                     lo_y = ((byte >> 2) & 1) + ((byte >> 3) & 1);
+      const uint32_t hi_x = ((byte >> 4) & 1) + ((byte >> 5) & 1),
+                     hi_y = ((byte >> 6) & 1) + ((byte >> 7) & 1);
+      out[2 * i] = CSubQ(lo_x + kQ - lo_y);
+      out[2 * i + 1] = CSubQ(hi_x + kQ - hi_y);
+    }
+    SecureWipe(buf, sizeof buf);
+    SecureWipe(in, sizeof in);
+    return;
+  }
   for (int i = 0; i < kN; ++i) {
     uint32_t x = 0, y = 0;
     for (int j = 0; j < eta; ++j) {
@@ -240,13 +274,14 @@ void PkeEncrypt(const Params& P, const uint8_t* ek, const uint8_t m[32], const u
 
   PolyVec u;
   for (int i = 0; i < k; ++i) {
-    u.p[i].fill(0);
-    for (int j = 0; j < k; ++j) MulAccNtt(u.p[i], a.a[j][i], y.p[j]);  // A^T
+    DotNtt(
+        k, [&](int j) -> const Poly& { return a.a[j][i]; }, y.p, u.p[i]);  // A^T
     InvNtt(u.p[i]);
     AddPoly(u.p[i], e1.p[i]);
   }
-  Poly v{};
-  for (int j = 0; j < k; ++j) MulAccNtt(v, t_hat.p[j], y.p[j]);
+  Poly v;
+  DotNtt(
+      k, [&](int j) -> const Poly& { return t_hat.p[j]; }, y.p, v);
   InvNtt(v);
   AddPoly(v, e2);
   Poly mu;
@@ -279,8 +314,9 @@ void PkeDecrypt(const Params& P, const uint8_t* dk_pke, const uint8_t* ct, uint8
   Poly v;
   ByteDecode(ct + 32 * P.du * k, P.dv, v);
   for (auto& c : v) c = Decompress(c, P.dv);
-  Poly w{};
-  for (int i = 0; i < k; ++i) MulAccNtt(w, s_hat.p[i], u.p[i]);
+  Poly w;
+  DotNtt(
+      k, [&](int j) -> const Poly& { return s_hat.p[j]; }, u.p, w);
   InvNtt(w);
   for (int i = 0; i < kN; ++i) w[i] = Compress(SubQ(v[i], w[i]), 1);
   ByteEncode(w, 1, m);
@@ -331,8 +367,10 @@ Status KeyGen(MlKemParameterSet set, std::span<const uint8_t> seed, bool draft, 
   ek->assign(P.ek_size, 0);
   dk->assign(P.dk_size, 0);
   for (int i = 0; i < k; ++i) {
-    Poly t = e.p[i];
-    for (int j = 0; j < k; ++j) MulAccNtt(t, a.a[i][j], s.p[j]);
+    Poly t;
+    DotNtt(
+        k, [&](int j) -> const Poly& { return a.a[i][j]; }, s.p, t);
+    AddPoly(t, e.p[i]);
     ByteEncode(t, 12, ek->data() + 384 * i);
     ByteEncode(s.p[i], 12, dk->data() + 384 * i);
   }
