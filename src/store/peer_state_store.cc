@@ -1,0 +1,230 @@
+#include "store/peer_state_store.h"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+
+namespace brs::store {
+namespace {
+
+constexpr Migration kPeerStateMigrations[] = {
+    {1, "CREATE TABLE peer_states (keyid TEXT PRIMARY KEY, state BLOB NOT NULL)"},
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<PeerStateStore>> PeerStateStore::Open(const std::string& path) {
+  std::unique_ptr<PeerStateStore> store(new PeerStateStore());
+  BRS_ASSIGN_OR_RETURN(store->db_, SqliteDb::Open(path));
+  BRS_RETURN_IF_ERROR(ApplyMigrations(*store->db_, "peer_states", kPeerStateMigrations,
+                                      std::size(kPeerStateMigrations)));
+  return store;
+}
+
+PeerStateStore::~PeerStateStore() = default;
+
+StatusOr<std::optional<v1sync::PeerState>> PeerStateStore::GetLocked(const std::string& keyid) {
+  BRS_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT state FROM peer_states WHERE keyid = ?"));
+  st.Bind(1, keyid);
+  Status s;
+  if (!st.Step(&s)) {
+    BRS_RETURN_IF_ERROR(s);
+    return std::optional<v1sync::PeerState>();
+  }
+  v1sync::PeerState state;
+  std::string_view blob = st.ColumnBlob(0);
+  if (!state.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    return DataLoss("stored peer state of " + keyid + " does not parse");
+  }
+  return std::optional<v1sync::PeerState>(std::move(state));
+}
+
+Status PeerStateStore::PutLocked(const v1sync::PeerState& state) {
+  if (state.peer_keyid().empty()) return InvalidArgument("peer state without a key ID");
+  std::string bytes;
+  if (!state.SerializeToString(&bytes)) return Internal("serialize peer state");
+  BRS_ASSIGN_OR_RETURN(Statement st,
+                       db_->Prepare("INSERT INTO peer_states(keyid, state) VALUES(?, ?)"
+                                    " ON CONFLICT(keyid) DO UPDATE SET state = excluded.state"));
+  st.Bind(1, state.peer_keyid()).BindBlob(2, bytes);
+  return st.Run();
+}
+
+StatusOr<v1sync::PeerState> PeerStateStore::Get(const std::string& keyid) {
+  std::lock_guard lock(mu_);
+  BRS_ASSIGN_OR_RETURN(auto state, GetLocked(keyid));
+  if (!state) return NotFound("no peer state for " + keyid);
+  return std::move(*state);
+}
+
+StatusOr<std::vector<v1sync::PeerState>> PeerStateStore::List() {
+  std::lock_guard lock(mu_);
+  BRS_ASSIGN_OR_RETURN(Statement st,
+                       db_->Prepare("SELECT keyid, state FROM peer_states ORDER BY keyid"));
+  std::vector<v1sync::PeerState> out;
+  Status s;
+  while (st.Step(&s)) {
+    v1sync::PeerState state;
+    std::string_view blob = st.ColumnBlob(1);
+    if (!state.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+      return DataLoss("stored peer state of " + std::string(st.ColumnText(0)) + " does not parse");
+    }
+    out.push_back(std::move(state));
+  }
+  BRS_RETURN_IF_ERROR(s);
+  return out;
+}
+
+Status PeerStateStore::Set(const v1sync::PeerState& state) {
+  {
+    std::lock_guard lock(mu_);
+    BRS_RETURN_IF_ERROR(PutLocked(state));
+    Enqueue({state});
+  }
+  Deliver();
+  return Status::Ok();
+}
+
+StatusOr<v1sync::PeerState> PeerStateStore::Update(
+    const std::string& keyid, const std::function<Status(v1sync::PeerState&)>& fn) {
+  if (keyid.empty()) return InvalidArgument("peer state without a key ID");
+  v1sync::PeerState state;
+  {
+    std::lock_guard lock(mu_);
+    Transaction tx(*db_);
+    BRS_RETURN_IF_ERROR(tx.BeginImmediate());
+    BRS_ASSIGN_OR_RETURN(auto stored, GetLocked(keyid));
+    if (stored) state = std::move(*stored);
+    state.set_peer_keyid(keyid);
+    BRS_RETURN_IF_ERROR(fn(state));
+    state.set_peer_keyid(keyid);
+    BRS_RETURN_IF_ERROR(PutLocked(state));
+    BRS_RETURN_IF_ERROR(tx.Commit());
+    Enqueue({state});
+  }
+  Deliver();
+  return state;
+}
+
+StatusOr<v1sync::PeerState> PeerStateStore::SetConnectionState(const std::string& keyid,
+                                                               const std::string& instance_id,
+                                                               v1sync::ConnectionState state,
+                                                               const std::string& message) {
+  return Update(keyid, [&](v1sync::PeerState& s) {
+    if (!instance_id.empty()) s.set_peer_instance_id(instance_id);
+    s.set_state(state);
+    s.set_status_message(message);
+    return Status::Ok();
+  });
+}
+
+StatusOr<v1sync::PeerState> PeerStateStore::RecordHeartbeat(const std::string& keyid,
+                                                            int64_t unix_millis) {
+  return Update(keyid, [&](v1sync::PeerState& s) {
+    s.set_last_heartbeat_millis(unix_millis);
+    return Status::Ok();
+  });
+}
+
+Status PeerStateStore::Delete(const std::string& keyid) {
+  std::lock_guard lock(mu_);
+  BRS_ASSIGN_OR_RETURN(Statement st, db_->Prepare("DELETE FROM peer_states WHERE keyid = ?"));
+  st.Bind(1, keyid);
+  return st.Run();
+}
+
+Status PeerStateStore::ResetAllToDisconnected(std::span<const PeerRef> peers) {
+  {
+    std::lock_guard lock(mu_);
+    Transaction tx(*db_);
+    BRS_RETURN_IF_ERROR(tx.BeginImmediate());
+    std::set<std::string> listed;
+    std::vector<v1sync::PeerState> changed;
+    for (const PeerRef& p : peers) {
+      if (p.keyid.empty()) return InvalidArgument("peer without a key ID");
+      listed.insert(p.keyid);
+      BRS_ASSIGN_OR_RETURN(auto stored, GetLocked(p.keyid));
+      v1sync::PeerState state = stored ? std::move(*stored) : v1sync::PeerState();
+      state.set_peer_keyid(p.keyid);
+      state.set_peer_instance_id(p.instance_id);
+      state.set_state(v1sync::CONNECTION_STATE_DISCONNECTED);
+      state.set_status_message("disconnected");
+      BRS_RETURN_IF_ERROR(PutLocked(state));
+      changed.push_back(std::move(state));
+    }
+    std::vector<std::string> stale;
+    {
+      BRS_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT keyid FROM peer_states"));
+      Status s;
+      while (st.Step(&s)) {
+        std::string k(st.ColumnText(0));
+        if (!listed.count(k)) stale.push_back(std::move(k));
+      }
+      BRS_RETURN_IF_ERROR(s);
+    }
+    for (const auto& k : stale) {
+      BRS_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM peer_states WHERE keyid = ?"));
+      del.Bind(1, k);
+      BRS_RETURN_IF_ERROR(del.Run());
+    }
+    BRS_RETURN_IF_ERROR(tx.Commit());
+    Enqueue(std::move(changed));
+  }
+  Deliver();
+  return Status::Ok();
+}
+
+PeerStateStore::SubscriptionId PeerStateStore::Subscribe(Callback callback) {
+  auto sub = std::make_shared<Subscriber>();
+  sub->callback = std::move(callback);
+  std::lock_guard q(queue_mu_);
+  sub->id = next_sub_++;
+  subs_.push_back(sub);
+  return sub->id;
+}
+
+void PeerStateStore::Unsubscribe(SubscriptionId id) {
+  {
+    std::lock_guard q(queue_mu_);
+    for (auto it = subs_.begin(); it != subs_.end(); ++it) {
+      if ((*it)->id == id) {
+        (*it)->active = false;
+        subs_.erase(it);
+        break;
+      }
+    }
+  }
+  if (delivering_thread_.load() != std::this_thread::get_id()) {
+    std::lock_guard wait(delivery_mu_);
+  }
+}
+
+void PeerStateStore::Enqueue(std::vector<v1sync::PeerState> states) {
+  std::lock_guard q(queue_mu_);
+  if (subs_.empty()) return;
+  for (auto& s : states) pending_.push_back(std::move(s));
+}
+
+void PeerStateStore::Deliver() {
+  if (delivering_thread_.load() == std::this_thread::get_id()) return;
+  std::lock_guard dl(delivery_mu_);
+  delivering_thread_.store(std::this_thread::get_id());
+  for (;;) {
+    std::deque<v1sync::PeerState> batch;
+    std::vector<std::shared_ptr<Subscriber>> subs;
+    {
+      std::lock_guard q(queue_mu_);
+      if (pending_.empty()) break;
+      batch.swap(pending_);
+      subs = subs_;
+    }
+    for (const auto& state : batch) {
+      for (const auto& sub : subs) {
+        if (sub->active.load()) sub->callback(state);
+      }
+    }
+  }
+  delivering_thread_.store(std::thread::id());
+}
+
+}  // namespace brs::store

@@ -1,0 +1,102 @@
+// PeerStateStore: the sync state of every known host and authorized client
+// (v1sync::PeerState, keyed by peer key ID), persisted in SQLite so known
+// repos/plans, the remote config and the last heartbeat survive a restart.
+//
+// The store may share its SQLite file with the oplog (its own table and
+// schema_version component) or use a file of its own.
+//
+// Thread safety: all methods are thread safe; writes are serialized. Each
+// committed change is delivered to subscribers after the commit, with no
+// store lock held, in commit order; a write returns after its notification
+// was delivered (except a write made from inside a callback, delivered after
+// that callback returns). Callbacks may call the store.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/status.h"
+#include "store/sqlite_db.h"
+#include "v1sync/syncservice.pb.h"
+
+namespace brs::store {
+
+// A peer from the config: a known host or an authorized client.
+struct PeerRef {
+  std::string keyid;
+  std::string instance_id;
+};
+
+class PeerStateStore {
+ public:
+  using Callback = std::function<void(const v1sync::PeerState&)>;
+  using SubscriptionId = uint64_t;
+
+  static StatusOr<std::unique_ptr<PeerStateStore>> Open(const std::string& path);
+  ~PeerStateStore();
+
+  // NotFound when no state is stored for keyid.
+  StatusOr<v1sync::PeerState> Get(const std::string& keyid);
+  // Every stored state, ordered by key ID.
+  StatusOr<std::vector<v1sync::PeerState>> List();
+  // Stores `state` under state.peer_keyid (InvalidArgument when empty) and
+  // notifies.
+  Status Set(const v1sync::PeerState& state);
+  // Read-modify-write of one peer's state in one transaction: fn gets the
+  // stored state (or a fresh one with only peer_keyid set when absent); an
+  // error from fn aborts. Returns the stored result and notifies.
+  StatusOr<v1sync::PeerState> Update(const std::string& keyid,
+                                     const std::function<Status(v1sync::PeerState&)>& fn);
+  // Shorthands over Update: set the connection state and status message
+  // (and the instance ID when non-empty); record a heartbeat time.
+  StatusOr<v1sync::PeerState> SetConnectionState(const std::string& keyid,
+                                                 const std::string& instance_id,
+                                                 v1sync::ConnectionState state,
+                                                 const std::string& message);
+  StatusOr<v1sync::PeerState> RecordHeartbeat(const std::string& keyid, int64_t unix_millis);
+  // Removes a peer's state (OK when absent). Not notified.
+  Status Delete(const std::string& keyid);
+  // Startup: in one transaction every listed peer becomes
+  // CONNECTION_STATE_DISCONNECTED "disconnected" (created if absent, with
+  // its instance ID; known repos/plans, remote config and last heartbeat
+  // kept) and states of peers no longer listed are removed. Notifies each
+  // listed peer.
+  Status ResetAllToDisconnected(std::span<const PeerRef> peers);
+
+  SubscriptionId Subscribe(Callback callback);
+  // After it returns the callback is not called again (except a call
+  // running on the calling thread).
+  void Unsubscribe(SubscriptionId id);
+
+ private:
+  struct Subscriber {
+    SubscriptionId id;
+    Callback callback;
+    std::atomic<bool> active{true};
+  };
+  PeerStateStore() = default;
+  StatusOr<std::optional<v1sync::PeerState>> GetLocked(const std::string& keyid);
+  Status PutLocked(const v1sync::PeerState& state);
+  void Enqueue(std::vector<v1sync::PeerState> states);
+  void Deliver();
+
+  std::mutex mu_;  // guards db_
+  std::unique_ptr<SqliteDb> db_;
+
+  std::mutex queue_mu_;
+  std::deque<v1sync::PeerState> pending_;
+  std::vector<std::shared_ptr<Subscriber>> subs_;
+  SubscriptionId next_sub_ = 1;
+  std::mutex delivery_mu_;
+  std::atomic<std::thread::id> delivering_thread_{};
+};
+
+}  // namespace brs::store

@@ -1,0 +1,3 @@
+module brs/govectors
+
+go 1.26
