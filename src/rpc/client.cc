@@ -49,7 +49,8 @@ StatusOr<Url> ParseUrl(const std::string& s) {
     size_t close = hostport.find(']');
     if (close == std::string::npos) return InvalidArgument("bad IPv6 address in URL: " + s);
     u.host = hostport.substr(1, close - 1);
-    if (close + 1 < hostport.size() && hostport[close + 1] == ':') u.port = hostport.substr(close + 2);
+    if (close + 1 < hostport.size() && hostport[close + 1] == ':')
+      u.port = hostport.substr(close + 2);
   } else {
     size_t colon = hostport.rfind(':');
     u.host = hostport.substr(0, colon);
@@ -109,10 +110,9 @@ StatusOr<std::shared_ptr<Connection>> Client::Impl::Dial(const ClientOptions& o)
   // Connect with a deadline: run the async connect on the client's thread.
   std::promise<asio::error_code> done;
   auto fut = done.get_future();
-  asio::async_connect(socket, endpoints,
-                      [&done](const asio::error_code& e, const asio::ip::tcp::endpoint&) {
-                        done.set_value(e);
-                      });
+  asio::async_connect(
+      socket, endpoints,
+      [&done](const asio::error_code& e, const asio::ip::tcp::endpoint&) { done.set_value(e); });
   if (fut.wait_for(std::chrono::milliseconds(o.connect_timeout_ms)) != std::future_status::ready) {
     asio::post(io, [&socket] {
       asio::error_code ignored;
@@ -180,7 +180,8 @@ StatusOr<std::shared_ptr<Connection>> Client::Impl::Connected(const ClientOption
   return conn;
 }
 
-Client::Client(ClientOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
+Client::Client(ClientOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
 
 Client::~Client() {
   {
@@ -227,8 +228,9 @@ StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind k
   if (options_.grpc) {
     cfg.content_type = {Protocol::kGrpc, Codec::kProto};
   } else {
-    cfg.content_type = {kind == CallKind::kUnary ? Protocol::kConnectUnary : Protocol::kConnectStream,
-                        Codec::kProto};
+    cfg.content_type = {
+        kind == CallKind::kUnary ? Protocol::kConnectUnary : Protocol::kConnectStream,
+        Codec::kProto};
   }
   const bool gzip = options_.send_gzip && cfg.content_type.protocol != Protocol::kConnectUnary;
   if (gzip) cfg.send_encoding = Encoding::kGzip;
@@ -242,7 +244,8 @@ StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind k
     h.emplace_back("te", "trailers");
     h.emplace_back("grpc-accept-encoding", "gzip");
     if (gzip) h.emplace_back("grpc-encoding", "gzip");
-    if (timeout_ms > 0) h.emplace_back("grpc-timeout", FormatGrpcTimeout(std::chrono::milliseconds(timeout_ms)));
+    if (timeout_ms > 0)
+      h.emplace_back("grpc-timeout", FormatGrpcTimeout(std::chrono::milliseconds(timeout_ms)));
   } else {
     h.emplace_back("connect-protocol-version", "1");
     if (cfg.content_type.protocol == Protocol::kConnectUnary) {
@@ -274,7 +277,8 @@ StatusOr<std::string> Client::Unary(std::string_view path, std::string_view requ
   auto r = stream->Read(&response, deadline);
   if (response_headers) *response_headers = stream->headers();
   if (!r.ok()) return r.status();
-  if (*r == Stream::ReadResult::kTimeout) return Status(Code::kDeadlineExceeded, "deadline exceeded");
+  if (*r == Stream::ReadResult::kTimeout)
+    return Status(Code::kDeadlineExceeded, "deadline exceeded");
   if (*r == Stream::ReadResult::kEnd) return Internal("unary response without a message");
   if (options_.grpc) {
     std::string extra_msg;

@@ -18,7 +18,7 @@ struct ClientOptions {
   std::string base_url;  // http://host:port or https://host:port (a path prefix is allowed)
   bool grpc = false;     // gRPC instead of Connect
   bool send_gzip = false;
-  std::string ca_file;   // https: trust this PEM bundle instead of the system CAs
+  std::string ca_file;  // https: trust this PEM bundle instead of the system CAs
   int64_t connect_timeout_ms = 10'000;
   size_t max_message_size = size_t{16} << 20;
   std::string user_agent = "backrest-sync";

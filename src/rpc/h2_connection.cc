@@ -147,7 +147,8 @@ void StreamCore::Finish(const Status& status) {
         PostResume();
       }
     } else {
-      FailLocked(status.code() == Code::kCanceled ? status : Status(Code::kCanceled, status.message()));
+      FailLocked(status.code() == Code::kCanceled ? status
+                                                  : Status(Code::kCanceled, status.message()));
       auto conn = conn_.lock();
       const int32_t id = id_;
       if (conn) {
@@ -169,7 +170,11 @@ void StreamCore::Finish(const Status& status) {
           FailLocked(status);
           auto conn = conn_.lock();
           const int32_t id = id_;
-          if (conn) conn->Post([conn, id] { conn->ResetStream(id, NGHTTP2_INTERNAL_ERROR); conn->Flush(); });
+          if (conn)
+            conn->Post([conn, id] {
+              conn->ResetStream(id, NGHTTP2_INTERNAL_ERROR);
+              conn->Flush();
+            });
           return;
         }
         out_ = ConnectErrorJson(status);
@@ -214,9 +219,9 @@ Headers StreamCore::ResponseHeadersLocked() {
       h.emplace_back(ct.protocol == Protocol::kGrpc ? "grpc-encoding" : "connect-content-encoding",
                      "gzip");
     }
-    h.emplace_back(ct.protocol == Protocol::kGrpc ? "grpc-accept-encoding"
-                                                  : "connect-accept-encoding",
-                   "gzip");
+    h.emplace_back(
+        ct.protocol == Protocol::kGrpc ? "grpc-accept-encoding" : "connect-accept-encoding",
+        "gzip");
   }
   for (const auto& kv : extra_response_headers_) h.push_back(kv);
   return h;
@@ -353,9 +358,8 @@ void StreamCore::QueueEnvelopesLocked() {
     }
     auto msg = DecodeMessage(*e, cfg_.recv_encoding, cfg_.max_message);
     if (!msg.ok()) {
-      FailLocked(msg.status().code() == Code::kInternal
-                     ? InvalidArgument(msg.status().message())
-                     : msg.status());
+      FailLocked(msg.status().code() == Code::kInternal ? InvalidArgument(msg.status().message())
+                                                        : msg.status());
       return;
     }
     unread_bytes_ += msg->size() + kEnvelopeHeaderSize;
@@ -413,8 +417,8 @@ void StreamCore::OnRemoteEnd() {
       final_ = ParseConnectErrorJson(raw_body_, CodeForHttpStatus(http_status_));
     }
   } else if (http_status_ != 200) {
-    final_ = ParseConnectErrorJson(
-        std::string_view(), CodeForHttpStatus(http_status_));  // body was not envelopes
+    final_ = ParseConnectErrorJson(std::string_view(),
+                                   CodeForHttpStatus(http_status_));  // body was not envelopes
   } else if (p == Protocol::kConnectStream) {
     if (!end_envelope_seen_) final_ = Internal("stream ended without an end-of-stream message");
   } else {
@@ -433,8 +437,8 @@ void StreamCore::OnClosed(uint32_t error_code) {
     if (error_code == NGHTTP2_CANCEL) {
       final_ = Status(Code::kCanceled, "stream canceled by the peer");
     } else if (error_code != NGHTTP2_NO_ERROR) {
-      final_ = Unavailable("stream reset by the peer (HTTP/2 error " + std::to_string(error_code) +
-                           ")");
+      final_ =
+          Unavailable("stream reset by the peer (HTTP/2 error " + std::to_string(error_code) + ")");
     } else if (role_ == Role::kServer) {
       final_ = Status(Code::kCanceled, "stream closed before the request ended");
     } else {
@@ -570,7 +574,8 @@ void Connection::Feed(const uint8_t* data, size_t len) {
   if (rv < 0) {
     // nghttp2 has queued a GOAWAY where the protocol allows one.
     Flush();
-    Close(InvalidArgument(std::string("HTTP/2 protocol error: ") + nghttp2_strerror(static_cast<int>(rv))));
+    Close(InvalidArgument(std::string("HTTP/2 protocol error: ") +
+                          nghttp2_strerror(static_cast<int>(rv))));
   }
 }
 
@@ -628,8 +633,8 @@ void Connection::Shutdown() {
   Post([self] {
     if (!self->alive_) return;
     nghttp2_submit_goaway(self->session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(self->session_),
-                          NGHTTP2_NO_ERROR, nullptr, 0);
+                          nghttp2_session_get_last_proc_stream_id(self->session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
     self->closing_ = true;
     self->Flush();
     if (self->streams_.empty()) self->Close(Unavailable("server shutting down"));
@@ -686,7 +691,8 @@ StatusOr<std::shared_ptr<StreamCore>> Connection::OpenStream(Headers request,
     nghttp2_data_provider prd;
     prd.source.ptr = s.get();
     prd.read_callback = &Connection::ReadData;
-    int32_t id = nghttp2_submit_request(self->session_, nullptr, nv.data(), nv.size(), &prd, nullptr);
+    int32_t id =
+        nghttp2_submit_request(self->session_, nullptr, nv.data(), nv.size(), &prd, nullptr);
     if (id < 0) {
       done.set_value(Unavailable(std::string("cannot open a stream: ") + nghttp2_strerror(id)));
       return;

@@ -127,13 +127,13 @@ class StreamCore final : public Stream, public std::enable_shared_from_this<Stre
   // Outbound.
   std::string out_;
   size_t out_pos_ = 0;
-  bool local_finished_ = false;   // Finish called
-  Status local_status_;           // what Finish was given
-  bool eof_queued_ = false;       // no more data after out_
-  bool deferred_ = false;         // the data provider is waiting for data
-  bool response_started_ = false; // server: headers submitted
-  bool closed_ = false;           // nghttp2 closed the stream
-  bool broken_ = false;           // writes are refused
+  bool local_finished_ = false;    // Finish called
+  Status local_status_;            // what Finish was given
+  bool eof_queued_ = false;        // no more data after out_
+  bool deferred_ = false;          // the data provider is waiting for data
+  bool response_started_ = false;  // server: headers submitted
+  bool closed_ = false;            // nghttp2 closed the stream
+  bool broken_ = false;            // writes are refused
 };
 
 class Connection final : public std::enable_shared_from_this<Connection> {
@@ -176,8 +176,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   void Flush();
 
  private:
-  Connection(asio::io_context& io, std::unique_ptr<ByteChannel> channel, Role role,
-             Options options, RequestFn on_request);
+  Connection(asio::io_context& io, std::unique_ptr<ByteChannel> channel, Role role, Options options,
+             RequestFn on_request);
   void InitSession();
   void ReadLoop();
   void Feed(const uint8_t* data, size_t len);

@@ -24,22 +24,33 @@ std::string Lower(std::string s) {
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 415: return "Unsupported Media Type";
-    case 431: return "Request Header Fields Too Large";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 415:
+      return "Unsupported Media Type";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Status";
   }
 }
 
@@ -189,8 +200,8 @@ class ChunkedStream final : public Stream {
   Status Chunk(const std::string& data) {
     if (!started_) {
       started_ = true;
-      std::string h = "HTTP/1.1 200 OK\r\nContent-Type: " + ctype_ +
-                      "\r\nTransfer-Encoding: chunked\r\n";
+      std::string h =
+          "HTTP/1.1 200 OK\r\nContent-Type: " + ctype_ + "\r\nTransfer-Encoding: chunked\r\n";
       for (const auto& [k, v] : extra_) h += k + ": " + v + "\r\n";
       h += "\r\n";
       if (!c_.WriteRaw(h)) broken_ = true;
@@ -258,9 +269,10 @@ void ServeHttp1Connection(Http1Socket& socket, std::string already, const Http1H
         Status st = dec.Feed(r.body);
         auto env = st.ok() ? dec.Next() : std::nullopt;
         if (!env || (env->flags & kFlagCompressed)) {
-          ok = c.Send(400, "application/json",
-                      ConnectErrorJson(InvalidArgument("expected one uncompressed request message")),
-                      r.keep_alive);
+          ok =
+              c.Send(400, "application/json",
+                     ConnectErrorJson(InvalidArgument("expected one uncompressed request message")),
+                     r.keep_alive);
         } else {
           ChunkedStream stream(c, env->payload, r.headers);
           CallInfo info;
@@ -272,10 +284,11 @@ void ServeHttp1Connection(Http1Socket& socket, std::string already, const Http1H
           stream.Finish(result);
         }
       } else {
-        ok = c.Send(505, "application/json",
-                    ConnectErrorJson(Status(Code::kUnimplemented,
-                                            "this call needs HTTP/2 (or a supported content-type)")),
-                    r.keep_alive);
+        ok =
+            c.Send(505, "application/json",
+                   ConnectErrorJson(Status(Code::kUnimplemented,
+                                           "this call needs HTTP/2 (or a supported content-type)")),
+                   r.keep_alive);
       }
     }
     if (!ok || !r.keep_alive) break;

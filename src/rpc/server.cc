@@ -36,7 +36,8 @@ StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& s) {
   size_t colon = s.rfind(':');
   if (colon == std::string::npos) return InvalidArgument("listen address must be host:port");
   std::string host = s.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = 0;
   for (char c : s.substr(colon + 1)) {
     if (c < '0' || c > '9') return InvalidArgument("bad port in listen address " + s);
@@ -170,10 +171,9 @@ void Server::Impl::OnRequest(const std::shared_ptr<StreamCore>& s) {
     return;
   }
   const bool stream_route = route.kind != Kind::kUnary;
-  const bool compatible =
-      ctype && (ctype->protocol == Protocol::kGrpc ||
-                (stream_route ? ctype->protocol == Protocol::kConnectStream
-                              : ctype->protocol == Protocol::kConnectUnary));
+  const bool compatible = ctype && (ctype->protocol == Protocol::kGrpc ||
+                                    (stream_route ? ctype->protocol == Protocol::kConnectStream
+                                                  : ctype->protocol == Protocol::kConnectUnary));
   if (!compatible || (ctype->codec == Codec::kJson && route.types.request == nullptr)) {
     Respond(s, 415, "application/json",
             ConnectErrorJson(Status(Code::kUnimplemented,
@@ -294,21 +294,22 @@ void Server::Impl::Sniff(std::shared_ptr<asio::ip::tcp::socket> socket,
                          std::shared_ptr<std::string> got) {
   auto buf = std::make_shared<std::array<char, 24>>();
   const size_t want = kPreface.size() - got->size();
-  socket->async_read_some(
-      asio::buffer(buf->data(), want), [this, socket, got, buf](const asio::error_code& ec, size_t n) {
-        if (ec) return;  // closed before saying anything
-        got->append(buf->data(), n);
-        const bool prefix_ok = kPreface.substr(0, got->size()) == *got;
-        if (prefix_ok && got->size() < kPreface.size()) {
-          Sniff(socket, got);
-          return;
-        }
-        if (prefix_ok) {
-          StartH2(std::make_unique<internal::TcpChannel>(std::move(*socket)), std::move(*got));
-        } else {
-          ServeHttp1(std::make_unique<internal::Http1TcpSocket>(std::move(*socket)), std::move(*got));
-        }
-      });
+  socket->async_read_some(asio::buffer(buf->data(), want), [this, socket, got, buf](
+                                                               const asio::error_code& ec,
+                                                               size_t n) {
+    if (ec) return;  // closed before saying anything
+    got->append(buf->data(), n);
+    const bool prefix_ok = kPreface.substr(0, got->size()) == *got;
+    if (prefix_ok && got->size() < kPreface.size()) {
+      Sniff(socket, got);
+      return;
+    }
+    if (prefix_ok) {
+      StartH2(std::make_unique<internal::TcpChannel>(std::move(*socket)), std::move(*got));
+    } else {
+      ServeHttp1(std::make_unique<internal::Http1TcpSocket>(std::move(*socket)), std::move(*got));
+    }
+  });
 }
 
 void Server::Impl::OnAccepted(asio::ip::tcp::socket socket) {
@@ -320,17 +321,18 @@ void Server::Impl::OnAccepted(asio::ip::tcp::socket socket) {
     return;
   }
   auto stream = std::make_shared<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(socket), *tls);
-  stream->async_handshake(asio::ssl::stream_base::server, [this, stream](const asio::error_code& e) {
-    if (e) return;  // a failed TLS handshake just closes
-    const unsigned char* alpn = nullptr;
-    unsigned int len = 0;
-    SSL_get0_alpn_selected(stream->native_handle(), &alpn, &len);
-    if (len == 2 && std::memcmp(alpn, "h2", 2) == 0) {
-      StartH2(std::make_unique<internal::TlsChannel>(std::move(*stream)), "");
-    } else {
-      ServeHttp1(std::make_unique<internal::Http1TlsSocket>(std::move(*stream)), "");
-    }
-  });
+  stream->async_handshake(
+      asio::ssl::stream_base::server, [this, stream](const asio::error_code& e) {
+        if (e) return;  // a failed TLS handshake just closes
+        const unsigned char* alpn = nullptr;
+        unsigned int len = 0;
+        SSL_get0_alpn_selected(stream->native_handle(), &alpn, &len);
+        if (len == 2 && std::memcmp(alpn, "h2", 2) == 0) {
+          StartH2(std::make_unique<internal::TlsChannel>(std::move(*stream)), "");
+        } else {
+          ServeHttp1(std::make_unique<internal::Http1TlsSocket>(std::move(*stream)), "");
+        }
+      });
 }
 
 void Server::Impl::Accept() {
@@ -349,7 +351,8 @@ void Server::Impl::ServeHttp1(std::unique_ptr<internal::Http1Socket> socket, std
   std::thread([this, socket = std::shared_ptr<internal::Http1Socket>(std::move(socket)),
                already = std::move(already)]() mutable {
     internal::Http1Handlers handlers;
-    handlers.get = [this](const std::string& path, const Headers& h) -> std::optional<HttpResponse> {
+    handlers.get = [this](const std::string& path,
+                          const Headers& h) -> std::optional<HttpResponse> {
       auto g = gets.find(path);
       if (g == gets.end()) return std::nullopt;
       return g->second(path, h);
@@ -412,7 +415,8 @@ Status Server::Start() {
                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                        asio::ssl::context::no_tlsv1_1);
     m.tls->use_certificate_chain_file(m.options.tls_cert_file, ec);
-    if (ec) return InvalidArgument("TLS certificate " + m.options.tls_cert_file + ": " + ec.message());
+    if (ec)
+      return InvalidArgument("TLS certificate " + m.options.tls_cert_file + ": " + ec.message());
     m.tls->use_private_key_file(m.options.tls_key_file, asio::ssl::context::pem, ec);
     if (ec) return InvalidArgument("TLS key " + m.options.tls_key_file + ": " + ec.message());
     SSL_CTX_set_alpn_select_cb(
