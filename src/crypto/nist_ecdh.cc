@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "crypto/p384.h"
+
 namespace brs::crypto {
 namespace {
 
@@ -99,6 +101,11 @@ Status CheckEcPoint(NistCurve curve, std::span<const uint8_t> point) {
 
 StatusOr<Bytes> EcPublicPoint(NistCurve curve, std::span<const uint8_t> scalar) {
   BRS_ASSIGN_OR_RETURN(BnPtr k, ParseScalar(curve, scalar));
+  if (curve == NistCurve::kP384) {
+    Bytes out(EcPointSize(curve));
+    p384::BaseMult(scalar.data(), out.data());
+    return out;
+  }
   BnCtxPtr ctx(BN_CTX_secure_new());
   if (!ctx) return Internal("BN_CTX_new failed");
   const EC_GROUP* group = Group(curve);
@@ -120,6 +127,13 @@ StatusOr<SecretBytes> EcdhSharedX(NistCurve curve, std::span<const uint8_t> scal
   if (!ctx) return Internal("BN_CTX_new failed");
   BRS_ASSIGN_OR_RETURN(PointPtr peer, ParsePoint(curve, peer_point, ctx.get()));
   BRS_ASSIGN_OR_RETURN(BnPtr k, ParseScalar(curve, scalar));
+  if (curve == NistCurve::kP384) {
+    SecretBytes out(EcScalarSize(curve));
+    if (!p384::ScalarMultX(scalar.data(), peer_point.data(), out.data())) {
+      return InvalidArgument("ECDH result is infinity");
+    }
+    return out;
+  }
   const EC_GROUP* group = Group(curve);
   PointPtr r(EC_POINT_new(group));
   if (!r || EC_POINT_mul(group, r.get(), nullptr, peer.get(), k.get(), ctx.get()) != 1) {
