@@ -1,5 +1,6 @@
 #include "crypto/aead.h"
 
+#include <algorithm>
 #include <climits>
 
 namespace brs::crypto {
