@@ -52,8 +52,8 @@ Status PipeTransport::Write(std::string_view message) {
   Direction& in = shared_->dir[side_];
   shared_->cv.wait(lock,
                    [&] { return out.closed || in.closed || out.items.size() < shared_->capacity; });
+  if (in.closed && !in.close_status.ok()) return in.close_status;  // the peer's error
   if (out.closed) return Unavailable("stream already finished");
-  if (in.closed && !in.close_status.ok()) return in.close_status;
   out.items.emplace_back(message);
   shared_->cv.notify_all();
   return Status();

@@ -32,7 +32,8 @@ const Kat kKats[] = {
      "3619fbaa0cd2a040c19ab22af910c705a757ba",
      "26d4eeef6a6c76d81c054d19d75dc4f0bdc45d632599df3b8b4c2a86134ffb6c"},
     {NistCurve::kP384,
-     "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+     "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2"
+     "f"
      "30",
      "6465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f9091"
      "9293",
@@ -108,7 +109,8 @@ TEST(NistEcdhTest, InvalidPointsAreRejectedWithClearErrors) {
     expect_bad(off_curve, "not on the curve");
 
     // Compressed encoding of the same point: right prefix, short length.
-    Bytes compressed(good.begin(), good.begin() + 1 + static_cast<ptrdiff_t>(EcScalarSize(k.curve)));
+    Bytes compressed(good.begin(),
+                     good.begin() + 1 + static_cast<ptrdiff_t>(EcScalarSize(k.curve)));
     compressed[0] = static_cast<uint8_t>(0x02 | (good.back() & 1));
     expect_bad(compressed, "must be");
     // A compressed prefix padded to the full length.
@@ -127,8 +129,8 @@ TEST(NistEcdhTest, InvalidPointsAreRejectedWithClearErrors) {
     // x = p (all ones above the curve's prime for the top bytes): not a
     // coordinate.
     Bytes x_too_big = good;
-    std::fill(x_too_big.begin() + 1, x_too_big.begin() + 1 + static_cast<ptrdiff_t>(EcScalarSize(k.curve)),
-              0xff);
+    std::fill(x_too_big.begin() + 1,
+              x_too_big.begin() + 1 + static_cast<ptrdiff_t>(EcScalarSize(k.curve)), 0xff);
     expect_bad(x_too_big, "not on the curve");
 
     expect_bad(Bytes(), "must be");

@@ -6,6 +6,7 @@
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,12 @@
   } while (0)
 
 namespace brs::sync::testing {
+
+inline int64_t SteadyNowMsForTestImpl() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 using store::testing::TempDir;
 
