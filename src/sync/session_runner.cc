@@ -80,6 +80,9 @@ void SessionRunner::WriterLoop() {
       std::string bytes;
       if (!wire->SerializeToString(&bytes)) st = Internal("serializing an item failed");
       if (st.ok()) st = transport_->Write(bytes);
+      if (st.ok() && session_.options().env.metrics) {
+        session_.options().env.metrics->bytes_sent.Inc(bytes.size());
+      }
     }
     if (!st.ok()) {
       {
@@ -133,6 +136,7 @@ Status SessionRunner::Loop() {
     if (*r == SyncTransport::ReadResult::kTimeout) continue;
 
     if (message.size() > kMaxWireItemBytes) return ProtocolError("item larger than 16 MiB");
+    if (auto* m = session_.options().env.metrics) m->bytes_received.Inc(message.size());
     SyncStreamItem item;
     if (!item.ParseFromString(message)) return ProtocolError("malformed SyncStreamItem");
     const bool was_established = session_.phase() == Session::Phase::kEstablished;
@@ -152,15 +156,38 @@ Status SessionRunner::Loop() {
               (void)self->Post([cfg](Session& s) { return s.OnConfigChanged(*cfg); });
             }
           });
+      if (auto* m = session_.options().env.metrics) {
+        m->handshakes.With({RoleName(), "ok"}).Inc();
+      }
       if (hooks_.on_established) hooks_.on_established(session_.peer());
     }
     session_.OnBacklog(transport_->Backlog(), Outbox::SteadyNowMs());
   }
 }
 
+const char* SessionRunner::RoleName() const {
+  return session_.options().role == Role::kHub ? "hub" : "client";
+}
+
 Status SessionRunner::Run() {
+  auto* metrics = session_.options().env.metrics;
+  if (metrics) metrics->sessions_started.Inc();
   std::thread writer([this] { WriterLoop(); });
   Status end = Loop();
+  if (metrics) {
+    if (!established_) {
+      // The key exchange or handshake failed: count it by class.
+      const char* why = end.code() == Code::kPermissionDenied  ? "auth"
+                        : end.code() == Code::kInvalidArgument ? "protocol"
+                        : end.code() == Code::kUnavailable || end.code() == Code::kCanceled
+                            ? "disconnected"
+                            : "internal";
+      metrics->handshakes.With({RoleName(), why}).Inc();
+    }
+    std::string state = v1sync::ConnectionState_Name(ConnectionStateFor(end));
+    metrics->sessions_ended.With({state.substr(std::string_view("CONNECTION_STATE_").size())})
+        .Inc();
+  }
   {
     std::lock_guard lock(mu_);
     ended_ = true;

@@ -57,6 +57,7 @@ class SessionRunner final : public SessionHandle,
   void WriterLoop();
   Status Loop();
   Status StatusAfterWriteFailure();
+  const char* RoleName() const;
 
   Outbox outbox_;
   Session session_;
