@@ -908,6 +908,12 @@ int RunCli(int argc, char** argv) {
   try {
     if (init->parsed()) CmdInit(g, instance);
     if (serve->parsed()) {
+      // A fresh machine: serve on embedded defaults, creating the data dir.
+      if (!ExistingDataDir(g.data).ok()) {
+        std::fprintf(stderr, "backrest-sync: no data directory at %s; initializing it\n",
+                     g.data.c_str());
+        CmdInit(g, "");
+      }
       DataDir dir = Must(ExistingDataDir(g.data));
       dopts.dir = dir;
       dopts.heartbeat_interval_ms = heartbeat_s * 1000;
