@@ -57,8 +57,8 @@ StatusOr<Stream::ReadResult> StreamCore::Read(std::string* message, int64_t dead
     }
     const int64_t now = SteadyNowMs();
     if (now >= deadline_ms) return ReadResult::kTimeout;
-    if (deadline_ms == kNoDeadline) {
-      cv_.wait(lock);
+    if (deadline_ms - now > 3'600'000) {
+      cv_.wait_for(lock, std::chrono::hours(1));  // far deadlines must not overflow the clock
     } else {
       cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms - now));
     }

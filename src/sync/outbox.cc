@@ -1,5 +1,6 @@
 #include "sync/outbox.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace brs::sync {
@@ -55,7 +56,9 @@ std::optional<SyncStreamItem> Outbox::Pop(int64_t deadline_ms) {
     if (now >= deadline_ms) return std::nullopt;
     int64_t until = deadline_ms;
     if (!items_.empty() && paused_until_ms_ < until) until = paused_until_ms_;
-    cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, until - now)));
+    // Bounded wait: a far deadline (INT64_MAX) must not overflow the clock.
+    const int64_t wait = std::clamp<int64_t>(until - now, 1, 3'600'000);
+    cv_.wait_for(lock, std::chrono::milliseconds(wait));
   }
 }
 

@@ -35,7 +35,8 @@ StatusOr<SyncTransport::ReadResult> PipeTransport::Read(std::string* message,
     }
     int64_t now = Outbox::SteadyNowMs();
     if (now >= deadline_steady_ms) return ReadResult::kTimeout;
-    shared_->cv.wait_for(lock, std::chrono::milliseconds(deadline_steady_ms - now));
+    shared_->cv.wait_for(
+        lock, std::chrono::milliseconds(std::min<int64_t>(deadline_steady_ms - now, 3'600'000)));
   }
 }
 
