@@ -13,9 +13,12 @@ namespace brs::rpc::internal {
 class ByteChannel {
  public:
   using Handler = std::function<void(const asio::error_code&, size_t)>;
+  using Strand = asio::strand<asio::io_context::executor_type>;
   virtual ~ByteChannel() = default;
-  virtual void AsyncReadSome(asio::mutable_buffer buf, Handler h) = 0;
-  virtual void AsyncWrite(asio::const_buffer buf, Handler h) = 0;
+  // Completions run on `strand` (a std::function would lose an executor
+  // bound to the handler, so the strand is passed explicitly).
+  virtual void AsyncReadSome(asio::mutable_buffer buf, const Strand& strand, Handler h) = 0;
+  virtual void AsyncWrite(asio::const_buffer buf, const Strand& strand, Handler h) = 0;
   virtual void Close() = 0;
   virtual std::string PeerAddress() const = 0;
 };
@@ -23,11 +26,11 @@ class ByteChannel {
 class TcpChannel final : public ByteChannel {
  public:
   explicit TcpChannel(asio::ip::tcp::socket s) : socket_(std::move(s)) {}
-  void AsyncReadSome(asio::mutable_buffer buf, Handler h) override {
-    socket_.async_read_some(buf, std::move(h));
+  void AsyncReadSome(asio::mutable_buffer buf, const Strand& strand, Handler h) override {
+    socket_.async_read_some(buf, asio::bind_executor(strand, std::move(h)));
   }
-  void AsyncWrite(asio::const_buffer buf, Handler h) override {
-    asio::async_write(socket_, buf, std::move(h));
+  void AsyncWrite(asio::const_buffer buf, const Strand& strand, Handler h) override {
+    asio::async_write(socket_, buf, asio::bind_executor(strand, std::move(h)));
   }
   void Close() override {
     asio::error_code ec;
@@ -44,11 +47,11 @@ class TcpChannel final : public ByteChannel {
 class TlsChannel final : public ByteChannel {
  public:
   explicit TlsChannel(asio::ssl::stream<asio::ip::tcp::socket> s) : stream_(std::move(s)) {}
-  void AsyncReadSome(asio::mutable_buffer buf, Handler h) override {
-    stream_.async_read_some(buf, std::move(h));
+  void AsyncReadSome(asio::mutable_buffer buf, const Strand& strand, Handler h) override {
+    stream_.async_read_some(buf, asio::bind_executor(strand, std::move(h)));
   }
-  void AsyncWrite(asio::const_buffer buf, Handler h) override {
-    asio::async_write(stream_, buf, std::move(h));
+  void AsyncWrite(asio::const_buffer buf, const Strand& strand, Handler h) override {
+    asio::async_write(stream_, buf, asio::bind_executor(strand, std::move(h)));
   }
   void Close() override {
     asio::error_code ec;

@@ -527,8 +527,7 @@ void Connection::ReadLoop() {
   if (!alive_) return;
   auto self = shared_from_this();
   channel_->AsyncReadSome(
-      asio::buffer(read_buf_),
-      asio::bind_executor(strand_, [self](const asio::error_code& ec, size_t n) {
+      asio::buffer(read_buf_), strand_, [self](const asio::error_code& ec, size_t n) {
         if (ec) {
           self->Close(Unavailable(ec == asio::error::eof ? "connection closed by the peer"
                                                          : "connection lost: " + ec.message()));
@@ -538,7 +537,7 @@ void Connection::ReadLoop() {
         self->Feed(self->read_buf_.data(), n);
         self->Flush();
         self->ReadLoop();
-      }));
+      });
 }
 
 void Connection::ArmKeepalive() {
@@ -590,7 +589,9 @@ void Connection::Flush() {
     }
     if (n == 0) break;
     write_buf_.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
-    if (write_buf_.size() >= (64 << 10)) break;
+    // Drain until nghttp2 has nothing more: it finalizes a frame only on the
+    // next mem_send call, so no frame is left half-done while other work
+    // runs on the strand. Flow-control windows bound the total.
   }
   if (write_buf_.empty()) {
     if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
@@ -600,8 +601,8 @@ void Connection::Flush() {
   }
   writing_ = true;
   auto self = shared_from_this();
-  channel_->AsyncWrite(asio::buffer(write_buf_),
-                       asio::bind_executor(strand_, [self](const asio::error_code& ec, size_t) {
+  channel_->AsyncWrite(asio::buffer(write_buf_), strand_,
+                       [self](const asio::error_code& ec, size_t) {
                          self->writing_ = false;
                          self->write_buf_.clear();
                          if (ec) {
@@ -609,7 +610,7 @@ void Connection::Flush() {
                            return;
                          }
                          self->Flush();
-                       }));
+                       });
 }
 
 void Connection::Close(const Status& why) {
