@@ -9,6 +9,7 @@
 
 #include "crypto/aead.h"
 #include "crypto/channel_setup.h"
+#include "crypto/handshake.h"
 #include "crypto/hybrid_kem.h"
 #include "crypto/nist_ecdh.h"
 
@@ -55,6 +56,38 @@ void BM_ChannelSetupTwoSided(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ChannelSetupTwoSided);
+
+// The whole session start, both sides: channel setup plus the identity
+// handshake (each side signs, each verifies the other). Target <= 3.5 ms.
+void BM_SetupAndHandshakeTwoSided(benchmark::State& state) {
+  const auto hub = Must(Identity::Generate());
+  const auto client = Must(Identity::Generate());
+  for (auto _ : state) {
+    auto initiator = Must(ChannelInitiator::Create());
+    auto responder = Must(ChannelResponder::Accept(initiator.public_key()));
+    auto channel = Must(initiator.Finish(responder.enc()));
+    auto from_client = Must(MakeHandshake(client, "laptop", "", channel.transcript()));
+    auto from_hub = Must(MakeHandshake(hub, "hub", "", responder.channel().transcript()));
+    benchmark::DoNotOptimize(Must(VerifyHandshake(from_client, responder.channel().transcript())));
+    benchmark::DoNotOptimize(Must(VerifyHandshake(from_hub, channel.transcript())));
+  }
+}
+BENCHMARK(BM_SetupAndHandshakeTwoSided);
+
+void BM_Ed25519Sign(benchmark::State& state) {
+  const auto id = Must(Identity::Generate());
+  Bytes msg(32, 7);
+  for (auto _ : state) benchmark::DoNotOptimize(Must(id.Sign(msg)));
+}
+BENCHMARK(BM_Ed25519Sign);
+
+void BM_Ed25519Verify(benchmark::State& state) {
+  const auto id = Must(Identity::Generate());
+  Bytes msg(32, 7);
+  const Bytes sig = Must(id.Sign(msg));
+  for (auto _ : state) benchmark::DoNotOptimize(VerifyEd25519(id.public_key(), msg, sig));
+}
+BENCHMARK(BM_Ed25519Verify);
 
 void BM_P384BaseMult(benchmark::State& state) {
   Bytes scalar(48, 0x42);

@@ -61,7 +61,8 @@ StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
   c.peer_features = {};  // resolved from the response headers once established
   rpc::Stream* s = &transport->stream();
   c.resolve_peer_features = [s] {
-    const std::string* v = rpc::FindHeader(s->headers(), kExtensionsHeader);
+    const rpc::Headers response_headers = s->headers();
+    const std::string* v = rpc::FindHeader(response_headers, kExtensionsHeader);
     return v ? PeerFeatures::Parse(*v) : PeerFeatures{};
   };
   c.transport = std::move(transport);
@@ -78,7 +79,8 @@ void RegisterSyncServices(rpc::Server& server, SyncService& service,
 
   server.HandleBidi(std::string(kSyncPath),
                     [&service](const rpc::CallInfo&, rpc::Stream& stream) -> Status {
-                      const std::string* ext = rpc::FindHeader(stream.headers(), kExtensionsHeader);
+                      const rpc::Headers request_headers = stream.headers();
+                      const std::string* ext = rpc::FindHeader(request_headers, kExtensionsHeader);
                       PeerFeatures theirs = ext ? PeerFeatures::Parse(*ext) : PeerFeatures{};
                       // Announce ours only to a peer that announced its own: a Backrest
                       // peer sees exactly Backrest's responses.
