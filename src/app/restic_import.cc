@@ -10,6 +10,8 @@ namespace {
 
 using google::protobuf::Value;
 
+constexpr int kMaxSnapshots = 10'000'000;
+
 const Value* Field(const google::protobuf::Struct& s, const char* k) {
   auto it = s.fields().find(k);
   return it == s.fields().end() ? nullptr : &it->second;
@@ -31,6 +33,14 @@ std::vector<std::string> Strs(const google::protobuf::Struct& s, const char* k) 
     }
   }
   return out;
+}
+
+bool IsHexId(std::string_view id) {
+  if (id.size() != 64) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
 }
 
 bool Digits(std::string_view s, size_t at, size_t n, int* out) {
@@ -78,7 +88,13 @@ StatusOr<int64_t> ParseRfc3339Millis(std::string_view s) {
     offset_s = (oh * 3600 + om * 60) * (s[p] == '+' ? 1 : -1);
     p += 6;
   }
-  if (p != s.size()) return InvalidArgument("trailing characters in time: " + std::string(s));
+  if (p != s.size()) {
+    return InvalidArgument("trailing characters in time: " + std::string(s.substr(0, 40)));
+  }
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (mo < 1 || mo > 12 || d < 1 || d > kDays[mo - 1] || h > 23 || mi > 59 || se > 60) {
+    return InvalidArgument("not a valid date/time: " + std::string(s.substr(0, 40)));
+  }
   std::tm tm = {};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
@@ -99,14 +115,22 @@ StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
     return InvalidArgument("expected the JSON array printed by `restic snapshots --json`");
   }
   std::vector<v1::Operation> ops;
+  if (root.list_value().values_size() > kMaxSnapshots) {
+    return InvalidArgument("more than " + std::to_string(kMaxSnapshots) + " snapshots in one import");
+  }
   int index = 0;
   for (const auto& v : root.list_value().values()) {
     const std::string where = "snapshot #" + std::to_string(index++);
     if (v.kind_case() != Value::kStructValue) return InvalidArgument(where + " is not an object");
     const auto& s = v.struct_value();
     const std::string id = Str(s, "id");
-    if (id.size() < 8) return InvalidArgument(where + " has no snapshot id");
-    BRS_ASSIGN_OR_RETURN(int64_t start, ParseRfc3339Millis(Str(s, "time")));
+    if (!IsHexId(id)) {
+      return InvalidArgument(where + ": \"id\" must be the 64-hex-digit snapshot ID (restic " +
+                             "0.9 or later), got \"" + id.substr(0, 80) + "\"");
+    }
+    auto start_or = ParseRfc3339Millis(Str(s, "time"));
+    if (!start_or.ok()) return InvalidArgument(where + ": " + start_or.status().message());
+    const int64_t start = *start_or;
     v1::Operation op;
     auto* snap = op.mutable_operation_index_snapshot()->mutable_snapshot();
     snap->set_id(id);
@@ -123,6 +147,7 @@ StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
       snap->add_tags(std::move(t));
     }
     int64_t end = start;
+    snap->mutable_summary();  // Backrest always sets one (zero when restic has none)
     if (const Value* sum = Field(s, "summary"); sum && sum->kind_case() == Value::kStructValue) {
       const auto& m = sum->struct_value();
       auto* out = snap->mutable_summary();
@@ -155,6 +180,16 @@ StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
     ops.push_back(std::move(op));
   }
   return ops;
+}
+
+StatusOr<std::string> ParseResticConfigId(std::string_view json) {
+  google::protobuf::Struct root;
+  auto st = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &root);
+  if (!st.ok()) return InvalidArgument("expected the JSON object printed by `restic cat config --json`");
+  const std::string id = Str(root, "id");
+  if (!IsHexId(id)) return InvalidArgument("`restic cat config --json` output has no 64-hex-digit \"id\"");
+  return id;
 }
 
 }  // namespace brs::app

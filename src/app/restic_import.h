@@ -20,10 +20,16 @@ struct ResticImportOptions {
   std::string instance_id;  // used when a snapshot has no created-by: tag
 };
 
-// InvalidArgument (naming the snapshot index) for JSON that is not an array
-// of restic snapshots.
+// InvalidArgument (naming the snapshot index: "snapshot #3: …") for JSON
+// that is not an array of restic snapshots, an ID that is not 64 hex digits
+// (as Backrest requires) or a time that is not RFC 3339. Every snapshot
+// gets a summary (zero when restic printed none, as Backrest does).
 StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
                                                           const ResticImportOptions& options);
+
+// The repository ID from `restic cat config --json` ({"version":2,"id":…}),
+// the GUID Backrest uses for the repo. InvalidArgument otherwise.
+StatusOr<std::string> ParseResticConfigId(std::string_view json);
 
 // RFC 3339 with optional fraction and zone ("2024-01-02T03:04:05.123+01:00")
 // to Unix milliseconds.

@@ -1,0 +1,103 @@
+#include "app/command.h"
+
+#include <iostream>
+#include <sstream>
+
+#include "app/log.h"
+
+namespace brs::app {
+
+void CommandContext::Warn(const std::string& message) {
+  err_ << "backrest-sync: warning: " << message << "\n";
+}
+
+void CommandContext::Note(const std::string& message) {
+  err_ << "backrest-sync: note: " << message << "\n";
+}
+
+StatusOr<DataDir> CommandContext::RequireDataDir() const { return ExistingDataDir(flags_.data); }
+
+StatusOr<std::unique_ptr<store::ConfigStore>> CommandContext::OpenConfigStore() const {
+  BRS_ASSIGN_OR_RETURN(DataDir dir, RequireDataDir());
+  return OpenConfig(dir);
+}
+
+Status CommandContext::UpdateConfig(const store::ConfigStore::UpdateFn& fn) const {
+  BRS_ASSIGN_OR_RETURN(auto config, OpenConfigStore());
+  return config->Update(fn).status();
+}
+
+CommandRegistry::CommandRegistry(CLI::App& root, std::string version) : root_(root) {
+  flags_.data = DefaultDataDir();
+  root_.set_version_flag("--version", std::move(version));
+  root_.require_subcommand(1);
+}
+
+CLI::App* CommandRegistry::Group(const std::string& name, const std::string& description) {
+  auto it = groups_.find(name);
+  if (it != groups_.end()) return it->second;
+  CLI::App* g = root_.add_subcommand(name, description);
+  g->require_subcommand(1);
+  groups_[name] = g;
+  return g;
+}
+
+CLI::App* CommandRegistry::AddCommand(CLI::App* parent, const std::string& name,
+                                      const std::string& description, CommandFn fn) {
+  CLI::App* c = (parent ? parent : &root_)->add_subcommand(name, description);
+  c->add_option("--data", flags_.data,
+                "data directory (default $BACKREST_SYNC_DATA or ~/.local/share/backrest-sync)");
+  c->add_flag("--json", flags_.json, "print data as JSON");
+  c->add_option("--log-format", flags_.log_format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  c->add_option("--log-level", flags_.log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  commands_.emplace_back(c, std::move(fn));
+  return c;
+}
+
+int CommandRegistry::Run(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  try {
+    root_.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0.
+    return root_.exit(e, out, err) == 0 ? 0 : 2;
+  }
+  Status logging = InitLogging(flags_.log_format, flags_.log_level);
+  if (!logging.ok()) {
+    err << "backrest-sync: error: " << logging.message() << "\n";
+    return 2;
+  }
+  for (auto& [app, fn] : commands_) {
+    if (!app->parsed()) continue;
+    CommandContext ctx(flags_, out, err);
+    Outcome o = fn(ctx);
+    out.flush();
+    if (!o.ok() && !o.message().empty()) {
+      err << "backrest-sync: error: " << o.message() << "\n";
+    }
+    return o.exit_code();
+  }
+  err << "backrest-sync: error: no command given (see --help)\n";
+  return 2;
+}
+
+StatusOr<std::string> ReadInputFile(const std::string& file) {
+  constexpr size_t kMax = size_t{1} << 30;
+  if (file.empty() || file == "-") {
+    std::string out;
+    char buf[65536];
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      out.append(buf, static_cast<size_t>(std::cin.gcount()));
+      if (out.size() > kMax) return ResourceExhausted("stdin is larger than 1 GiB");
+    }
+    return out;
+  }
+  return ReadFile(file, kMax);
+}
+
+std::string InputName(const std::string& file) {
+  return file.empty() || file == "-" ? "stdin" : file;
+}
+
+}  // namespace brs::app
