@@ -18,7 +18,8 @@ Outcome RunServe(CommandContext& ctx, ServeFlags& flags) {
   }
   if (flags.heartbeat_s <= 0) return Outcome::Usage("--heartbeat must be positive");
   if (flags.retry_s <= 0) return Outcome::Usage("--retry-delay must be positive");
-  if (!ctx.RequireDataDir().ok()) {
+  if (auto existing = ExistingDataDir(ctx.flags().data);
+      !existing.ok() && existing.status().code() == Code::kNotFound) {
     ctx.err() << "backrest-sync: no data directory at " << ctx.flags().data
               << "; initializing it\n";
     Outcome o = RunInit(ctx, InitFlags{});

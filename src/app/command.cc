@@ -15,7 +15,14 @@ void CommandContext::Note(const std::string& message) {
   err_ << "backrest-sync: note: " << message << "\n";
 }
 
-StatusOr<DataDir> CommandContext::RequireDataDir() const { return ExistingDataDir(flags_.data); }
+StatusOr<DataDir> CommandContext::RequireDataDir() const {
+  BRS_ASSIGN_OR_RETURN(DataDir dir, ExistingDataDir(flags_.data));
+  // A broken config is reported by every command, not only by those that
+  // read it (the operator should hear of it before the daemon does).
+  BRS_ASSIGN_OR_RETURN(std::string text, ReadFile(dir.config(), size_t{64} << 20));
+  BRS_RETURN_IF_ERROR(store::ParseConfigJson(text, dir.config()).status());
+  return dir;
+}
 
 StatusOr<std::unique_ptr<store::ConfigStore>> CommandContext::OpenConfigStore() const {
   BRS_ASSIGN_OR_RETURN(DataDir dir, RequireDataDir());

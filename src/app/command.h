@@ -93,7 +93,8 @@ class CommandContext {
   void Note(const std::string& message);
 
   // The existing data directory of --data; NotFound (suggesting
-  // `backrest-sync init`) when it or its config.json is missing.
+  // `backrest-sync init`) when it or its config.json is missing, and the
+  // parse error (file:line:column) when config.json does not parse.
   StatusOr<DataDir> RequireDataDir() const;
   // RequireDataDir, then opens its config (errors name the file and the
   // line:column of a syntax error; the file is never rewritten on error).

@@ -1,10 +1,22 @@
-// The data directory of one backrest-sync instance (mode 0700):
-//   config.json    Backrest-format config with the identity (0600)
-//   oplog.sqlite   operations (own and synced)
-//   state.sqlite   peer states
-//   logs.sqlite    operation logs
-//   admin.token    bearer token for the CLI and the state service (0600)
-//   daemon.json    written by `serve`: where the running daemon listens
+// The data directory of one backrest-sync instance. `init` creates it with
+// mode 0700; every other command fails on a missing one with a message
+// suggesting `backrest-sync init --data DIR`.
+//
+//   config.json        Backrest-format config (protobuf JSON, "sync" section
+//                      with the identity), mode 0600, written atomically by
+//                      store::ConfigStore (config.json.lock serializes writers
+//                      across processes; a running daemon reloads on change)
+//   oplog.sqlite       operations, own and synced (store::OplogStore; one
+//                      owner at a time: oplog.sqlite.lock is flock'ed by it)
+//   state.sqlite       peer states (store::PeerStateStore)
+//   logs.sqlite        operation logs (store::LogStore)
+//   admin.token        bearer token for the daemon's admin API and state
+//                      service (0600; created by init or serve)
+//   daemon.json        written by `serve` once listening, removed on exit:
+//                      {"listen":"ADDR:PORT","pid":N,"tls":bool}
+//
+// The directory: --data DIR, else $BACKREST_SYNC_DATA, else
+// ~/.local/share/backrest-sync (DefaultDataDir).
 #pragma once
 
 #include <memory>
@@ -32,7 +44,8 @@ struct DataDir {
 // --data, else $BACKREST_SYNC_DATA, else ~/.local/share/backrest-sync.
 std::string DefaultDataDir();
 
-// The data dir must exist: NotFound with a hint to run `backrest-sync init`.
+// The data dir and its config.json must exist: NotFound with a hint to run
+// `backrest-sync init --data PATH` otherwise. (The config is not parsed.)
 StatusOr<DataDir> ExistingDataDir(const std::string& path);
 
 // Opens the config (never creating it: `init` does).
