@@ -32,12 +32,12 @@ Outcome RunConfigPush(CommandContext& ctx, const PushFlags& flags) {
     const size_t first = text.find_first_not_of(" \t\r\n");
     const bool array = first != std::string::npos && text[first] == '[';
     v1::Config holder;
-    auto st = google::protobuf::util::JsonStringToMessage(
-        array ? "{\"repos\":" + text + "}" : text, &holder);
+    auto st = google::protobuf::util::JsonStringToMessage(array ? "{\"repos\":" + text + "}" : text,
+                                                          &holder);
     if (!st.ok()) {
-      return InvalidArgument(InputName(flags.repos_file) +
-                             ": not a JSON array of repos or a Backrest config: " +
-                             std::string(st.message()));
+      return InvalidArgument(
+          InputName(flags.repos_file) +
+          ": not a JSON array of repos or a Backrest config: " + std::string(st.message()));
     }
     *req.mutable_repos() = holder.repos();
     *req.mutable_plans() = holder.plans();

@@ -79,7 +79,8 @@ Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
   BRS_ASSIGN_OR_RETURN(std::string text, ReadInputFile(flags.file));
   ResticImportOptions o{flags.repo, guid, flags.plan, config->Get()->instance()};
   auto parsed = ParseResticSnapshots(text, o);
-  if (!parsed.ok()) return InvalidArgument(InputName(flags.file) + ": " + parsed.status().message());
+  if (!parsed.ok())
+    return InvalidArgument(InputName(flags.file) + ": " + parsed.status().message());
   std::vector<v1::Operation> ops = std::move(*parsed);
 
   if (is_new) {
@@ -88,9 +89,9 @@ Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
                               for (const auto& r : c.repos()) {
                                 if (r.id() == flags.repo) return Status();  // added meanwhile
                                 if (r.guid() == guid) {
-                                  return Status(Code::kAlreadyExists,
-                                                "GUID " + guid + " is already used by repo " +
-                                                    r.id());
+                                  return Status(
+                                      Code::kAlreadyExists,
+                                      "GUID " + guid + " is already used by repo " + r.id());
                                 }
                               }
                               auto* r = c.add_repos();
@@ -124,8 +125,9 @@ Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
   size_t done = 0;
   for (size_t at = 0; at < fresh.size(); at += kBatch) {
     const size_t end = std::min(fresh.size(), at + kBatch);
-    std::vector<v1::Operation> batch(std::make_move_iterator(fresh.begin() + static_cast<long>(at)),
-                                     std::make_move_iterator(fresh.begin() + static_cast<long>(end)));
+    std::vector<v1::Operation> batch(
+        std::make_move_iterator(fresh.begin() + static_cast<long>(at)),
+        std::make_move_iterator(fresh.begin() + static_cast<long>(end)));
     Status st = backend->Add(batch);
     if (!st.ok()) {
       progress.Finish();
@@ -157,9 +159,9 @@ Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
 void RegisterImportRestic(CommandRegistry& r) {
   CLI::App* ops = r.Group("ops", "operations");
   auto flags = std::make_shared<ImportFlags>();
-  CLI::App* c = r.AddCommand(ops, "import-restic",
-                             "index `restic snapshots --json` output as Backrest does",
-                             [flags](CommandContext& ctx) { return RunImport(ctx, *flags); });
+  CLI::App* c =
+      r.AddCommand(ops, "import-restic", "index `restic snapshots --json` output as Backrest does",
+                   [flags](CommandContext& ctx) { return RunImport(ctx, *flags); });
   c->add_option("--repo", flags->repo, "repo ID (added to the config when missing)")->required();
   c->add_option("--plan", flags->plan,
                 "plan ID for snapshots without a plan: tag (default _unassociated_)");

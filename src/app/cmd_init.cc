@@ -108,7 +108,6 @@ Outcome RunInit(CommandContext& ctx, const InitFlags& flags) {
   return Outcome();
 }
 
-
 void RegisterInit(CommandRegistry& r) {
   auto flags = std::make_shared<InitFlags>();
   CLI::App* c = r.AddCommand(nullptr, "init", "create the data directory, config and identity",

@@ -68,8 +68,7 @@ Outcome RunJoin(CommandContext& ctx, const JoinFlags& flags) {
   bool replaced = false;
   BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
     if (c.multihost().identity().keyid() == parsed->hub_keyid) {
-      return InvalidArgument("the token is this instance's own (key ID " + parsed->hub_keyid +
-                             ")");
+      return InvalidArgument("the token is this instance's own (key ID " + parsed->hub_keyid + ")");
     }
     auto* hosts = c.mutable_multihost()->mutable_known_hosts();
     for (int i = 0; i < hosts->size(); ++i) {
@@ -77,9 +76,9 @@ Outcome RunJoin(CommandContext& ctx, const JoinFlags& flags) {
       const bool same_key = h.keyid() == parsed->hub_keyid;
       if (!same_key && h.instance_id() != parsed->hub_instance) continue;
       if (!flags.replace) {
-        return Status(Code::kAlreadyExists,
-                      "already a known host: " + h.instance_id() + " (" + h.keyid() +
-                          "); pass --replace to replace that entry");
+        return Status(Code::kAlreadyExists, "already a known host: " + h.instance_id() + " (" +
+                                                h.keyid() +
+                                                "); pass --replace to replace that entry");
       }
       hosts->DeleteSubrange(i, 1);
       replaced = true;
@@ -116,8 +115,7 @@ void RegisterJoin(CommandRegistry& r) {
   auto flags = std::make_shared<JoinFlags>();
   CLI::App* c = r.AddCommand(nullptr, "join", "add a hub as a known host with a pairing token",
                              [flags](CommandContext& ctx) { return RunJoin(ctx, *flags); });
-  c->add_option("token", flags->token, "the hub's token, <keyid>:<secret>#<instance>")
-      ->required();
+  c->add_option("token", flags->token, "the hub's token, <keyid>:<secret>#<instance>")->required();
   c->add_option("--url", flags->url, "the hub's URL (http://HOST:PORT or https://HOST:PORT)")
       ->required();
   c->add_option("--grant", flags->grants,

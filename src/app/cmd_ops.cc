@@ -42,7 +42,10 @@ Outcome RunOpsAdd(CommandContext& ctx, const std::string& file) {
   if (ctx.json()) {
     std::vector<std::string> ids;
     for (const auto& op : ops) ids.push_back(std::to_string(op.id()));
-    ctx.out() << JsonObject().Int("added", static_cast<int64_t>(ops.size())).Raw("ids", JsonArray(ids)).str()
+    ctx.out() << JsonObject()
+                     .Int("added", static_cast<int64_t>(ops.size()))
+                     .Raw("ids", JsonArray(ids))
+                     .str()
               << "\n";
   } else {
     ctx.out() << "added " << ops.size() << " operation" << (ops.size() == 1 ? "" : "s") << "\n";
@@ -60,8 +63,8 @@ struct OpsListFlags {
 
 // The kind of an op, from its oneof ("backup", "index_snapshot", …).
 std::string OpKind(const v1::Operation& op) {
-  const auto* field = op.GetReflection()->GetOneofFieldDescriptor(
-      op, op.GetDescriptor()->FindOneofByName("op"));
+  const auto* field =
+      op.GetReflection()->GetOneofFieldDescriptor(op, op.GetDescriptor()->FindOneofByName("op"));
   if (field == nullptr) return "-";
   std::string name = field->name();
   if (name.rfind("operation_", 0) == 0) name = name.substr(10);
@@ -87,8 +90,8 @@ Outcome RunOpsList(CommandContext& ctx, const OpsListFlags& flags) {
     ctx.out() << "no operations\n";
     return Outcome();
   }
-  Table t({"ID", "FLOW", "MODNO", "KIND", "STATUS", "INSTANCE", "REPO", "PLAN", "STARTED",
-           "SNAPSHOT"});
+  Table t(
+      {"ID", "FLOW", "MODNO", "KIND", "STATUS", "INSTANCE", "REPO", "PLAN", "STARTED", "SNAPSHOT"});
   for (const auto& op : ops) {
     std::string status = v1::OperationStatus_Name(op.status());
     if (status.rfind("STATUS_", 0) == 0) status = status.substr(7);

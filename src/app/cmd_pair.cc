@@ -123,9 +123,9 @@ Outcome RunPairList(CommandContext& ctx) {
   for (const auto& t : tokens) {
     std::string exp = t.expires_at_unix() > 0 ? FormatLocalTime(t.expires_at_unix()) : "never";
     if (expired(t)) exp += " (expired)";
-    table.AddRow({crypto::PairingSecretFingerprint(t.secret()),
-                  t.label().empty() ? "-" : t.label(), FormatLocalTime(t.created_at_unix()), exp,
-                  UsesText(t), PermissionsText(t.permissions())});
+    table.AddRow({crypto::PairingSecretFingerprint(t.secret()), t.label().empty() ? "-" : t.label(),
+                  FormatLocalTime(t.created_at_unix()), exp, UsesText(t),
+                  PermissionsText(t.permissions())});
   }
   table.Print(ctx.out());
   return Outcome();

@@ -37,9 +37,8 @@ Outcome RunPeers(CommandContext& ctx, bool watch) {
     PrintPeers(ctx, states);
     return Outcome();
   }
-  BRS_ASSIGN_OR_RETURN(auto stream,
-                       link->client->Open(sync::kPeerStatesPath, rpc::CallKind::kServerStream,
-                                          link->auth));
+  BRS_ASSIGN_OR_RETURN(auto stream, link->client->Open(sync::kPeerStatesPath,
+                                                       rpc::CallKind::kServerStream, link->auth));
   v1sync::SyncStateStreamRequest req;
   req.set_subscribe(watch);
   BRS_RETURN_IF_ERROR(stream->Write(req.SerializeAsString()));

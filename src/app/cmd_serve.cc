@@ -40,14 +40,12 @@ void RegisterServe(CommandRegistry& r) {
   auto flags = std::make_shared<ServeFlags>();
   CLI::App* c = r.AddCommand(nullptr, "serve", "run the hub and client roles",
                              [flags](CommandContext& ctx) { return RunServe(ctx, *flags); });
-  c->add_option("--listen", flags->daemon.listen,
-                "address to listen on (default 127.0.0.1:9898)");
+  c->add_option("--listen", flags->daemon.listen, "address to listen on (default 127.0.0.1:9898)");
   c->add_option("--tls-cert", flags->daemon.tls_cert, "PEM certificate (enables TLS)");
   c->add_option("--tls-key", flags->daemon.tls_key, "PEM private key");
   c->add_option("--ca", flags->daemon.ca_file, "PEM CA bundle for https:// known hosts");
   c->add_option("--heartbeat", flags->heartbeat_s, "seconds between heartbeats (Backrest: 600)");
-  c->add_option("--retry-delay", flags->retry_s,
-                "reconnect delay base in seconds (Backrest: 60)");
+  c->add_option("--retry-delay", flags->retry_s, "reconnect delay base in seconds (Backrest: 60)");
 }
 
 }  // namespace brs::app

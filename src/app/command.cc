@@ -81,7 +81,12 @@ int CommandRegistry::Run(int argc, char** argv, std::ostream& out, std::ostream&
     Outcome o = fn(ctx);
     out.flush();
     if (!o.ok() && !o.message().empty()) {
-      err << "backrest-sync: error: " << o.message() << "\n";
+      // One line, whatever a lower layer put in the message.
+      std::string line = o.message();
+      for (char& c : line) {
+        if (c == '\n' || c == '\r') c = ' ';
+      }
+      err << "backrest-sync: error: " << line << "\n";
     }
     return o.exit_code();
   }

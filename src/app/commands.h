@@ -7,17 +7,17 @@
 
 namespace brs::app {
 
-void RegisterInit(CommandRegistry& registry);         // init
-void RegisterServe(CommandRegistry& registry);        // serve
-void RegisterStatus(CommandRegistry& registry);       // status
-void RegisterPair(CommandRegistry& registry);         // pair new | list | revoke
-void RegisterJoin(CommandRegistry& registry);         // join
-void RegisterPeers(CommandRegistry& registry);        // peers
-void RegisterRepo(CommandRegistry& registry);         // repo add | list | remove
-void RegisterOps(CommandRegistry& registry);          // ops add | list
-void RegisterImportRestic(CommandRegistry& registry); // ops import-restic
-void RegisterConfigPush(CommandRegistry& registry);   // config push
-void RegisterLogs(CommandRegistry& registry);         // logs get
+void RegisterInit(CommandRegistry& registry);          // init
+void RegisterServe(CommandRegistry& registry);         // serve
+void RegisterStatus(CommandRegistry& registry);        // status
+void RegisterPair(CommandRegistry& registry);          // pair new | list | revoke
+void RegisterJoin(CommandRegistry& registry);          // join
+void RegisterPeers(CommandRegistry& registry);         // peers
+void RegisterRepo(CommandRegistry& registry);          // repo add | list | remove
+void RegisterOps(CommandRegistry& registry);           // ops add | list
+void RegisterImportRestic(CommandRegistry& registry);  // ops import-restic
+void RegisterConfigPush(CommandRegistry& registry);    // config push
+void RegisterLogs(CommandRegistry& registry);          // logs get
 
 // `init` itself, for `serve` on a fresh machine (instance "" = host name).
 struct InitFlags {

@@ -3,12 +3,12 @@
 // names, int64 as strings), so output is exact and stable across releases.
 #pragma once
 
+#include <google/protobuf/message.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <google/protobuf/message.h>
 
 namespace brs::app {
 

@@ -14,8 +14,8 @@ Status ParseOne(std::string_view json, const std::string& where, const OpInputOp
   auto st = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), op);
   if (!st.ok()) {
-    return InvalidArgument(where + ": not a v1.Operation in protobuf JSON: " +
-                           std::string(st.message()));
+    return InvalidArgument(where +
+                           ": not a v1.Operation in protobuf JSON: " + std::string(st.message()));
   }
   if (!op->original_instance_keyid().empty()) {
     return InvalidArgument(where +
@@ -60,10 +60,11 @@ StatusOr<std::vector<v1::Operation>> ParseOperationsInput(std::string_view text,
       const size_t first = text.find_first_not_of(" \t\r\n");
       const size_t last = text.find_last_not_of(" \t\r\n");
       const bool one_line = text.substr(first, last - first + 1).find('\n') == text.npos;
-      const size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + first, '\n'));
-      BRS_RETURN_IF_ERROR(ParseOne(
-          text, one_line ? options.source + ":" + std::to_string(line) : options.source, options,
-          &op));
+      const size_t line =
+          1 + static_cast<size_t>(std::count(text.begin(), text.begin() + first, '\n'));
+      BRS_RETURN_IF_ERROR(
+          ParseOne(text, one_line ? options.source + ":" + std::to_string(line) : options.source,
+                   options, &op));
       ops.push_back(std::move(op));
       return ops;
     }

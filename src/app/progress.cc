@@ -35,8 +35,8 @@ void ProgressLine::Finish() {
 }
 
 void ProgressLine::Print() {
-  std::string line = "\r" + what_ + ": " + std::to_string(done_) + "/" + std::to_string(total_) +
-                     " " + unit_;
+  std::string line =
+      "\r" + what_ + ": " + std::to_string(done_) + "/" + std::to_string(total_) + " " + unit_;
   if (total_ > 0) line += " (" + std::to_string(done_ * 100 / total_) + "%)";
   err_ << line << std::flush;
   ++lines_;

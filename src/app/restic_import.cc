@@ -116,7 +116,8 @@ StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
   }
   std::vector<v1::Operation> ops;
   if (root.list_value().values_size() > kMaxSnapshots) {
-    return InvalidArgument("more than " + std::to_string(kMaxSnapshots) + " snapshots in one import");
+    return InvalidArgument("more than " + std::to_string(kMaxSnapshots) +
+                           " snapshots in one import");
   }
   int index = 0;
   for (const auto& v : root.list_value().values()) {
@@ -186,9 +187,11 @@ StatusOr<std::string> ParseResticConfigId(std::string_view json) {
   google::protobuf::Struct root;
   auto st = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), &root);
-  if (!st.ok()) return InvalidArgument("expected the JSON object printed by `restic cat config --json`");
+  if (!st.ok())
+    return InvalidArgument("expected the JSON object printed by `restic cat config --json`");
   const std::string id = Str(root, "id");
-  if (!IsHexId(id)) return InvalidArgument("`restic cat config --json` output has no 64-hex-digit \"id\"");
+  if (!IsHexId(id))
+    return InvalidArgument("`restic cat config --json` output has no 64-hex-digit \"id\"");
   return id;
 }
 

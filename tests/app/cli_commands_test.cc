@@ -96,9 +96,9 @@ TEST(Cli, VersionHelpAndUsageErrors) {
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(std::regex_match(r.out, std::regex("backrest-sync [0-9]+\\.[0-9]+\\.[0-9]+\n")))
       << r.out;
-  for (const char* cmd : {"init", "serve", "status", "pair new", "pair list", "pair revoke",
-                          "join", "peers", "repo add", "repo list", "repo remove", "ops add",
-                          "ops list", "ops import-restic", "config push", "logs get"}) {
+  for (const char* cmd : {"init", "serve", "status", "pair new", "pair list", "pair revoke", "join",
+                          "peers", "repo add", "repo list", "repo remove", "ops add", "ops list",
+                          "ops import-restic", "config push", "logs get"}) {
     r = Sh(dir, std::string("$B ") + cmd + " --help");
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_TRUE(Contains(r.out, "--data")) << cmd << ": " << r.out;
@@ -152,8 +152,9 @@ TEST(Cli, InitRefusesAnIdentityABadNameAndACorruptConfig) {
   EXPECT_TRUE(Contains(r.err, "already has an identity")) << r.err;
   EXPECT_EQ(Slurp(dir.File("d/config.json")), before);
 
-  for (const char* bad : {"'a b'", "'_x_'", "a/b", std::string(51, 'n').c_str()}) {
-    r = Sh(dir, std::string("$B init --data fresh --instance ") + bad);
+  for (const std::string& bad :
+       std::vector<std::string>{"'a b'", "'_x_'", "a/b", std::string(51, 'n')}) {
+    r = Sh(dir, "$B init --data fresh --instance " + bad);
     EXPECT_EQ(r.code, 2) << bad;
     EXPECT_TRUE(Contains(r.err, "--instance")) << r.err;
     EXPECT_NE(::access(dir.File("fresh").c_str(), F_OK), 0) << "nothing created for " << bad;
@@ -200,14 +201,9 @@ TEST(Cli, RepoAddListRemove) {
   EXPECT_EQ(holder.repos(1).id(), "repo2");
 
   r = Sh(dir, "$B repo list --data d");
-  EXPECT_EQ(r.out,
-            "ID     GUID                                                              URI         "
-            "  SHARED  ORIGIN\n"
-            "repo1  " +
-                guid +
-                "  /srv/restic  no      -\n"
-                "repo2  g-two                                                             -       "
-                "      no      -\n");
+  EXPECT_EQ(r.out, "ID     GUID" + std::string(62, ' ') + "URI          SHARED  ORIGIN\n" +
+                       "repo1  " + guid + "  /srv/restic  no      -\n" + "repo2  g-two" +
+                       std::string(61, ' ') + "-            no      -\n");
 
   r = Sh(dir, "$B repo remove --data d repo1");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -269,8 +265,8 @@ TEST(Cli, OpsAddAThousandAndListThemBack) {
   r = Sh(dir, "$B ops list --data d --limit 2");
   ASSERT_EQ(r.code, 0);
   ASSERT_EQ(CountLines(r.out), 3) << r.out;
-  EXPECT_EQ(r.out.rfind("ID    FLOW  MODNO  KIND    STATUS   INSTANCE  REPO       PLAN  STARTED", 0),
-            0u)
+  EXPECT_EQ(
+      r.out.rfind("ID    FLOW  MODNO  KIND    STATUS   INSTANCE  REPO       PLAN  STARTED", 0), 0u)
       << r.out;
   EXPECT_TRUE(Contains(r.out, "backup  SUCCESS  laptop    elsewhere  odd")) << r.out;
 
@@ -322,8 +318,9 @@ TEST(Cli, ImportResticFromARealRepository) {
   const std::string restic_id = StrField(ParseObject(Slurp(dir.File("cfg.json"))), "id");
   ASSERT_EQ(restic_id.size(), 64u);
 
-  auto r = Sh(dir, "$B ops import-restic --data d --repo repo1 --restic-config cfg.json "
-                   "snaps.json --json");
+  auto r = Sh(dir,
+              "$B ops import-restic --data d --repo repo1 --restic-config cfg.json "
+              "snaps.json --json");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"imported\":2,\"skipped\":0,\"repo\":\"repo1\",\"guid\":\"" + restic_id +
                        "\",\"repo_added\":true}\n");
@@ -391,8 +388,9 @@ TEST(Cli, PairNewListRevoke) {
               "--grant read-operations:repo:r1 --grant read-config");
   ASSERT_EQ(r.code, 0) << r.err;
   std::smatch m;
-  ASSERT_TRUE(std::regex_match(r.out, m, std::regex("(ed25519\\.[A-Za-z0-9_-]{43}):([0-9a-f]{64})"
-                                                    "#hub-1\n")))
+  ASSERT_TRUE(std::regex_match(r.out, m,
+                               std::regex("(ed25519\\.[A-Za-z0-9_-]{43}):([0-9a-f]{64})"
+                                          "#hub-1\n")))
       << r.out;
   EXPECT_EQ(m[1].str(), keyid);
   const std::string secret = m[2].str();
@@ -450,9 +448,9 @@ TEST(Cli, PairNewListRevoke) {
 
   // Bad flags are usage errors and change nothing.
   const std::string before = Slurp(dir.File("hub/config.json"));
-  for (const char* bad : {"--expires 5x", "--expires 7", "--expires 0s", "--expires=-1h",
-                          "--max-uses -1", "--grant READ_EVERYTHING",
-                          "--grant read-config:repo:a,bogus:b"}) {
+  for (const char* bad :
+       {"--expires 5x", "--expires 7", "--expires 0s", "--expires=-1h", "--max-uses -1",
+        "--grant READ_EVERYTHING", "--grant read-config:repo:a,bogus:b"}) {
     r = Sh(dir, std::string("$B pair new --data hub ") + bad);
     EXPECT_EQ(r.code, 2) << bad << ": " << r.err;
     ExpectOneErrorLine(r, bad);
@@ -608,8 +606,9 @@ TEST(Cli, AHeldOplogIsExplained) {
   Spit(dir.File("d/daemon.json"), "{\"listen\":\"127.0.0.1:1\",\"pid\":1,\"tls\":false}\n");
   r = Sh(dir, "$B ops list --data d");
   EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(Contains(r.err, "the daemon at http://127.0.0.1:1 holds the oplog but does not "
-                              "answer"))
+  EXPECT_TRUE(Contains(r.err,
+                       "the daemon at http://127.0.0.1:1 holds the oplog but does not "
+                       "answer"))
       << r.err;
   // Config commands work regardless.
   EXPECT_EQ(Sh(dir, "$B repo add --data d --id r --guid g").code, 0);

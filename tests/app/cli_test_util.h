@@ -37,8 +37,9 @@ inline void Spit(const std::string& path, const std::string& content) {
 // /dev/null unless `cmd` pipes into the binary.
 inline Result Sh(const TempDir& dir, const std::string& cmd) {
   const std::string out = dir.File(".out"), err = dir.File(".err");
-  const std::string full = "cd '" + dir.path() + "' && unset BACKREST_SYNC_DATA && B='" BRS_BINARY
-                     "' && (" + cmd + ") >'" + out + "' 2>'" + err + "' </dev/null";
+  const std::string full = "cd '" + dir.path() +
+                           "' && unset BACKREST_SYNC_DATA && B='" BRS_BINARY "' && (" + cmd +
+                           ") >'" + out + "' 2>'" + err + "' </dev/null";
   const int rc = std::system(full.c_str());
   Result r;
   r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;

@@ -17,15 +17,16 @@ OpInputOptions Opts() {
 const char* kOp = R"({"repoId":"r","repoGuid":"g","planId":"p","status":"STATUS_SUCCESS"})";
 
 TEST(OpInput, OneObjectOverManyLines) {
-  auto ops = ParseOperationsInput("{\n  \"repoId\": \"r\",\n  \"repoGuid\": \"g\",\n"
-                                  "  \"planId\": \"p\", \"id\": \"77\", \"modno\": \"3\"\n}\n",
-                                  Opts());
+  auto ops = ParseOperationsInput(
+      "{\n  \"repoId\": \"r\",\n  \"repoGuid\": \"g\",\n"
+      "  \"planId\": \"p\", \"id\": \"77\", \"modno\": \"3\"\n}\n",
+      Opts());
   ASSERT_TRUE(ops.ok()) << ops.status().message();
   ASSERT_EQ(ops->size(), 1u);
   const auto& op = (*ops)[0];
-  EXPECT_EQ(op.instance_id(), "me");                   // filled in
+  EXPECT_EQ(op.instance_id(), "me");                      // filled in
   EXPECT_EQ(op.unix_time_start_ms(), 1'700'000'000'000);  // filled in
-  EXPECT_EQ(op.id(), 0);                               // the store assigns IDs
+  EXPECT_EQ(op.id(), 0);                                  // the store assigns IDs
   EXPECT_EQ(op.modno(), 0);
 }
 
@@ -49,9 +50,11 @@ TEST(OpInput, ErrorsNameTheLine) {
   } cases[] = {
       {std::string(kOp) + "\n{\"repoId\": 12,,}\n", "ops.jsonl:2: not a v1.Operation"},
       {std::string(kOp) + "\n\n{\"nope\":1}\n", "ops.jsonl:3: not a v1.Operation"},
-      {std::string(kOp) + "\n" + R"({"repoId":"r","planId":"p"})", "ops.jsonl:2: repo_guid is required"},
+      {std::string(kOp) + "\n" + R"({"repoId":"r","planId":"p"})",
+       "ops.jsonl:2: repo_guid is required"},
       {R"({"repoGuid":"g","planId":"p"})", "ops.jsonl:1: repo_id is required"},
-      {"\n\n" + std::string(R"({"repoGuid":"g","repoId":"r"})"), "ops.jsonl:3: plan_id is required"},
+      {"\n\n" + std::string(R"({"repoGuid":"g","repoId":"r"})"),
+       "ops.jsonl:3: plan_id is required"},
       {R"({"repoId":"r","repoGuid":"g","planId":"p","originalInstanceKeyid":"k"})",
        "originalInstanceKeyid"},
       {"", "no operations"},

@@ -22,9 +22,11 @@ std::string Snapshots() {
               "files_unmodified":7,"dirs_new":1,"dirs_changed":2,"dirs_unmodified":3,
               "data_blobs":4,"tree_blobs":5,"data_added":12345,"data_added_packed":999,
               "total_files_processed":11,"total_bytes_processed":67890},
-   "id":")" + kId1 + R"(","short_id":"3f8b1a9e"},
+   "id":")" +
+         kId1 + R"(","short_id":"3f8b1a9e"},
   {"time":"2024-03-02T00:00:00Z","tree":"cc","paths":["/srv"],"hostname":"h","username":"root",
-   "id":")" + kId2 + R"(","short_id":"00000000"}
+   "id":")" +
+         kId2 + R"(","short_id":"00000000"}
 ])";
 }
 
@@ -36,8 +38,8 @@ TEST(ResticImport, BuildsIndexSnapshotOpsAsBackrestDoes) {
   const v1::Operation& a = (*ops)[0];
   EXPECT_EQ(a.repo_id(), "repo1");
   EXPECT_EQ(a.repo_guid(), "guid1");
-  EXPECT_EQ(a.plan_id(), "nightly");                // from the plan: tag
-  EXPECT_EQ(a.instance_id(), "laptop-backrest");    // from the created-by: tag
+  EXPECT_EQ(a.plan_id(), "nightly");              // from the plan: tag
+  EXPECT_EQ(a.instance_id(), "laptop-backrest");  // from the created-by: tag
   EXPECT_EQ(a.snapshot_id(), kId1);
   EXPECT_EQ(a.status(), v1::STATUS_SUCCESS);
   // 2024-03-01T09:20:30.123Z, fraction truncated to milliseconds.

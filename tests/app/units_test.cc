@@ -27,7 +27,7 @@ TEST(Duration, ParsesUnitsAndSums) {
 
 TEST(Duration, RefusesBadInputWithTheInputQuoted) {
   for (const char* bad : {"", "5", "5x", "h", "-5m", "1.5h", "5m ", " 5m", "0s", "0h0m",
-                          "99999999999d", "3651d", "1h-"}) {
+                          "99999999999d", "3700d", "1h-"}) {
     auto d = ParseDuration(bad);
     EXPECT_FALSE(d.ok()) << bad;
     if (!d.ok() && *bad) {
