@@ -6,6 +6,7 @@
 //	rpcpeer call  --url URL [--protocol connect|grpc] [--gzip] [--ca F]
 //	              --test unary|stream|bidi|errors|http1|all [--n N]
 //	rpcpeer bench --url URL --test bidi --n N --size 256 [--protocol P] [--gzip] [--ca F]
+//	rpcpeer gencert --dir D   (self-signed cert.pem/key.pem for 127.0.0.1)
 package main
 
 import (
@@ -20,7 +21,7 @@ func newFlagSet(name string) *flag.FlagSet {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: rpcpeer serve|call|bench [flags]")
+		fmt.Fprintln(os.Stderr, "usage: rpcpeer serve|call|bench|gencert [flags]")
 		os.Exit(2)
 	}
 	var rc int
@@ -31,6 +32,8 @@ func main() {
 		rc = runCall(os.Args[2:])
 	case "bench":
 		rc = runBench(os.Args[2:])
+	case "gencert":
+		rc = runGencert(os.Args[2:])
 	default:
 		fmt.Fprintf(os.Stderr, "rpcpeer: unknown command %q\n", os.Args[1])
 		rc = 2
