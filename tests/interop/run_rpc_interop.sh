@@ -143,7 +143,7 @@ case $mode in
     # bench_pair NAME CLIENT SERVER: median and spread of REPS runs.
     bench_pair() {
       local name=$1 client=$2 server=$3 rates=()
-      start_server "bench-$name" "$server" serve --listen 127.0.0.1:0
+      start_server "bench-${name//\//-}" "$server" serve --listen 127.0.0.1:0
       for _ in $(seq "$reps"); do
         local r
         r=$("$client" bench --url "http://$addr" --test bidi --n "$n" --size 256 | awk '$1=="msgs_per_sec"{print $2}')
