@@ -21,73 +21,18 @@ build=${2:?build dir}
 cpp=${3:-}
 mkdir -p "$build" && build=$(cd "$build" && pwd)
 
-skip() { echo "SKIP: $*"; exit 77; }
-
-# --- Go toolchain -----------------------------------------------------------
-go_bin=${BRS_GO:-}
-if [[ -z $go_bin ]]; then
-  go_bin=$(command -v go || true)
-  [[ -z $go_bin && -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go
-fi
-[[ -n $go_bin && -x $go_bin ]] || skip "Go toolchain not found (need Go >= 1.26; set BRS_GO)"
-go_version=$(GOTOOLCHAIN=local "$go_bin" env GOVERSION 2>/dev/null)
-if [[ ! $go_version =~ ^go([0-9]+)\.([0-9]+) ]] ||
-   (( BASH_REMATCH[1] < 1 || (BASH_REMATCH[1] == 1 && BASH_REMATCH[2] < 26) )); then
-  skip "$go_bin is ${go_version:-unknown}; the interop peers need Go >= 1.26"
-fi
-export GOTOOLCHAIN=local
-export GOPATH=$build/gopath GOCACHE=$build/gocache
-export GOFLAGS="-mod=mod -modcacherw -buildvcs=false"
+source "$here/lib.sh"
 
 go_peer=$build/rpcpeer
 build_go_peer() {
   echo "building the Go peer with $go_version (modules via ${GOPROXY:-$("$go_bin" env GOPROXY)})"
-  (cd "$here" && flock "$build/.go-build.lock" "$go_bin" build -o "$go_peer" ./rpcpeer) ||
+  GOWORK=off GOFLAGS="$GOFLAGS -mod=mod" go_locked "$here" build -o "$go_peer" ./rpcpeer ||
     { echo "FAIL: go build of tests/interop/rpcpeer"; exit 1; }
 }
 
 need_cpp() {
   [[ -n $cpp ]] || skip "the C++ rpc_test_peer target does not exist yet (rpc layer not merged)"
   [[ -x $cpp ]] || skip "rpc_test_peer not built at $cpp (build target rpc_test_peer)"
-}
-
-# --- servers ----------------------------------------------------------------
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
-}
-trap cleanup EXIT
-
-# start_server NAME CMD... : starts a `serve`, waits for its `listening` line,
-# sets $addr.
-start_server() {
-  local name=$1; shift
-  local out=$work/$name.out
-  "$@" >"$out" 2>"$work/$name.err" &
-  local pid=$!
-  pids+=("$pid")
-  for _ in $(seq 150); do
-    if read -r word addr <"$out" 2>/dev/null && [[ $word == listening && -n $addr ]]; then
-      echo "$name: listening $addr"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "FAIL: $name did not print 'listening host:port' within 15 s"
-  cat "$out" "$work/$name.err"
-  exit 1
-}
-
-# stop_server: SIGTERM the last started server; it must exit 0.
-stop_server() {
-  local pid=${pids[-1]}
-  kill -TERM "$pid"
-  if ! wait "$pid"; then
-    echo "FAIL: server (pid $pid) did not exit 0 on SIGTERM"; failures=$((failures + 1))
-  fi
-  unset 'pids[-1]'
 }
 
 failures=0 passes=0
@@ -125,7 +70,8 @@ trap 'cleanup; rm -rf "$work"' EXIT
 
 case $mode in
   go-selftest)
-    (cd "$here" && "$go_bin" vet ./... && "$go_bin" test -count=1 ./...)
+    export GOWORK=off GOFLAGS="$GOFLAGS -mod=mod"
+    go_locked "$here" vet ./... && go_locked "$here" test -count=1 ./...
     ;;
   go-client)
     need_cpp; build_go_peer
