@@ -617,7 +617,18 @@ TEST(OplogStoreTest, SigkillLosesNothingAcknowledged) {
       }
     }
     ::close(fds[1]);
-    ::usleep(static_cast<useconds_t>(20000 + round * 15000));
+    // Wait for the first acknowledgement (the child may be slow to start on
+    // a loaded machine), then let it run a little longer before the kill.
+    std::string partial;
+    int64_t first[2];
+    size_t got = 0;
+    while (got < sizeof first) {
+      ssize_t r = ::read(fds[0], reinterpret_cast<char*>(first) + got, sizeof first - got);
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
+    }
+    partial.append(reinterpret_cast<char*>(first), got);
+    ::usleep(static_cast<useconds_t>(5000 + round * 15000));
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
@@ -625,7 +636,6 @@ TEST(OplogStoreTest, SigkillLosesNothingAcknowledged) {
     std::vector<int64_t> acked;
     int64_t buf[256];
     ssize_t n;
-    std::string partial;
     while ((n = ::read(fds[0], buf, sizeof buf)) > 0) {
       partial.append(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
     }

@@ -1,0 +1,168 @@
+#include "app/admin_service.h"
+
+#include <condition_variable>
+
+#include "base/secret.h"
+#include "brs/admin.pb.h"
+#include "v1/operations.pb.h"
+
+namespace brs::app {
+namespace {
+
+Status CheckToken(const AdminContext* ctx, const rpc::Headers& h) {
+  const std::string* a = rpc::FindHeader(h, "authorization");
+  const std::string want = "Bearer " + ctx->admin_token;
+  if (a == nullptr || !ConstantTimeEqual(*a, want)) {
+    return Unauthenticated("admin token required (the CLI reads it from the data directory)");
+  }
+  return Status();
+}
+
+}  // namespace
+
+store::OpQuery QueryFromFlags(const std::string& peer_keyid, const std::string& instance,
+                              const std::string& repo, const std::string& plan, int64_t limit) {
+  store::OpQuery q;
+  if (!peer_keyid.empty()) q.original_instance_keyid = peer_keyid;
+  if (!instance.empty()) q.instance_id = instance;
+  if (!repo.empty()) q.repo_id = repo;
+  if (!plan.empty()) q.plan_id = plan;
+  if (limit > 0) {
+    q.limit = limit;
+    q.reversed = true;  // the newest ones
+  }
+  return q;
+}
+
+void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
+  static const v1::OperationList kOpList;
+  static const admin::v1::AddOpsResponse kAddResp;
+  static const admin::v1::OpsQuery kQuery;
+  static const admin::v1::FetchLogRequest kFetch;
+  static const admin::v1::LogChunk kChunk;
+  static const admin::v1::StatusRequest kStatusReq;
+  static const admin::v1::StatusResponse kStatusResp;
+
+  server.HandleUnary(
+      std::string(kAdminAddOps),
+      [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
+        BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
+        v1::OperationList list;
+        if (!list.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          return InvalidArgument("malformed OperationList");
+        }
+        std::vector<v1::Operation> ops(list.operations().begin(), list.operations().end());
+        BRS_RETURN_IF_ERROR(ctx->oplog->Add(ops));
+        admin::v1::AddOpsResponse resp;
+        for (const auto& op : ops) resp.add_ids(op.id());
+        return resp.SerializeAsString();
+      },
+      {&kOpList, &kAddResp});
+
+  server.HandleUnary(
+      std::string(kAdminQueryOps),
+      [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
+        BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
+        admin::v1::OpsQuery q;
+        if (!q.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          return InvalidArgument("malformed OpsQuery");
+        }
+        auto query = QueryFromFlags(q.peer_keyid(), q.instance_id(), q.repo_id(), q.plan_id(),
+                                    q.limit() > 0 ? q.limit() : 100'000);
+        BRS_ASSIGN_OR_RETURN(auto ops, ctx->oplog->Query(query));
+        v1::OperationList out;
+        for (auto& op : ops) *out.add_operations() = std::move(op);
+        return out.SerializeAsString();
+      },
+      {&kQuery, &kOpList});
+
+  server.HandleServerStream(
+      std::string(kAdminFetchLog),
+      [ctx](const rpc::CallInfo& info, rpc::Stream& stream) -> Status {
+        BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
+        std::string body;
+        BRS_ASSIGN_OR_RETURN(auto r, stream.Read(&body));
+        admin::v1::FetchLogRequest req;
+        if (r != rpc::Stream::ReadResult::kMessage || !req.ParseFromString(body)) {
+          return InvalidArgument("expected one FetchLogRequest");
+        }
+        if (req.peer_keyid().empty()) {
+          if (ctx->logs == nullptr) return NotFound("no log store");
+          return ctx->logs->ReadChunks(req.log_id(), 0, store::kLogChunkBytes,
+                                       [&](std::string_view chunk) {
+                                         admin::v1::LogChunk c;
+                                         c.set_data(std::string(chunk));
+                                         return stream.Write(c.SerializeAsString()).ok();
+                                       });
+        }
+        auto session = ctx->sync->sessions().Find(req.peer_keyid());
+        if (!session) return NotFound("peer " + req.peer_keyid() + " is not connected");
+        std::mutex mu;
+        std::condition_variable cv;
+        std::deque<std::string> chunks;
+        bool done = false;
+        Status outcome;
+        BRS_RETURN_IF_ERROR(
+            session->FetchLog(req.log_id(), [&](std::string_view chunk, bool d, const Status& st) {
+              std::lock_guard lock(mu);
+              if (!chunk.empty()) chunks.emplace_back(chunk);
+              if (d) {
+                done = true;
+                outcome = st;
+              }
+              cv.notify_all();
+            }));
+        for (;;) {
+          std::deque<std::string> batch;
+          bool finished;
+          {
+            std::unique_lock lock(mu);
+            if (!cv.wait_for(lock, std::chrono::seconds(60),
+                             [&] { return done || !chunks.empty(); })) {
+              return Status(Code::kDeadlineExceeded, "the peer did not send the log in time");
+            }
+            batch.swap(chunks);
+            finished = done;
+          }
+          for (auto& c : batch) {
+            admin::v1::LogChunk lc;
+            lc.set_data(std::move(c));
+            BRS_RETURN_IF_ERROR(stream.Write(lc.SerializeAsString()));
+          }
+          if (finished) return outcome;
+        }
+      },
+      {&kFetch, &kChunk});
+
+  server.HandleUnary(std::string(kAdminStatus),
+                     [ctx](const rpc::CallInfo& info, std::string_view) -> StatusOr<std::string> {
+                       BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
+                       auto cfg = ctx->config->Get();
+                       admin::v1::StatusResponse s;
+                       s.set_instance(cfg->instance());
+                       s.set_keyid(cfg->multihost().identity().keyid());
+                       s.set_listen(ctx->listen);
+                       store::OpQuery synced;
+                       auto count = ctx->oplog->Count({});
+                       const int64_t total = count.ok() ? *count : 0;
+                       int64_t from_peers = 0;
+                       (void)ctx->oplog->ScanMetadata(synced, [&](const store::OpMetadata& m) {
+                         if (!m.original_instance_keyid.empty()) ++from_peers;
+                         return true;
+                       });
+                       s.set_ops_local(total - from_peers);
+                       s.set_ops_synced(from_peers);
+                       int32_t connected = 0;
+                       if (auto states = ctx->sync->state().Snapshot(); states.ok()) {
+                         for (const auto& st : *states)
+                           connected += st.state() == v1sync::CONNECTION_STATE_CONNECTED;
+                       }
+                       s.set_peers_connected(connected);
+                       s.set_started_unix(ctx->started_unix);
+                       s.set_version(BRS_VERSION);
+                       return s.SerializeAsString();
+                     },
+                     {&kStatusReq, &kStatusResp});
+}
+
+}  // namespace brs::app

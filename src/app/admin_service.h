@@ -1,0 +1,36 @@
+// The daemon's admin API for the CLI (proto/brs/admin.proto), behind the
+// admin bearer token: add and query operations (the daemon holds the oplog
+// open), fetch a peer's log, status.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "rpc/server.h"
+#include "store/oplog_store.h"
+#include "sync/sync_service.h"
+
+namespace brs::app {
+
+inline constexpr std::string_view kAdminAddOps = "/brs.admin.v1.Admin/AddOperations";
+inline constexpr std::string_view kAdminQueryOps = "/brs.admin.v1.Admin/QueryOperations";
+inline constexpr std::string_view kAdminFetchLog = "/brs.admin.v1.Admin/FetchLog";
+inline constexpr std::string_view kAdminStatus = "/brs.admin.v1.Admin/Status";
+
+struct AdminContext {
+  store::OplogStore* oplog = nullptr;
+  store::ConfigStore* config = nullptr;
+  store::LogStore* logs = nullptr;
+  sync::SyncService* sync = nullptr;
+  std::string admin_token;
+  std::string listen;
+  int64_t started_unix = 0;
+};
+
+void RegisterAdminService(rpc::Server& server, const AdminContext* ctx);
+
+// Shared by the admin service and the CLI's direct mode.
+store::OpQuery QueryFromFlags(const std::string& peer_keyid, const std::string& instance,
+                              const std::string& repo, const std::string& plan, int64_t limit);
+
+}  // namespace brs::app

@@ -1,0 +1,55 @@
+// The RPC client: dials http:// (HTTP/2 with prior knowledge) or https://
+// (TLS 1.2+, ALPN h2, the system's CAs or a given CA file, host name
+// verification), Connect by default or gRPC, and keeps one connection per
+// client, redialled when it breaks.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "rpc/protocol.h"
+#include "rpc/stream.h"
+
+namespace brs::rpc {
+
+struct ClientOptions {
+  std::string base_url;  // http://host:port or https://host:port (a path prefix is allowed)
+  bool grpc = false;     // gRPC instead of Connect
+  bool send_gzip = false;
+  std::string ca_file;  // https: trust this PEM bundle instead of the system CAs
+  int64_t connect_timeout_ms = 10'000;
+  size_t max_message_size = size_t{16} << 20;
+  std::string user_agent = "backrest-sync";
+};
+
+enum class CallKind { kUnary, kServerStream, kBidi };
+
+class Client {
+ public:
+  // InvalidArgument for a URL that is not http(s)://host[:port][/prefix].
+  static StatusOr<std::unique_ptr<Client>> Create(ClientOptions options);
+  ~Client();
+
+  // Opens a stream to `path` ("/pkg.Service/Method"). Dials when needed:
+  // Unavailable with a clear message when the peer is unreachable, refuses
+  // TLS or does not speak HTTP/2. `timeout_ms` > 0 sets the call deadline
+  // (sent to the server too).
+  StatusOr<std::unique_ptr<Stream>> Open(std::string_view path, CallKind kind,
+                                         const Headers& extra = {}, int64_t timeout_ms = 0);
+  // A unary call: request and response are serialized messages.
+  StatusOr<std::string> Unary(std::string_view path, std::string_view request,
+                              const Headers& extra = {}, int64_t timeout_ms = 0,
+                              Headers* response_headers = nullptr);
+
+  const ClientOptions& options() const { return options_; }
+  struct Impl;
+
+ private:
+  explicit Client(ClientOptions options);
+  ClientOptions options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace brs::rpc

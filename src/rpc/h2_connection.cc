@@ -1,0 +1,799 @@
+#include "rpc/h2_connection.h"
+
+#include <cstring>
+#include <future>
+
+namespace brs::rpc::internal {
+namespace {
+
+// Queued, unread inbound bytes beyond which flow-control credit is withheld.
+constexpr size_t kMaxUnreadBytes = 1 << 20;
+// Pending outbound bytes beyond which Write blocks.
+constexpr size_t kSendHighWater = 256 << 10;
+
+nghttp2_nv MakeNv(const std::string& name, const std::string& value) {
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                    value.size(), NGHTTP2_NV_FLAG_NONE};
+}
+
+std::vector<nghttp2_nv> ToNv(const Headers& h) {
+  std::vector<nghttp2_nv> nv;
+  nv.reserve(h.size());
+  for (const auto& [k, v] : h) nv.push_back(MakeNv(k, v));
+  return nv;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- StreamCore
+
+StreamCore::~StreamCore() = default;
+
+void StreamCore::FailLocked(const Status& s) {
+  if (!final_) final_ = s;
+  broken_ = true;
+  cv_.notify_all();
+}
+
+StatusOr<Stream::ReadResult> StreamCore::Read(std::string* message, int64_t deadline_ms) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!messages_.empty()) {
+      *message = std::move(messages_.front());
+      messages_.pop_front();
+      const size_t wire = message->size() + kEnvelopeHeaderSize;
+      unread_bytes_ = unread_bytes_ > wire ? unread_bytes_ - wire : 0;
+      MaybeConsumeLocked();
+      return ReadResult::kMessage;
+    }
+    if (final_) {
+      if (final_->ok()) return ReadResult::kEnd;
+      return *final_;
+    }
+    if (wake_) {
+      wake_ = false;
+      return ReadResult::kTimeout;
+    }
+    const int64_t now = SteadyNowMs();
+    if (now >= deadline_ms) return ReadResult::kTimeout;
+    if (deadline_ms - now > 3'600'000) {
+      cv_.wait_for(lock, std::chrono::hours(1));  // far deadlines must not overflow the clock
+    } else {
+      cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms - now));
+    }
+  }
+}
+
+void StreamCore::Wake() {
+  std::lock_guard lock(mu_);
+  wake_ = true;
+  cv_.notify_all();
+}
+
+size_t StreamCore::Backlog() const {
+  std::lock_guard lock(mu_);
+  return messages_.size();
+}
+
+Headers StreamCore::headers() const {
+  std::lock_guard lock(mu_);
+  return in_headers_;
+}
+
+void StreamCore::AddResponseHeader(std::string name, std::string value) {
+  std::lock_guard lock(mu_);
+  if (!response_started_) extra_response_headers_.emplace_back(std::move(name), std::move(value));
+}
+
+void StreamCore::PostResume() {
+  auto conn = conn_.lock();
+  if (!conn) return;
+  const int32_t id = id_;
+  conn->Post([conn, id] {
+    conn->ResumeData(id);
+    conn->Flush();
+  });
+}
+
+void StreamCore::StartResponseLocked() {
+  response_started_ = true;
+  auto conn = conn_.lock();
+  if (!conn) return;
+  auto self = shared_from_this();
+  conn->Post([conn, self] { conn->SubmitServerResponse(self); });
+}
+
+Status StreamCore::Write(std::string_view message) {
+  std::unique_lock lock(mu_);
+  if (local_finished_) return FailedPrecondition("write after finish");
+  if (broken_) return final_ && !final_->ok() ? *final_ : Unavailable("stream closed");
+  if (message.size() > cfg_.max_message) {
+    return ResourceExhausted("message of " + std::to_string(message.size()) +
+                             " bytes exceeds the limit");
+  }
+  if (cfg_.raw_body()) {
+    out_.append(message);
+  } else {
+    BRS_RETURN_IF_ERROR(EncodeMessage(message, cfg_.send_encoding, &out_));
+  }
+  if (role_ == Role::kServer && !response_started_) {
+    StartResponseLocked();
+  } else if (deferred_) {
+    deferred_ = false;
+    PostResume();
+  }
+  cv_.wait(lock, [&] { return broken_ || out_.size() - out_pos_ <= kSendHighWater; });
+  if (broken_ && out_.size() > out_pos_) {
+    return final_ && !final_->ok() ? *final_ : Unavailable("stream closed");
+  }
+  return Status();
+}
+
+void StreamCore::Finish(const Status& status) {
+  std::unique_lock lock(mu_);
+  if (local_finished_) return;
+  local_finished_ = true;
+  local_status_ = status;
+  if (broken_ || closed_) {
+    cv_.notify_all();
+    return;
+  }
+  if (role_ == Role::kClient) {
+    if (status.ok()) {
+      eof_queued_ = true;
+      if (deferred_) {
+        deferred_ = false;
+        PostResume();
+      }
+    } else {
+      FailLocked(status.code() == Code::kCanceled ? status
+                                                  : Status(Code::kCanceled, status.message()));
+      auto conn = conn_.lock();
+      const int32_t id = id_;
+      if (conn) {
+        conn->Post([conn, id] {
+          conn->ResetStream(id, NGHTTP2_CANCEL);
+          conn->Flush();
+        });
+      }
+    }
+    cv_.notify_all();
+    return;
+  }
+  // Server: the final status goes out after the queued messages.
+  switch (cfg_.content_type.protocol) {
+    case Protocol::kConnectUnary:
+      if (!status.ok() && forced_status_ == 0) {
+        if (response_started_) {
+          // Too late for an error status: reset the stream.
+          FailLocked(status);
+          auto conn = conn_.lock();
+          const int32_t id = id_;
+          if (conn)
+            conn->Post([conn, id] {
+              conn->ResetStream(id, NGHTTP2_INTERNAL_ERROR);
+              conn->Flush();
+            });
+          return;
+        }
+        out_ = ConnectErrorJson(status);
+        out_pos_ = 0;
+      }
+      break;
+    case Protocol::kConnectStream:
+      (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status), &out_);
+      break;
+    case Protocol::kGrpc:
+      break;  // trailers carry the status
+  }
+  eof_queued_ = true;
+  if (!response_started_) {
+    StartResponseLocked();
+  } else if (deferred_) {
+    deferred_ = false;
+    PostResume();
+  }
+  cv_.notify_all();
+}
+
+Headers StreamCore::ResponseHeadersLocked() {
+  std::lock_guard lock(mu_);
+  Headers h;
+  const ContentType& ct = cfg_.content_type;
+  if (forced_status_ != 0) {
+    h.emplace_back(":status", std::to_string(forced_status_));
+    h.emplace_back("content-type", forced_content_type_);
+  } else if (ct.protocol == Protocol::kConnectUnary) {
+    if (local_finished_ && !local_status_.ok()) {
+      h.emplace_back(":status", std::to_string(HttpStatusForCode(local_status_.code())));
+      h.emplace_back("content-type", "application/json");
+    } else {
+      h.emplace_back(":status", "200");
+      h.emplace_back("content-type", ContentTypeString(ct));
+    }
+  } else {
+    h.emplace_back(":status", "200");
+    h.emplace_back("content-type", ContentTypeString(ct));
+    if (cfg_.send_encoding == Encoding::kGzip) {
+      h.emplace_back(ct.protocol == Protocol::kGrpc ? "grpc-encoding" : "connect-content-encoding",
+                     "gzip");
+    }
+    h.emplace_back(
+        ct.protocol == Protocol::kGrpc ? "grpc-accept-encoding" : "connect-accept-encoding",
+        "gzip");
+  }
+  for (const auto& kv : extra_response_headers_) h.push_back(kv);
+  return h;
+}
+
+Headers StreamCore::TrailersToSend() {
+  std::lock_guard lock(mu_);
+  Headers t;
+  t.emplace_back("grpc-status", std::to_string(static_cast<int>(local_status_.code())));
+  if (!local_status_.ok() && !local_status_.message().empty()) {
+    t.emplace_back("grpc-message", GrpcPercentEncode(local_status_.message()));
+  }
+  return t;
+}
+
+ssize_t StreamCore::ReadOutgoing(uint8_t* buf, size_t len, uint32_t* flags, bool* want_trailers) {
+  std::lock_guard lock(mu_);
+  const size_t pending = out_.size() - out_pos_;
+  const size_t n = std::min(len, pending);
+  if (n > 0) {
+    std::memcpy(buf, out_.data() + out_pos_, n);
+    out_pos_ += n;
+    if (out_pos_ == out_.size()) {
+      out_.clear();
+      out_pos_ = 0;
+    } else if (out_pos_ > (64 << 10) && out_pos_ * 2 > out_.size()) {
+      out_.erase(0, out_pos_);
+      out_pos_ = 0;
+    }
+    cv_.notify_all();
+  }
+  if (out_.size() == out_pos_ && eof_queued_) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (role_ == Role::kServer && cfg_.content_type.protocol == Protocol::kGrpc) {
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      *want_trailers = true;
+    }
+    return static_cast<ssize_t>(n);
+  }
+  if (n == 0) {
+    deferred_ = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+void StreamCore::OnHeader(std::string name, std::string value, bool trailer) {
+  std::lock_guard lock(mu_);
+  Headers& target = trailer ? in_trailers_ : in_headers_;
+  if (target.size() >= 256) return;  // bounded; nghttp2 bounds sizes
+  if (name == ":status" && !trailer) {
+    int status = 0;
+    for (char c : value) status = c >= '0' && c <= '9' ? status * 10 + (c - '0') : status;
+    http_status_ = status;
+  }
+  target.emplace_back(std::move(name), std::move(value));
+}
+
+void StreamCore::OnResponseHeaders(bool end_stream) {
+  std::lock_guard lock(mu_);
+  const Protocol p = cfg_.content_type.protocol;
+  const std::string* ctype = FindHeader(in_headers_, "content-type");
+  if (p == Protocol::kGrpc) {
+    const std::string* gs = FindHeader(in_headers_, "grpc-status");
+    if (gs != nullptr && end_stream) {  // trailers-only response
+      const std::string* gm = FindHeader(in_headers_, "grpc-message");
+      final_ = GrpcStatusFromTrailers(*gs, true, gm ? *gm : "");
+      cv_.notify_all();
+      return;
+    }
+    if (http_status_ != 200) {
+      FailLocked(Status(CodeForHttpStatus(http_status_),
+                        "HTTP status " + std::to_string(http_status_) + " from a gRPC server"));
+      return;
+    }
+  }
+  if (http_status_ == 200 && p != Protocol::kConnectUnary) {
+    auto parsed = ctype ? ParseContentType(*ctype) : std::nullopt;
+    if (!parsed || parsed->protocol != p) {
+      FailLocked(Internal("unexpected response content-type \"" + (ctype ? *ctype : "") + "\""));
+      return;
+    }
+    const std::string* enc = FindHeader(
+        in_headers_, p == Protocol::kGrpc ? "grpc-encoding" : "connect-content-encoding");
+    if (enc) {
+      auto e = ParseEncoding(*enc);
+      if (!e.ok()) {
+        FailLocked(Internal("server used unsupported compression"));
+        return;
+      }
+      cfg_.recv_encoding = *e;
+    }
+  }
+}
+
+void StreamCore::MaybeConsumeLocked() {
+  if (held_bytes_ == 0 || unread_bytes_ > kMaxUnreadBytes || id_ < 0) return;
+  const size_t n = held_bytes_;
+  held_bytes_ = 0;
+  auto conn = conn_.lock();
+  if (!conn) return;
+  const int32_t id = id_;
+  conn->Post([conn, id, n] {
+    conn->Consume(id, n);
+    conn->Flush();
+  });
+}
+
+void StreamCore::QueueEnvelopesLocked() {
+  while (auto e = decoder_.Next()) {
+    const bool connect = cfg_.content_type.protocol != Protocol::kGrpc;
+    if (e->flags & kFlagEndStream) {
+      if (!connect || role_ == Role::kServer) {
+        FailLocked(InvalidArgument("unexpected end-of-stream flag in a request message"));
+        return;
+      }
+      std::string payload = e->payload;
+      if (e->flags & kFlagCompressed) {
+        auto d = DecodeMessage(*e, cfg_.recv_encoding, cfg_.max_message);
+        if (!d.ok()) {
+          FailLocked(d.status());
+          return;
+        }
+        payload = std::move(*d);
+      }
+      end_envelope_seen_ = true;
+      final_ = ParseConnectEndStreamJson(payload);
+      cv_.notify_all();
+      return;
+    }
+    if (e->flags & ~kFlagCompressed) {
+      FailLocked(InvalidArgument("unknown envelope flags"));
+      return;
+    }
+    auto msg = DecodeMessage(*e, cfg_.recv_encoding, cfg_.max_message);
+    if (!msg.ok()) {
+      FailLocked(msg.status().code() == Code::kInternal ? InvalidArgument(msg.status().message())
+                                                        : msg.status());
+      return;
+    }
+    unread_bytes_ += msg->size() + kEnvelopeHeaderSize;
+    messages_.push_back(std::move(*msg));
+  }
+  if (!decoder_.status().ok()) FailLocked(decoder_.status());
+}
+
+void StreamCore::OnData(const uint8_t* data, size_t len) {
+  std::lock_guard lock(mu_);
+  held_bytes_ += len;
+  if (final_ || broken_) {
+    MaybeConsumeLocked();
+    return;
+  }
+  if (cfg_.raw_body()) {
+    if (raw_body_.size() + len > cfg_.max_message) {
+      FailLocked(ResourceExhausted("message larger than the limit"));
+    } else {
+      raw_body_.append(reinterpret_cast<const char*>(data), len);
+    }
+  } else {
+    Status st = decoder_.Feed(std::string_view(reinterpret_cast<const char*>(data), len));
+    if (!st.ok()) {
+      FailLocked(st.code() == Code::kResourceExhausted ? st : InvalidArgument(st.message()));
+    } else {
+      QueueEnvelopesLocked();
+    }
+  }
+  MaybeConsumeLocked();
+  cv_.notify_all();
+}
+
+void StreamCore::OnRemoteEnd() {
+  std::lock_guard lock(mu_);
+  remote_ended_ = true;
+  if (final_) {
+    cv_.notify_all();
+    return;
+  }
+  const Protocol p = cfg_.content_type.protocol;
+  if (role_ == Role::kServer) {
+    if (cfg_.raw_body()) {
+      messages_.push_back(std::move(raw_body_));
+      final_ = Status();
+    } else {
+      Status st = decoder_.Finish();
+      final_ = st.ok() ? Status() : InvalidArgument(st.message());
+    }
+  } else if (p == Protocol::kConnectUnary) {
+    if (http_status_ == 200) {
+      messages_.push_back(std::move(raw_body_));
+      final_ = Status();
+    } else {
+      final_ = ParseConnectErrorJson(raw_body_, CodeForHttpStatus(http_status_));
+    }
+  } else if (http_status_ != 200) {
+    final_ = ParseConnectErrorJson(std::string_view(),
+                                   CodeForHttpStatus(http_status_));  // body was not envelopes
+  } else if (p == Protocol::kConnectStream) {
+    if (!end_envelope_seen_) final_ = Internal("stream ended without an end-of-stream message");
+  } else {
+    const std::string* gs = FindHeader(in_trailers_, "grpc-status");
+    const std::string* gm = FindHeader(in_trailers_, "grpc-message");
+    final_ = GrpcStatusFromTrailers(gs ? *gs : "", gs != nullptr, gm ? *gm : "");
+  }
+  cv_.notify_all();
+}
+
+void StreamCore::OnClosed(uint32_t error_code) {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  broken_ = true;
+  if (!final_) {
+    if (error_code == NGHTTP2_CANCEL) {
+      final_ = Status(Code::kCanceled, "stream canceled by the peer");
+    } else if (error_code != NGHTTP2_NO_ERROR) {
+      final_ =
+          Unavailable("stream reset by the peer (HTTP/2 error " + std::to_string(error_code) + ")");
+    } else if (role_ == Role::kServer) {
+      final_ = Status(Code::kCanceled, "stream closed before the request ended");
+    } else {
+      final_ = Unavailable("stream closed before the response ended");
+    }
+  }
+  cv_.notify_all();
+}
+
+void StreamCore::OnConnectionLost(const Status& why) {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  FailLocked(why);
+}
+
+// ---------------------------------------------------------------- Connection
+
+std::shared_ptr<Connection> Connection::Create(asio::io_context& io,
+                                               std::unique_ptr<ByteChannel> channel, Role role,
+                                               Options options, RequestFn on_request) {
+  auto c = std::shared_ptr<Connection>(
+      new Connection(io, std::move(channel), role, options, std::move(on_request)));
+  c->InitSession();
+  return c;
+}
+
+Connection::Connection(asio::io_context& io, std::unique_ptr<ByteChannel> channel, Role role,
+                       Options options, RequestFn on_request)
+    : io_(io),
+      strand_(asio::make_strand(io)),
+      channel_(std::move(channel)),
+      role_(role),
+      options_(options),
+      on_request_(std::move(on_request)),
+      keepalive_(io) {
+  peer_ = channel_->PeerAddress();
+}
+
+Connection::~Connection() {
+  if (session_) nghttp2_session_del(session_);
+}
+
+void Connection::InitSession() {
+  nghttp2_session_callbacks* cbs;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, &Connection::OnBeginHeaders);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, &Connection::OnHeaderCb);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Connection::OnFrameRecv);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Connection::OnDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Connection::OnStreamClose);
+  nghttp2_option* opt;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_no_auto_window_update(opt, 1);
+  nghttp2_option_set_max_send_header_block_length(opt, 64 << 10);
+  if (role_ == Role::kServer) {
+    nghttp2_session_server_new2(&session_, cbs, this, opt);
+  } else {
+    nghttp2_session_client_new2(&session_, cbs, this, opt);
+  }
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+  nghttp2_settings_entry iv[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, options_.max_concurrent_streams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, options_.stream_window},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, 64 << 10},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
+                                        static_cast<int32_t>(options_.connection_window));
+}
+
+void Connection::Post(std::function<void()> fn) { asio::post(strand_, std::move(fn)); }
+
+void Connection::Start(std::string already_read) {
+  auto self = shared_from_this();
+  Post([self, bytes = std::move(already_read)] {
+    self->last_read_ms_ = SteadyNowMs();
+    if (!bytes.empty()) self->Feed(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    self->Flush();
+    self->ReadLoop();
+    self->ArmKeepalive();
+  });
+}
+
+void Connection::ReadLoop() {
+  if (!alive_) return;
+  auto self = shared_from_this();
+  channel_->AsyncReadSome(
+      asio::buffer(read_buf_), strand_, [self](const asio::error_code& ec, size_t n) {
+        if (ec) {
+          self->Close(Unavailable(ec == asio::error::eof ? "connection closed by the peer"
+                                                         : "connection lost: " + ec.message()));
+          return;
+        }
+        self->last_read_ms_ = SteadyNowMs();
+        self->Feed(self->read_buf_.data(), n);
+        self->Flush();
+        self->ReadLoop();
+      });
+}
+
+void Connection::ArmKeepalive() {
+  if (options_.keepalive_ms <= 0 || !alive_) return;
+  auto self = shared_from_this();
+  keepalive_.expires_after(std::chrono::milliseconds(options_.keepalive_ms));
+  keepalive_.async_wait(asio::bind_executor(strand_, [self](const asio::error_code& ec) {
+    if (ec || !self->alive_) return;
+    const int64_t idle = SteadyNowMs() - self->last_read_ms_;
+    if (idle > 3 * self->options_.keepalive_ms) {
+      self->Close(Unavailable("connection timed out (no answer to PING)"));
+      return;
+    }
+    if (idle >= self->options_.keepalive_ms) {
+      nghttp2_submit_ping(self->session_, NGHTTP2_FLAG_NONE, nullptr);
+      self->Flush();
+    }
+    self->ArmKeepalive();
+  }));
+}
+
+void Connection::Feed(const uint8_t* data, size_t len) {
+  if (!alive_) return;
+  if (role_ == Role::kClient && !seen_bytes_) {
+    seen_bytes_ = true;
+    if (len >= 5 && std::memcmp(data, "HTTP/", 5) == 0) {
+      Close(Unavailable(
+          "the server answered with HTTP/1; it does not speak HTTP/2 with prior knowledge (h2c)"));
+      return;
+    }
+  }
+  ssize_t rv = nghttp2_session_mem_recv(session_, data, len);
+  if (rv < 0) {
+    // nghttp2 has queued a GOAWAY where the protocol allows one.
+    Flush();
+    Close(InvalidArgument(std::string("HTTP/2 protocol error: ") +
+                          nghttp2_strerror(static_cast<int>(rv))));
+  }
+}
+
+void Connection::Flush() {
+  if (!alive_ || writing_) return;
+  for (;;) {
+    const uint8_t* p = nullptr;
+    ssize_t n = nghttp2_session_mem_send(session_, &p);
+    if (n < 0) {
+      Close(Internal(std::string("HTTP/2 send error: ") + nghttp2_strerror(static_cast<int>(n))));
+      return;
+    }
+    if (n == 0) break;
+    write_buf_.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+    // Drain until nghttp2 has nothing more: it finalizes a frame only on the
+    // next mem_send call, so no frame is left half-done while other work
+    // runs on the strand. Flow-control windows bound the total.
+  }
+  if (write_buf_.empty()) {
+    if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+      Close(Unavailable("connection finished"));
+    }
+    return;
+  }
+  writing_ = true;
+  auto self = shared_from_this();
+  channel_->AsyncWrite(asio::buffer(write_buf_), strand_,
+                       [self](const asio::error_code& ec, size_t) {
+                         self->writing_ = false;
+                         self->write_buf_.clear();
+                         if (ec) {
+                           self->Close(Unavailable("connection lost: " + ec.message()));
+                           return;
+                         }
+                         self->Flush();
+                       });
+}
+
+void Connection::Close(const Status& why) {
+  if (!strand_.running_in_this_thread()) {
+    auto self = shared_from_this();
+    Post([self, why] { self->Close(why); });
+    return;
+  }
+  if (!alive_) return;
+  alive_ = false;
+  keepalive_.cancel();
+  auto streams = std::move(streams_);
+  streams_.clear();
+  stream_count_ = 0;
+  for (auto& [id, s] : streams) s->OnConnectionLost(why);
+  channel_->Close();
+}
+
+void Connection::Shutdown() {
+  auto self = shared_from_this();
+  Post([self] {
+    if (!self->alive_) return;
+    nghttp2_submit_goaway(self->session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(self->session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+    self->closing_ = true;
+    self->Flush();
+    if (self->streams_.empty()) self->Close(Unavailable("server shutting down"));
+  });
+}
+
+StreamCore* Connection::Find(int32_t id) {
+  auto it = streams_.find(id);
+  return it == streams_.end() ? nullptr : it->second.get();
+}
+
+void Connection::ResumeData(int32_t id) {
+  if (alive_ && Find(id)) nghttp2_session_resume_data(session_, id);
+}
+
+void Connection::Consume(int32_t id, size_t n) {
+  if (!alive_) return;
+  if (Find(id) == nullptr || nghttp2_session_consume(session_, id, n) != 0) {
+    nghttp2_session_consume_connection(session_, n);
+  }
+}
+
+void Connection::ResetStream(int32_t id, uint32_t code) {
+  if (alive_ && Find(id)) nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, id, code);
+}
+
+void Connection::SubmitServerResponse(const std::shared_ptr<StreamCore>& s) {
+  if (!alive_ || Find(s->id()) == nullptr) return;
+  Headers h = s->ResponseHeadersLocked();
+  auto nv = ToNv(h);
+  nghttp2_data_provider prd;
+  prd.source.ptr = s.get();
+  prd.read_callback = &Connection::ReadData;
+  if (nghttp2_submit_response(session_, s->id(), nv.data(), nv.size(), &prd) != 0) {
+    ResetStream(s->id(), NGHTTP2_INTERNAL_ERROR);
+  }
+  Flush();
+}
+
+StatusOr<std::shared_ptr<StreamCore>> Connection::OpenStream(Headers request,
+                                                             const CallConfig& config) {
+  if (!alive_) return Unavailable("connection closed");
+  auto self = shared_from_this();
+  std::promise<StatusOr<std::shared_ptr<StreamCore>>> done;
+  auto fut = done.get_future();
+  Post([self, &request, &config, &done] {
+    if (!self->alive_ || self->closing_) {
+      done.set_value(Unavailable("connection closed"));
+      return;
+    }
+    auto s = std::make_shared<StreamCore>(self->weak_from_this(), Role::kClient, self->peer_);
+    s->set_config(config);
+    auto nv = ToNv(request);
+    nghttp2_data_provider prd;
+    prd.source.ptr = s.get();
+    prd.read_callback = &Connection::ReadData;
+    int32_t id =
+        nghttp2_submit_request(self->session_, nullptr, nv.data(), nv.size(), &prd, nullptr);
+    if (id < 0) {
+      done.set_value(Unavailable(std::string("cannot open a stream: ") + nghttp2_strerror(id)));
+      return;
+    }
+    s->set_id(id);
+    self->streams_[id] = s;
+    self->stream_count_ = self->streams_.size();
+    self->Flush();
+    done.set_value(s);
+  });
+  return fut.get();
+}
+
+// ---- nghttp2 callbacks (strand) ----
+
+int Connection::OnBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  auto* c = static_cast<Connection*>(user);
+  if (c->role_ != Role::kServer || frame->hd.type != NGHTTP2_HEADERS ||
+      frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;
+  }
+  auto s = std::make_shared<StreamCore>(c->weak_from_this(), Role::kServer, c->peer_);
+  s->set_id(frame->hd.stream_id);
+  c->streams_[frame->hd.stream_id] = std::move(s);
+  c->stream_count_ = c->streams_.size();
+  return 0;
+}
+
+int Connection::OnHeaderCb(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                           size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
+                           void* user) {
+  auto* c = static_cast<Connection*>(user);
+  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  StreamCore* s = c->Find(frame->hd.stream_id);
+  if (s == nullptr) return 0;
+  const bool trailer = frame->headers.cat == NGHTTP2_HCAT_HEADERS;
+  s->OnHeader(std::string(reinterpret_cast<const char*>(name), namelen),
+              std::string(reinterpret_cast<const char*>(value), valuelen), trailer);
+  return 0;
+}
+
+int Connection::OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+  auto* c = static_cast<Connection*>(user);
+  const int32_t id = frame->hd.stream_id;
+  auto it = c->streams_.find(id);
+  if (it == c->streams_.end()) return 0;
+  std::shared_ptr<StreamCore> s = it->second;
+  const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  if (frame->hd.type == NGHTTP2_HEADERS) {
+    if (c->role_ == Role::kServer && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+      if (c->on_request_) c->on_request_(s);
+    } else if (c->role_ == Role::kClient && frame->headers.cat == NGHTTP2_HCAT_RESPONSE) {
+      s->OnResponseHeaders(end_stream);
+    }
+    if (end_stream) s->OnRemoteEnd();
+  } else if (frame->hd.type == NGHTTP2_DATA && end_stream) {
+    s->OnRemoteEnd();
+  }
+  return 0;
+}
+
+int Connection::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data,
+                            size_t len, void* user) {
+  auto* c = static_cast<Connection*>(user);
+  StreamCore* s = c->Find(id);
+  if (s == nullptr) {
+    nghttp2_session_consume(session, id, len);
+    return 0;
+  }
+  s->OnData(data, len);
+  return 0;
+}
+
+int Connection::OnStreamClose(nghttp2_session*, int32_t id, uint32_t error_code, void* user) {
+  auto* c = static_cast<Connection*>(user);
+  auto it = c->streams_.find(id);
+  if (it == c->streams_.end()) return 0;
+  it->second->OnClosed(error_code);
+  c->streams_.erase(it);
+  c->stream_count_ = c->streams_.size();
+  if (c->closing_ && c->streams_.empty()) {
+    auto self = c->shared_from_this();
+    c->Post([self] { self->Close(Unavailable("server shutting down")); });
+  }
+  return 0;
+}
+
+ssize_t Connection::ReadData(nghttp2_session* session, int32_t id, uint8_t* buf, size_t length,
+                             uint32_t* data_flags, nghttp2_data_source* source, void*) {
+  auto* s = static_cast<StreamCore*>(source->ptr);
+  bool want_trailers = false;
+  ssize_t n = s->ReadOutgoing(buf, length, data_flags, &want_trailers);
+  if (want_trailers) {
+    Headers t = s->TrailersToSend();
+    auto nv = ToNv(t);
+    if (nghttp2_submit_trailer(session, id, nv.data(), nv.size()) != 0) {
+      *data_flags &= ~NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    }
+  }
+  return n;
+}
+
+}  // namespace brs::rpc::internal

@@ -1,0 +1,201 @@
+#include "rpc/protocol.h"
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
+#include <cctype>
+
+#include "base/encoding.h"
+
+namespace brs::rpc {
+namespace {
+
+constexpr size_t kMaxErrorJson = 1 << 20;
+
+std::string Lower(std::string_view v) {
+  std::string out(v);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+bool ParseStruct(std::string_view body, google::protobuf::Struct* out) {
+  if (body.size() > kMaxErrorJson) return false;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;
+  return google::protobuf::util::JsonStringToMessage(std::string(body), out, opts).ok();
+}
+
+Status StatusFromErrorObject(const google::protobuf::Struct& err, Code fallback) {
+  auto it = err.fields().find("code");
+  if (it == err.fields().end() || !it->second.has_string_value()) {
+    return Status(fallback, "error without code");
+  }
+  Code code = CodeFromName(it->second.string_value());
+  if (code == Code::kOk) code = Code::kUnknown;
+  std::string message;
+  auto m = err.fields().find("message");
+  if (m != err.fields().end() && m->second.has_string_value()) message = m->second.string_value();
+  return Status(code, message);
+}
+
+}  // namespace
+
+std::optional<ContentType> ParseContentType(std::string_view value) {
+  const auto semi = value.find(';');
+  const std::string v = Lower(Trim(value.substr(0, semi)));
+  if (v == "application/proto") return ContentType{Protocol::kConnectUnary, Codec::kProto};
+  if (v == "application/json") return ContentType{Protocol::kConnectUnary, Codec::kJson};
+  if (v == "application/connect+proto") return ContentType{Protocol::kConnectStream, Codec::kProto};
+  if (v == "application/connect+json") return ContentType{Protocol::kConnectStream, Codec::kJson};
+  if (v == "application/grpc" || v == "application/grpc+proto") {
+    return ContentType{Protocol::kGrpc, Codec::kProto};
+  }
+  return std::nullopt;
+}
+
+std::string ContentTypeString(const ContentType& ct) {
+  const bool json = ct.codec == Codec::kJson;
+  switch (ct.protocol) {
+    case Protocol::kConnectUnary:
+      return json ? "application/json" : "application/proto";
+    case Protocol::kConnectStream:
+      return json ? "application/connect+json" : "application/connect+proto";
+    case Protocol::kGrpc:
+      return "application/grpc+proto";
+  }
+  return "application/proto";
+}
+
+int HttpStatusForCode(Code code) {
+  switch (code) {
+    case Code::kOk:
+      return 200;
+    case Code::kCanceled:
+      return 499;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kDeadlineExceeded:
+      return 504;
+    case Code::kNotFound:
+      return 404;
+    case Code::kAlreadyExists:
+      return 409;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kResourceExhausted:
+      return 429;
+    case Code::kFailedPrecondition:
+      return 400;
+    case Code::kAborted:
+      return 409;
+    case Code::kOutOfRange:
+      return 400;
+    case Code::kUnimplemented:
+      return 501;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kUnknown:
+    case Code::kInternal:
+    case Code::kDataLoss:
+      return 500;
+  }
+  return 500;
+}
+
+Code CodeForHttpStatus(int s) {
+  switch (s) {
+    case 200:
+      return Code::kOk;
+    case 400:
+      return Code::kInternal;
+    case 401:
+      return Code::kUnauthenticated;
+    case 403:
+      return Code::kPermissionDenied;
+    case 404:
+      return Code::kUnimplemented;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return Code::kUnavailable;
+    default:
+      return Code::kUnknown;
+  }
+}
+
+std::string ConnectErrorJson(const Status& s) {
+  std::string out = "{\"code\":\"";
+  out += CodeName(s.code());
+  out += '"';
+  if (!s.message().empty()) {
+    out += ",\"message\":\"" + JsonEscape(s.message()) + '"';
+  }
+  out += '}';
+  return out;
+}
+
+std::string ConnectEndStreamJson(const Status& s) {
+  if (s.ok()) return "{}";
+  return "{\"error\":" + ConnectErrorJson(s) + "}";
+}
+
+Status ParseConnectErrorJson(std::string_view body, Code fallback) {
+  google::protobuf::Struct st;
+  if (!ParseStruct(body, &st)) return Status(fallback, "response body is not a Connect error");
+  return StatusFromErrorObject(st, fallback);
+}
+
+Status ParseConnectEndStreamJson(std::string_view body) {
+  google::protobuf::Struct st;
+  if (!ParseStruct(body, &st)) return Internal("invalid end-of-stream JSON");
+  auto it = st.fields().find("error");
+  if (it == st.fields().end() || it->second.has_null_value()) return Status::Ok();
+  if (!it->second.has_struct_value()) return Internal("invalid end-of-stream error");
+  return StatusFromErrorObject(it->second.struct_value(), Code::kUnknown);
+}
+
+std::string GrpcPercentEncode(std::string_view s) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c <= 0x7e && c != '%') {
+      out.push_back(ch);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string GrpcPercentDecode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);  // malformed escapes are passed through, per gRPC
+    }
+  }
+  return out;
+}
+
+}  // namespace brs::rpc

@@ -1,0 +1,48 @@
+// Protocol detection and error mapping for Connect and gRPC. Pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace brs::rpc {
+
+enum class Protocol { kConnectUnary, kConnectStream, kGrpc };
+enum class Codec { kProto, kJson };
+
+struct ContentType {
+  Protocol protocol;
+  Codec codec;
+};
+
+// Classifies a request Content-Type (case-insensitive, parameters after ';'
+// ignored): application/proto|json → Connect unary; application/connect+proto
+// |+json → Connect stream; application/grpc, application/grpc+proto → gRPC.
+// nullopt for anything else (the server answers 415 / gRPC internal).
+std::optional<ContentType> ParseContentType(std::string_view value);
+std::string ContentTypeString(const ContentType& ct);
+
+// Connect: HTTP status for an error code, and the code for an HTTP status
+// received without a Connect error body.
+int HttpStatusForCode(Code code);
+Code CodeForHttpStatus(int http_status);
+
+// Connect error JSON {"code":"…","message":"…"} (message omitted when empty).
+std::string ConnectErrorJson(const Status& s);
+// The end-of-stream JSON: {} on success, {"error":{…}} otherwise.
+std::string ConnectEndStreamJson(const Status& s);
+// Parses an error object; a body that is not Connect error JSON yields
+// `fallback` with a message saying so.
+Status ParseConnectErrorJson(std::string_view body, Code fallback);
+// Parses an end-of-stream JSON payload into the stream's final status; bad
+// JSON is internal.
+Status ParseConnectEndStreamJson(std::string_view body);
+
+// gRPC grpc-message percent-encoding (RFC: encode bytes outside 0x20..0x7e
+// and '%').
+std::string GrpcPercentEncode(std::string_view s);
+std::string GrpcPercentDecode(std::string_view s);
+
+}  // namespace brs::rpc

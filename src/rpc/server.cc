@@ -1,0 +1,504 @@
+#include "rpc/server.h"
+
+#include <openssl/ssl.h>
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <chrono>
+#include <list>
+
+#include "rpc/gzip.h"
+#include "rpc/h2_connection.h"
+#include "rpc/http1.h"
+#include "rpc/json_stream.h"
+#include "rpc/timeout.h"
+
+namespace brs::rpc {
+
+using internal::CallConfig;
+using internal::Connection;
+using internal::StreamCore;
+
+namespace {
+
+constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+enum class Kind { kUnary, kServerStream, kBidi };
+
+struct Route {
+  Kind kind;
+  UnaryHandler unary;
+  StreamHandler stream;
+  MessageTypes types;
+};
+
+StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& s) {
+  size_t colon = s.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("listen address must be host:port");
+  std::string host = s.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  int port = 0;
+  for (char c : s.substr(colon + 1)) {
+    if (c < '0' || c > '9') return InvalidArgument("bad port in listen address " + s);
+    port = port * 10 + (c - '0');
+    if (port > 65535) return InvalidArgument("bad port in listen address " + s);
+  }
+  if (host.empty()) host = "0.0.0.0";
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+// Calls a unary handler with the codec conversions; shared by HTTP/2 and
+// HTTP/1.1.
+StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec codec,
+                               std::string body) {
+  if (codec == Codec::kJson) {
+    BRS_ASSIGN_OR_RETURN(body, internal::JsonToBinary(*route.types.request, body));
+  }
+  BRS_ASSIGN_OR_RETURN(std::string out, route.unary(info, body));
+  if (info.deadline_ms != kNoDeadline && SteadyNowMs() > info.deadline_ms) {
+    return Status(Code::kDeadlineExceeded, "deadline exceeded");
+  }
+  if (codec == Codec::kJson) return internal::BinaryToJson(*route.types.response, out);
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Server* owner = nullptr;
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::optional<asio::ip::tcp::acceptor> acceptor;
+  std::optional<asio::ssl::context> tls;
+  std::map<std::string, Route> routes;
+  std::map<std::string, GetHandler> gets;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::list<std::weak_ptr<Connection>> connections;
+  std::atomic<size_t> http1_connections{0};
+  bool stopping = false;
+  std::string bound;
+  int port = 0;
+
+  void Accept();
+  void OnAccepted(asio::ip::tcp::socket socket);
+  void Sniff(std::shared_ptr<asio::ip::tcp::socket> socket, std::shared_ptr<std::string> got);
+  void StartH2(std::unique_ptr<internal::ByteChannel> channel, std::string already);
+  void OnRequest(const std::shared_ptr<StreamCore>& s);
+  void Spawn(std::function<void()> fn);
+  void ServeHttp1(std::unique_ptr<internal::Http1Socket> socket, std::string already);
+  void Respond(const std::shared_ptr<StreamCore>& s, int status, const std::string& ctype,
+               const std::string& body);
+};
+
+void Server::Impl::Spawn(std::function<void()> fn) {
+  owner->active_calls_++;
+  std::thread([this, fn = std::move(fn)] {
+    fn();
+    {
+      std::lock_guard lock(mu);
+      owner->active_calls_--;
+    }
+    cv.notify_all();
+  }).detach();
+}
+
+void Server::Impl::Respond(const std::shared_ptr<StreamCore>& s, int status,
+                           const std::string& ctype, const std::string& body) {
+  CallConfig cfg;
+  cfg.content_type = {Protocol::kConnectUnary, Codec::kProto};
+  s->set_config(cfg);
+  s->ForceResponse(status, ctype);
+  // On the strand: queue the body without blocking (small), then end.
+  (void)s->Write(body);
+  s->Finish(Status());
+}
+
+void Server::Impl::OnRequest(const std::shared_ptr<StreamCore>& s) {
+  const Headers& h = s->request_headers_unlocked();
+  const std::string* method = FindHeader(h, ":method");
+  const std::string* path_p = FindHeader(h, ":path");
+  const std::string path = path_p ? path_p->substr(0, path_p->find('?')) : "";
+  const std::string* ctype_s = FindHeader(h, "content-type");
+  auto ctype = ctype_s ? ParseContentType(*ctype_s) : std::nullopt;
+
+  if (method && (*method == "GET" || *method == "HEAD")) {
+    auto g = gets.find(path);
+    if (g == gets.end()) {
+      if (routes.count(path)) {
+        Respond(s, 405, "application/json",
+                ConnectErrorJson(Status(Code::kUnimplemented, "use POST for RPC calls")));
+      } else {
+        Respond(s, 404, "text/plain; charset=utf-8", "not found\n");
+      }
+      return;
+    }
+    CallConfig cfg;
+    cfg.content_type = {Protocol::kConnectUnary, Codec::kProto};
+    s->set_config(cfg);
+    const bool head = *method == "HEAD";
+    GetHandler handler = g->second;
+    Headers headers = h;
+    Spawn([s, handler, headers, path, head] {
+      HttpResponse r = handler(path, headers);
+      s->ForceResponse(r.status, r.content_type);
+      if (!head) (void)s->Write(r.body);
+      s->Finish(Status());
+    });
+    return;
+  }
+
+  auto it = routes.find(path);
+  if (it == routes.end()) {
+    if (ctype && ctype->protocol == Protocol::kGrpc) {
+      CallConfig cfg;
+      cfg.content_type = *ctype;
+      s->set_config(cfg);
+      s->Finish(Status(Code::kUnimplemented, "unknown procedure " + path));
+    } else {
+      Respond(s, 404, "application/json",
+              ConnectErrorJson(Status(Code::kUnimplemented, "unknown procedure " + path)));
+    }
+    return;
+  }
+  const Route& route = it->second;
+  if (!method || *method != "POST") {
+    Respond(s, 405, "application/json",
+            ConnectErrorJson(Status(Code::kUnimplemented, "use POST for RPC calls")));
+    return;
+  }
+  const bool stream_route = route.kind != Kind::kUnary;
+  const bool compatible = ctype && (ctype->protocol == Protocol::kGrpc ||
+                                    (stream_route ? ctype->protocol == Protocol::kConnectStream
+                                                  : ctype->protocol == Protocol::kConnectUnary));
+  if (!compatible || (ctype->codec == Codec::kJson && route.types.request == nullptr)) {
+    Respond(s, 415, "application/json",
+            ConnectErrorJson(Status(Code::kUnimplemented,
+                                    "unsupported content-type " + (ctype_s ? *ctype_s : ""))));
+    return;
+  }
+  CallConfig cfg;
+  cfg.content_type = *ctype;
+  cfg.max_message = options.max_message_size;
+  Status encoding_error;
+  if (ctype->protocol != Protocol::kConnectUnary) {
+    const bool grpc = ctype->protocol == Protocol::kGrpc;
+    const std::string* enc = FindHeader(h, grpc ? "grpc-encoding" : "connect-content-encoding");
+    const std::string* acc =
+        FindHeader(h, grpc ? "grpc-accept-encoding" : "connect-accept-encoding");
+    auto e = ParseEncoding(enc ? *enc : "");
+    if (!e.ok()) {
+      encoding_error = e.status();
+    } else {
+      cfg.recv_encoding = *e;
+      // Send gzip only to a client that uses it itself and accepts it.
+      if (*e == Encoding::kGzip && acc && AcceptsGzip(*acc)) cfg.send_encoding = Encoding::kGzip;
+    }
+  }
+  s->set_config(cfg);
+  if (!encoding_error.ok()) {
+    s->Finish(encoding_error);
+    return;
+  }
+
+  CallInfo info;
+  info.path = path;
+  info.headers = h;
+  info.peer = s->peer_address();
+  info.protocol = ctype->protocol;
+  if (const std::string* t = FindHeader(h, "connect-timeout-ms")) {
+    if (auto ms = ParseConnectTimeout(*t); ms.ok()) info.deadline_ms = SteadyNowMs() + ms->count();
+  } else if (const std::string* g = FindHeader(h, "grpc-timeout")) {
+    if (auto ms = ParseGrpcTimeout(*g); ms.ok()) info.deadline_ms = SteadyNowMs() + ms->count();
+  }
+  const Codec codec = ctype->codec;
+  const Route route_copy = route;
+  const bool connect_unary = ctype->protocol == Protocol::kConnectUnary;
+  const std::string content_encoding =
+      FindHeader(h, "content-encoding") ? *FindHeader(h, "content-encoding") : "";
+  const size_t max = options.max_message_size;
+  Spawn([s, route_copy, info, codec, connect_unary, content_encoding, max] {
+    if (route_copy.kind == Kind::kUnary) {
+      std::string body;
+      auto r = s->Read(&body, info.deadline_ms);
+      if (!r.ok()) {
+        s->Finish(r.status());
+        return;
+      }
+      if (*r != Stream::ReadResult::kMessage) {
+        s->Finish(*r == Stream::ReadResult::kTimeout
+                      ? Status(Code::kDeadlineExceeded, "deadline exceeded")
+                      : InvalidArgument("unary call without a request message"));
+        return;
+      }
+      if (!connect_unary) {  // gRPC: exactly one message
+        std::string extra;
+        auto end = s->Read(&extra, info.deadline_ms);
+        if (!end.ok() || *end != Stream::ReadResult::kEnd) {
+          s->Finish(end.ok() ? InvalidArgument("unary call with more than one request message")
+                             : end.status());
+          return;
+        }
+      } else if (!content_encoding.empty() && content_encoding != "identity") {
+        if (content_encoding != "gzip") {
+          s->Finish(Status(Code::kUnimplemented, "unsupported content-encoding"));
+          return;
+        }
+        auto plain = GzipDecompress(body, max);
+        if (!plain.ok()) {
+          s->Finish(InvalidArgument("request body: " + plain.status().message()));
+          return;
+        }
+        body = std::move(*plain);
+      }
+      auto out = RunUnary(route_copy, info, codec, std::move(body));
+      if (!out.ok()) {
+        s->Finish(out.status());
+        return;
+      }
+      Status w = s->Write(*out);
+      s->Finish(w);
+      return;
+    }
+    Status result;
+    if (codec == Codec::kJson) {
+      internal::JsonStream js(*s, route_copy.types.request, route_copy.types.response);
+      result = route_copy.stream(info, js);
+    } else {
+      result = route_copy.stream(info, *s);
+    }
+    s->Finish(result);
+  });
+}
+
+void Server::Impl::StartH2(std::unique_ptr<internal::ByteChannel> channel, std::string already) {
+  Connection::Options o;
+  o.max_concurrent_streams = options.max_concurrent_streams;
+  o.keepalive_ms = options.keepalive_ms;
+  auto conn = Connection::Create(io, std::move(channel), internal::Role::kServer, o,
+                                 [this](const std::shared_ptr<StreamCore>& s) { OnRequest(s); });
+  {
+    std::lock_guard lock(mu);
+    for (auto it = connections.begin(); it != connections.end();) {
+      it = it->expired() ? connections.erase(it) : std::next(it);
+    }
+    connections.push_back(conn);
+  }
+  conn->Start(std::move(already));
+}
+
+void Server::Impl::Sniff(std::shared_ptr<asio::ip::tcp::socket> socket,
+                         std::shared_ptr<std::string> got) {
+  auto buf = std::make_shared<std::array<char, 24>>();
+  const size_t want = kPreface.size() - got->size();
+  socket->async_read_some(asio::buffer(buf->data(), want), [this, socket, got, buf](
+                                                               const asio::error_code& ec,
+                                                               size_t n) {
+    if (ec) return;  // closed before saying anything
+    got->append(buf->data(), n);
+    const bool prefix_ok = kPreface.substr(0, got->size()) == *got;
+    if (prefix_ok && got->size() < kPreface.size()) {
+      Sniff(socket, got);
+      return;
+    }
+    if (prefix_ok) {
+      StartH2(std::make_unique<internal::TcpChannel>(std::move(*socket)), std::move(*got));
+    } else {
+      ServeHttp1(std::make_unique<internal::Http1TcpSocket>(std::move(*socket)), std::move(*got));
+    }
+  });
+}
+
+void Server::Impl::OnAccepted(asio::ip::tcp::socket socket) {
+  asio::error_code ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (!tls) {
+    Sniff(std::make_shared<asio::ip::tcp::socket>(std::move(socket)),
+          std::make_shared<std::string>());
+    return;
+  }
+  auto stream = std::make_shared<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(socket), *tls);
+  stream->async_handshake(
+      asio::ssl::stream_base::server, [this, stream](const asio::error_code& e) {
+        if (e) return;  // a failed TLS handshake just closes
+        const unsigned char* alpn = nullptr;
+        unsigned int len = 0;
+        SSL_get0_alpn_selected(stream->native_handle(), &alpn, &len);
+        if (len == 2 && std::memcmp(alpn, "h2", 2) == 0) {
+          StartH2(std::make_unique<internal::TlsChannel>(std::move(*stream)), "");
+        } else {
+          ServeHttp1(std::make_unique<internal::Http1TlsSocket>(std::move(*stream)), "");
+        }
+      });
+}
+
+void Server::Impl::Accept() {
+  acceptor->async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+    {
+      std::lock_guard lock(mu);
+      if (stopping) return;
+    }
+    if (!ec) OnAccepted(std::move(socket));
+    Accept();
+  });
+}
+
+void Server::Impl::ServeHttp1(std::unique_ptr<internal::Http1Socket> socket, std::string already) {
+  http1_connections++;
+  std::thread([this, socket = std::shared_ptr<internal::Http1Socket>(std::move(socket)),
+               already = std::move(already)]() mutable {
+    internal::Http1Handlers handlers;
+    handlers.get = [this](const std::string& path,
+                          const Headers& h) -> std::optional<HttpResponse> {
+      auto g = gets.find(path);
+      if (g == gets.end()) return std::nullopt;
+      return g->second(path, h);
+    };
+    handlers.unary = [this](const std::string& path, const Headers& h, Codec codec,
+                            std::string body) -> std::optional<StatusOr<std::string>> {
+      auto r = routes.find(path);
+      if (r == routes.end() || r->second.kind != Kind::kUnary) return std::nullopt;
+      if (codec == Codec::kJson && r->second.types.request == nullptr) {
+        return StatusOr<std::string>(Status(Code::kUnimplemented, "JSON not supported here"));
+      }
+      CallInfo info;
+      info.path = path;
+      info.headers = h;
+      info.peer = "http1";
+      info.protocol = Protocol::kConnectUnary;
+      return RunUnary(r->second, info, codec, std::move(body));
+    };
+    handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
+      auto r = routes.find(path);
+      if (r == routes.end() || r->second.kind != Kind::kServerStream) return nullptr;
+      return &r->second.stream;
+    };
+    handlers.is_rpc_path = [this](const std::string& path) { return routes.count(path) > 0; };
+    handlers.max_message = options.max_message_size;
+    internal::ServeHttp1Connection(*socket, std::move(already), handlers);
+    http1_connections--;
+  }).detach();
+}
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->owner = this;
+}
+
+Server::~Server() { Stop(0); }
+
+void Server::HandleUnary(std::string path, UnaryHandler handler, MessageTypes types) {
+  impl_->routes[std::move(path)] = Route{Kind::kUnary, std::move(handler), nullptr, types};
+}
+void Server::HandleServerStream(std::string path, StreamHandler handler, MessageTypes types) {
+  impl_->routes[std::move(path)] = Route{Kind::kServerStream, nullptr, std::move(handler), types};
+}
+void Server::HandleBidi(std::string path, StreamHandler handler, MessageTypes types) {
+  impl_->routes[std::move(path)] = Route{Kind::kBidi, nullptr, std::move(handler), types};
+}
+void Server::HandleGet(std::string path, GetHandler handler) {
+  impl_->gets[std::move(path)] = std::move(handler);
+}
+
+Status Server::Start() {
+  Impl& m = *impl_;
+  BRS_ASSIGN_OR_RETURN(auto hp, SplitHostPort(m.options.listen));
+  asio::error_code ec;
+  auto addr = asio::ip::make_address(hp.first, ec);
+  if (ec) return InvalidArgument("listen address " + hp.first + " is not an IP address");
+  if (!m.options.tls_cert_file.empty() || !m.options.tls_key_file.empty()) {
+    m.tls.emplace(asio::ssl::context::tls_server);
+    m.tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
+    m.tls->use_certificate_chain_file(m.options.tls_cert_file, ec);
+    if (ec)
+      return InvalidArgument("TLS certificate " + m.options.tls_cert_file + ": " + ec.message());
+    m.tls->use_private_key_file(m.options.tls_key_file, asio::ssl::context::pem, ec);
+    if (ec) return InvalidArgument("TLS key " + m.options.tls_key_file + ": " + ec.message());
+    SSL_CTX_set_alpn_select_cb(
+        m.tls->native_handle(),
+        [](SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+           unsigned int inlen, void*) -> int {
+          static const unsigned char kProtos[] = "\x02h2\x08http/1.1";
+          unsigned char* sel = nullptr;
+          if (SSL_select_next_proto(&sel, outlen, kProtos, sizeof kProtos - 1, in, inlen) !=
+              OPENSSL_NPN_NEGOTIATED) {
+            return SSL_TLSEXT_ERR_NOACK;
+          }
+          *out = sel;
+          return SSL_TLSEXT_ERR_OK;
+        },
+        nullptr);
+  }
+  asio::ip::tcp::endpoint ep(addr, hp.second);
+  m.acceptor.emplace(m.io);
+  m.acceptor->open(ep.protocol(), ec);
+  if (!ec) m.acceptor->set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) m.acceptor->bind(ep, ec);
+  if (!ec) m.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable("cannot listen on " + m.options.listen + ": " + ec.message());
+  auto local = m.acceptor->local_endpoint();
+  m.port = local.port();
+  m.bound = internal::FormatEndpoint(local);
+  m.work.emplace(m.io.get_executor());
+  m.Accept();
+  for (int i = 0; i < std::max(1, m.options.io_threads); ++i) {
+    m.threads.emplace_back([&m] { m.io.run(); });
+  }
+  return Status();
+}
+
+std::string Server::address() const { return impl_->bound; }
+int Server::port() const { return impl_->port; }
+
+size_t Server::connection_count() const {
+  std::lock_guard lock(impl_->mu);
+  size_t n = impl_->http1_connections.load();
+  for (const auto& w : impl_->connections) {
+    if (auto c = w.lock(); c && c->alive()) ++n;
+  }
+  return n;
+}
+
+void Server::Stop(int64_t grace_ms) {
+  Impl& m = *impl_;
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard lock(m.mu);
+    if (m.stopping) return;
+    m.stopping = true;
+    for (auto& w : m.connections) {
+      if (auto c = w.lock()) conns.push_back(c);
+    }
+  }
+  if (m.acceptor) {
+    asio::post(m.io, [&m] {
+      asio::error_code ec;
+      m.acceptor->close(ec);
+    });
+  }
+  for (auto& c : conns) c->Shutdown();
+  {
+    std::unique_lock lock(m.mu);
+    m.cv.wait_for(lock, std::chrono::milliseconds(grace_ms),
+                  [&] { return active_calls_.load() == 0; });
+  }
+  for (auto& c : conns) c->Close(Unavailable("server stopped"));
+  {
+    // Handlers still running see their streams fail; give them a moment.
+    std::unique_lock lock(m.mu);
+    m.cv.wait_for(lock, std::chrono::milliseconds(2000), [&] { return active_calls_.load() == 0; });
+  }
+  m.work.reset();
+  m.io.stop();
+  for (auto& t : m.threads) {
+    if (t.joinable()) t.join();
+  }
+  m.threads.clear();
+}
+
+}  // namespace brs::rpc

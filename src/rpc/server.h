@@ -1,0 +1,99 @@
+// The RPC server: one listener serving HTTP/2 with prior knowledge (h2c)
+// and HTTP/1.1 on the same port (told apart by the connection preface), or
+// TLS with ALPN h2 / http/1.1 when a certificate and key are given.
+//
+// Routes POST /<package>.<Service>/<Method> to registered handlers, for the
+// Connect protocol (unary: application/proto|json; streams:
+// application/connect+proto|+json) and gRPC (application/grpc[+proto]).
+// JSON needs the message types at registration. Plain GET routes serve
+// text (e.g. /metrics) over both HTTP versions.
+//
+// Every handler runs on a thread of its own and may block; the connections
+// run on a small asio thread pool.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rpc/protocol.h"
+#include "rpc/stream.h"
+
+namespace brs::rpc {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
+  std::string tls_cert_file;           // PEM; with tls_key_file enables TLS
+  std::string tls_key_file;
+  size_t max_message_size = size_t{16} << 20;
+  int io_threads = 1;
+  uint32_t max_concurrent_streams = 1000;
+  int64_t keepalive_ms = 30'000;
+};
+
+struct CallInfo {
+  std::string path;
+  Headers headers;
+  std::string peer;
+  Protocol protocol;
+  int64_t deadline_ms = kNoDeadline;  // steady clock; from Connect-Timeout-Ms / grpc-timeout
+};
+
+// Request and response message types, for the JSON codec (optional).
+struct MessageTypes {
+  const google::protobuf::Message* request = nullptr;
+  const google::protobuf::Message* response = nullptr;
+};
+
+using UnaryHandler = std::function<StatusOr<std::string>(const CallInfo&, std::string_view)>;
+// Streams (server-streaming and bidi): the handler reads and writes, and
+// returns the call's final status (sent after its messages).
+using StreamHandler = std::function<Status(const CallInfo&, Stream&)>;
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+using GetHandler = std::function<HttpResponse(const std::string& path, const Headers& headers)>;
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+
+  // Registration, before Start.
+  void HandleUnary(std::string path, UnaryHandler handler, MessageTypes types = {});
+  void HandleServerStream(std::string path, StreamHandler handler, MessageTypes types = {});
+  void HandleBidi(std::string path, StreamHandler handler, MessageTypes types = {});
+  void HandleGet(std::string path, GetHandler handler);
+
+  // Binds and serves. InvalidArgument for a bad address; Unavailable when
+  // the port cannot be bound; InvalidArgument for unreadable TLS files.
+  Status Start();
+  // "host:port" actually bound.
+  std::string address() const;
+  int port() const;
+  // Stops accepting, sends GOAWAY, waits up to `grace_ms` for running calls,
+  // then closes everything.
+  void Stop(int64_t grace_ms = 5'000);
+
+  size_t connection_count() const;
+  size_t active_calls() const { return active_calls_.load(); }
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  std::atomic<size_t> active_calls_{0};
+};
+
+}  // namespace brs::rpc

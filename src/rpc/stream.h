@@ -1,0 +1,64 @@
+// The RPC layer's public stream API: blocking calls on a stream of
+// messages (serialized protobufs), whatever the protocol (Connect, gRPC)
+// and transport (h2c, TLS) underneath. Server handlers and client callers
+// run on their own threads and block; the HTTP/2 connections run on an
+// asio io_context and never block.
+//
+// Back-pressure: Write blocks while the stream's send buffer is full, which
+// it stays while HTTP/2 flow control holds the data back (a slow reader
+// slows the writer); received messages are acknowledged to the peer's flow
+// control only as Read takes them, so memory stays bounded on both ends.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace brs::rpc {
+
+// Header names are lowercase (HTTP/2).
+using Headers = std::vector<std::pair<std::string, std::string>>;
+// The first value of `name` (lowercase), or nullptr.
+const std::string* FindHeader(const Headers& headers, std::string_view name);
+
+// Milliseconds on std::chrono::steady_clock, the clock of every deadline.
+int64_t SteadyNowMs();
+inline constexpr int64_t kNoDeadline = INT64_MAX;
+
+class Stream {
+ public:
+  enum class ReadResult { kMessage, kEnd, kTimeout };
+  virtual ~Stream() = default;
+
+  // The next message, waiting until `deadline_ms` (steady clock). kEnd:
+  // the peer ended its side with success. An error: the call failed (a
+  // client sees the server's status, code and message as sent; a reset or
+  // lost connection is Unavailable or Canceled).
+  virtual StatusOr<ReadResult> Read(std::string* message, int64_t deadline_ms = kNoDeadline) = 0;
+  // Makes the Read in progress (or the next) return kTimeout now.
+  virtual void Wake() = 0;
+  // Queues one message; blocks while the send buffer is full. An error
+  // when the stream is over (and then Read tells why).
+  virtual Status Write(std::string_view message) = 0;
+  // Ends the stream. Server: sends the final status (Connect end-of-stream
+  // message, gRPC trailers). Client: OK half-closes the request (the
+  // response can still be read); an error cancels the call. Idempotent;
+  // wakes blocked calls.
+  virtual void Finish(const Status& status) = 0;
+  // Messages received and not yet read.
+  virtual size_t Backlog() const = 0;
+  // Server: the request headers. Client: the response headers (complete
+  // once the first Read returned or failed).
+  virtual Headers headers() const = 0;
+  // Server: headers to add to the response; only before the first Write.
+  virtual void AddResponseHeader(std::string name, std::string value) = 0;
+  // The peer's address ("ip:port").
+  virtual std::string peer_address() const = 0;
+};
+
+}  // namespace brs::rpc

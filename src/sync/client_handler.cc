@@ -1,0 +1,254 @@
+#include "sync/client_handler.h"
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include "sync/session_error.h"
+
+namespace brs::sync {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+using Permission = v1::Multihost::Permission;
+
+const v1::Multihost::Peer* FindHost(const v1::Config& config, const std::string& keyid) {
+  for (const auto& p : config.multihost().known_hosts()) {
+    if (p.keyid() == keyid) return &p;
+  }
+  return nullptr;
+}
+
+// The entry without the pairing secret, which the client clears itself
+// after the first connection (that change must not end the session).
+v1::Multihost::Peer WithoutSecret(v1::Multihost::Peer p) {
+  p.clear_initial_pairing_secret();
+  return p;
+}
+
+}  // namespace
+
+ClientHandler::ClientHandler(SyncEnv env, SyncTunables tunables, PeerFeatures peer_features,
+                             v1::Multihost::Peer known_host)
+    : PeerHandlerBase(env, tunables, peer_features), known_host_(std::move(known_host)) {}
+
+ClientHandler::~ClientHandler() {
+  if (subscription_) env_.oplog->Unsubscribe(*subscription_);
+}
+
+Status ClientHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, ItemSink& out) {
+  if (peer.keyid() != known_host_.keyid() || peer.instance_id() != known_host_.instance_id()) {
+    return AuthError("peer mismatch: expected " + known_host_.instance_id() + " (" +
+                     known_host_.keyid() + "), got " + peer.instance_id() + " (" + peer.keyid() +
+                     ")");
+  }
+  auto perms = PermissionSet::FromProto(known_host_.permissions());
+  if (!perms.ok()) {
+    return AuthError("permissions of known host " + peer.instance_id() + ": " +
+                     perms.status().message());
+  }
+  perms_ = std::move(*perms);
+  BRS_RETURN_IF_ERROR(MarkConnected(known_host_));
+
+  // Pairing succeeded: the secret has done its job.
+  if (!known_host_.initial_pairing_secret().empty()) {
+    auto cleared = env_.config->Update([&](v1::Config& cfg) {
+      for (auto& kh : *cfg.mutable_multihost()->mutable_known_hosts()) {
+        if (kh.keyid() == known_host_.keyid()) kh.clear_initial_pairing_secret();
+      }
+      return Status();
+    });
+    if (!cleared.ok()) return Internal("clearing pairing secret: " + cleared.status().message());
+  }
+
+  auto config = env_.config->Get();
+  SendConfigView(*config, out);
+
+  // Forward live events, holding them back until the manifest is out so
+  // that an op created after the manifest's read can never arrive at the
+  // hub before a manifest that does not list it (the hub would delete it).
+  filter_.store(std::make_shared<const ForwardFilter>(*config, perms_));
+  {
+    std::lock_guard lock(forward_mu_);
+    sink_ = &out;
+  }
+  store::OpFilter op_filter = [this](const store::OpMetadata& m) {
+    auto filter = filter_.load();
+    return filter &&
+           filter->CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id);
+  };
+  auto sub = env_.oplog->SubscribeWithManifest(
+      store::OpQuery{}, op_filter, [this](const store::OpEvent& e) { OnOplogEvent(e); });
+  if (!sub.ok()) return Internal("subscribing to the oplog: " + sub.status().message());
+  subscription_ = sub->first;
+
+  SyncStreamItem manifest;
+  auto* m = manifest.mutable_operation_manifest();
+  m->mutable_op_ids()->Reserve(static_cast<int>(sub->second.size()));
+  m->mutable_modnos()->Reserve(static_cast<int>(sub->second.size()));
+  for (const auto& e : sub->second) {
+    m->add_op_ids(e.id);
+    m->add_modnos(e.modno);
+  }
+  std::lock_guard lock(forward_mu_);
+  out.Send(std::move(manifest));
+  ++stats_.manifests_sent;
+  manifest_sent_ = true;
+  while (!held_.empty()) {
+    out.Send(std::move(held_.front()));
+    held_.pop_front();
+  }
+  return Status();
+}
+
+void ClientHandler::OnConnectionDisconnected(const Status& why) {
+  if (subscription_) {
+    env_.oplog->Unsubscribe(*subscription_);
+    subscription_.reset();
+  }
+  {
+    std::lock_guard lock(forward_mu_);
+    sink_ = nullptr;
+    held_.clear();
+  }
+  PeerHandlerBase::OnConnectionDisconnected(why);
+}
+
+void ClientHandler::OnOplogEvent(const store::OpEvent& event) {
+  if (event.ops.empty()) return;
+  SyncStreamItem item;
+  v1::OperationEvent* ev = item.mutable_receive_operations()->mutable_event();
+  switch (event.kind) {
+    case store::OpEventKind::kCreated:
+      for (const auto& op : event.ops) *ev->mutable_created_operations()->add_operations() = op;
+      break;
+    case store::OpEventKind::kUpdated:
+      for (const auto& op : event.ops) *ev->mutable_updated_operations()->add_operations() = op;
+      break;
+    case store::OpEventKind::kDeleted:
+      for (const auto& op : event.ops) ev->mutable_deleted_operations()->add_values(op.id());
+      break;
+  }
+  std::lock_guard lock(forward_mu_);
+  if (sink_ == nullptr) return;
+  ++stats_.events_forwarded;
+  if (env_.metrics && event.kind != store::OpEventKind::kDeleted) {
+    env_.metrics->ops_sent.Inc(event.ops.size());
+  }
+  if (!manifest_sent_) {
+    held_.push_back(std::move(item));
+    return;
+  }
+  sink_->Send(std::move(item));
+}
+
+Status ClientHandler::SendManifest(ItemSink& out) {
+  // Hold forward_mu_ across the read and the send: an event committed after
+  // the read waits and goes out after this manifest.
+  std::lock_guard lock(forward_mu_);
+  auto filter_ptr = filter_.load();
+  if (!filter_ptr) return Internal("manifest before the session was established");
+  const ForwardFilter& filter = *filter_ptr;
+  auto entries = env_.oplog->Manifest(store::OpQuery{}, [&filter](const store::OpMetadata& m) {
+    return filter.CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id);
+  });
+  if (!entries.ok()) return Internal("reading the manifest: " + entries.status().message());
+  SyncStreamItem manifest;
+  auto* m = manifest.mutable_operation_manifest();
+  for (const auto& e : *entries) {
+    m->add_op_ids(e.id);
+    m->add_modnos(e.modno);
+  }
+  out.Send(std::move(manifest));
+  ++stats_.manifests_sent;
+  return Status();
+}
+
+Status ClientHandler::HandleOperationManifest(const SyncStreamItem::SyncActionOperationManifest&,
+                                              ItemSink& out) {
+  // The hub asks for a fresh manifest.
+  return SendManifest(out);
+}
+
+Status ClientHandler::HandleRequestOperationData(
+    const SyncStreamItem::SyncActionRequestOperationData& item, ItemSink& out) {
+  if (static_cast<size_t>(item.op_ids_size()) > tunables_.max_ids_per_message) {
+    return ProtocolError("request_operation_data too large");
+  }
+  const auto& ids = item.op_ids();
+  for (int at = 0; at < ids.size(); at += static_cast<int>(tunables_.operation_batch)) {
+    int n = std::min<int>(static_cast<int>(tunables_.operation_batch), ids.size() - at);
+    auto ops = env_.oplog->GetMany(std::span<const int64_t>(ids.data() + at, n));
+    if (!ops.ok()) return Internal("reading requested operations: " + ops.status().message());
+    SyncStreamItem reply;
+    auto* list = reply.mutable_receive_operations()->mutable_event()->mutable_updated_operations();
+    auto filter = filter_.load();
+    for (auto& op : *ops) {
+      // Only what this host may read: a hub cannot fetch other ops by ID.
+      if (filter && filter->CanForward(op)) *list->add_operations() = std::move(op);
+    }
+    if (list->operations_size() == 0) continue;  // deleted since the manifest
+    stats_.ops_sent += list->operations_size();
+    if (env_.metrics) env_.metrics->ops_sent.Inc(static_cast<uint64_t>(list->operations_size()));
+    out.Send(std::move(reply));
+  }
+  return Status();
+}
+
+Status ClientHandler::HandleSetConfig(const SyncStreamItem::SyncActionSetConfig& item, ItemSink&) {
+  SetConfigReport report;
+  auto updated = env_.config->Update([&](v1::Config& cfg) {
+    return ApplySetConfig(item, perms_, known_host_.instance_id(), &cfg, &report);
+  });
+  if (!updated.ok()) {
+    if (updated.status().code() == Code::kPermissionDenied) return updated.status();
+    return Internal("applying set_config: " + updated.status().message());
+  }
+  return Status();
+}
+
+Status ClientHandler::HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
+                                             ItemSink& out) {
+  auto config = env_.config->Get();
+  SyncStreamItem resources;
+  *resources.mutable_receive_resources() =
+      ResourcesFor(*config, perms_,
+                   {Permission::PERMISSION_READ_OPERATIONS, Permission::PERMISSION_READ_CONFIG,
+                    Permission::PERMISSION_READ_WRITE_CONFIG});
+  out.Send(std::move(resources));
+  return Status();
+}
+
+void ClientHandler::SendConfigView(const v1::Config& config, ItemSink& out) {
+  SyncStreamItem item;
+  *item.mutable_receive_config()->mutable_config() = RemoteConfigFor(config, perms_);
+  out.Send(std::move(item));
+  SyncStreamItem resources;
+  *resources.mutable_receive_resources() =
+      ResourcesFor(config, perms_,
+                   {Permission::PERMISSION_READ_OPERATIONS, Permission::PERMISSION_READ_CONFIG,
+                    Permission::PERMISSION_READ_WRITE_CONFIG});
+  out.Send(std::move(resources));
+}
+
+Status ClientHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {
+  const v1::Multihost::Peer* now = FindHost(config, known_host_.keyid());
+  if (now == nullptr) return Disconnected("known host was removed from the config");
+  if (!MessageDifferencer::Equals(WithoutSecret(*now), WithoutSecret(known_host_))) {
+    return Disconnected("known host entry changed; reconnecting to apply it");
+  }
+  // Repos and plans may have been added or removed.
+  filter_.store(std::make_shared<const ForwardFilter>(config, perms_));
+  SendConfigView(config, out);
+  return Status();
+}
+
+ClientHandler::Stats ClientHandler::stats() const {
+  std::lock_guard lock(forward_mu_);
+  return stats_;
+}
+
+bool ClientHandler::MayReadOperation(const v1::Operation& op) const {
+  auto filter = filter_.load();
+  return filter && filter->CanForward(op);
+}
+
+}  // namespace brs::sync

@@ -1,0 +1,79 @@
+// The client's side of one session with a known host (SPEC §6, "Client"):
+// it sends its config view and resources, forwards its own operations
+// (live events and a manifest, ordered so nothing is lost between them),
+// answers the hub's requests for operation data, and applies the config the
+// hub pushes within the known host's permissions.
+//
+// No I/O: items go out through the ItemSink. The driver calls the Handle*
+// methods from one thread at a time; the oplog subscription calls Send from
+// the store's delivery thread, so the sink must be thread safe.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include "sync/peer_handler_base.h"
+
+namespace brs::sync {
+
+class ClientHandler final : public PeerHandlerBase {
+ public:
+  // `known_host` is the config entry this client dialed.
+  ClientHandler(SyncEnv env, SyncTunables tunables, PeerFeatures peer_features,
+                v1::Multihost::Peer known_host);
+  ~ClientHandler() override;
+
+  // `peer` is the entry the handshake matched; it must be the dialed host
+  // (auth error otherwise). Marks it CONNECTED, clears its pairing secret,
+  // sends receive_config and receive_resources, subscribes to the oplog and
+  // sends the manifest of every forwardable op.
+  Status OnConnectionEstablished(const v1::Multihost::Peer& peer, ItemSink& out) override;
+  void OnConnectionDisconnected(const Status& why) override;
+
+  Status HandleOperationManifest(const SyncStreamItem::SyncActionOperationManifest&,
+                                 ItemSink&) override;
+  Status HandleRequestOperationData(const SyncStreamItem::SyncActionRequestOperationData&,
+                                    ItemSink&) override;
+  Status HandleSetConfig(const SyncStreamItem::SyncActionSetConfig&, ItemSink&) override;
+  Status HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
+                                ItemSink&) override;
+
+  // The known host was removed or its entry changed (other than the pairing
+  // secret this client clears itself): the session ends and the reconnect
+  // loop dials again with the new entry. Otherwise the config view and
+  // resources are re-sent.
+  Status OnConfigChanged(const v1::Config& config, ItemSink& out) override;
+
+  struct Stats {
+    int64_t manifests_sent = 0;
+    int64_t ops_sent = 0;
+    int64_t events_forwarded = 0;
+  };
+  Stats stats() const;
+
+ protected:
+  bool MayReadOperation(const v1::Operation& op) const override;
+
+ private:
+  void SendConfigView(const v1::Config& config, ItemSink& out);
+  Status SendManifest(ItemSink& out);
+  void OnOplogEvent(const store::OpEvent& event);
+
+  v1::Multihost::Peer known_host_;
+  PermissionSet perms_;
+
+  // Which ops go to this host; replaced when the config changes. Atomic so
+  // the store's filter calls never wait for a lock of ours.
+  std::atomic<std::shared_ptr<const ForwardFilter>> filter_;
+  // Guards the sink and the order of manifest and events.
+  mutable std::mutex forward_mu_;
+  ItemSink* sink_ = nullptr;
+  bool manifest_sent_ = false;
+  std::deque<SyncStreamItem> held_;  // events waiting for the first manifest
+  std::optional<store::SubscriptionId> subscription_;
+  Stats stats_;
+};
+
+}  // namespace brs::sync

@@ -1,0 +1,159 @@
+#include "sync/hub_handler.h"
+
+#include <google/protobuf/util/message_differencer.h>
+
+#include <chrono>
+
+#include "sync/session_error.h"
+
+namespace brs::sync {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+using Permission = v1::Multihost::Permission;
+
+const v1::Multihost::Peer* FindClient(const v1::Config& config, const std::string& keyid) {
+  for (const auto& p : config.multihost().authorized_clients()) {
+    if (p.keyid() == keyid) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+HubHandler::HubHandler(SyncEnv env, SyncTunables tunables, PeerFeatures peer_features)
+    : PeerHandlerBase(env, tunables, peer_features) {}
+
+Status HubHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, ItemSink& out) {
+  auto perms = PermissionSet::FromProto(peer.permissions());
+  if (!perms.ok())
+    return Internal("permissions of client " + peer.instance_id() + ": " +
+                    perms.status().message());
+  perms_ = std::move(*perms);
+  auto config = env_.config->Get();
+  read_filter_.emplace(*config, perms_);
+  BRS_RETURN_IF_ERROR(MarkConnected(peer));
+  SendConfigView(*config, out);
+  return Status();
+}
+
+void HubHandler::SendConfigView(const v1::Config& config, ItemSink& out) const {
+  SyncStreamItem item;
+  *item.mutable_receive_config()->mutable_config() = RemoteConfigFor(config, perms_);
+  out.Send(std::move(item));
+
+  SyncStreamItem resources;
+  *resources.mutable_receive_resources() =
+      ResourcesFor(config, perms_,
+                   {Permission::PERMISSION_READ_CONFIG, Permission::PERMISSION_READ_WRITE_CONFIG});
+  out.Send(std::move(resources));
+
+  std::vector<v1::Repo> shared = SharedReposFor(config, perms_);
+  if (!shared.empty()) {
+    SyncStreamItem set;
+    for (auto& repo : shared) *set.mutable_set_config()->add_repos() = std::move(repo);
+    out.Send(std::move(set));
+  }
+}
+
+Status HubHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {
+  const v1::Multihost::Peer* now = FindClient(config, peer_.keyid());
+  if (now == nullptr) return Disconnected("client is no longer authorized");
+  if (!MessageDifferencer::Equals(*now, peer_)) {
+    return Disconnected("client entry changed; reconnect to apply it");
+  }
+  read_filter_.emplace(config, perms_);
+  SendConfigView(config, out);
+  return Status();
+}
+
+Status HubHandler::PushConfig(const SyncStreamItem::SyncActionSetConfig& set_config,
+                              ItemSink& out) {
+  SyncStreamItem item;
+  *item.mutable_set_config() = set_config;
+  out.Send(std::move(item));
+  return Status();
+}
+
+Status HubHandler::HandleOperationManifest(
+    const SyncStreamItem::SyncActionOperationManifest& manifest, ItemSink& out) {
+  if (manifest.op_ids_size() != manifest.modnos_size()) {
+    return ProtocolError("operation manifest has " + std::to_string(manifest.op_ids_size()) +
+                         " op IDs but " + std::to_string(manifest.modnos_size()) + " modnos");
+  }
+  if (static_cast<size_t>(manifest.op_ids_size()) > tunables_.max_ids_per_message) {
+    return ProtocolError("operation manifest too large");
+  }
+  std::span<const int64_t> ids(manifest.op_ids().data(), manifest.op_ids_size());
+  std::span<const int64_t> modnos(manifest.modnos().data(), manifest.modnos_size());
+  auto rec = env_.oplog->ReconcileManifest(peer_.keyid(), ids, modnos);
+  if (!rec.ok()) return Internal("reconciling manifest: " + rec.status().message());
+  stats_.ops_deleted += static_cast<int64_t>(rec->deleted_ids.size());
+  if (env_.metrics) env_.metrics->ops_deleted.Inc(rec->deleted_ids.size());
+  stats_.ops_requested += static_cast<int64_t>(rec->request_ids.size());
+  const auto& need = rec->request_ids;
+  for (size_t at = 0; at < need.size(); at += tunables_.request_batch) {
+    size_t n = std::min(tunables_.request_batch, need.size() - at);
+    SyncStreamItem req;
+    auto* ids_out = req.mutable_request_operation_data()->mutable_op_ids();
+    ids_out->Reserve(static_cast<int>(n));
+    for (size_t i = 0; i < n; ++i) ids_out->Add(need[at + i]);
+    out.Send(std::move(req));
+  }
+  return Status();
+}
+
+Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionReceiveOperations& item,
+                                           ItemSink&) {
+  const v1::OperationEvent& event = item.event();
+  switch (event.event_case()) {
+    case v1::OperationEvent::kCreatedOperations:
+    case v1::OperationEvent::kUpdatedOperations: {
+      const auto& list = event.event_case() == v1::OperationEvent::kCreatedOperations
+                             ? event.created_operations()
+                             : event.updated_operations();
+      if (list.operations_size() == 0) return Status();
+      std::vector<v1::Operation> ops(list.operations().begin(), list.operations().end());
+      const auto started = std::chrono::steady_clock::now();
+      auto stored = env_.oplog->UpsertSynced(peer_.keyid(), std::move(ops));
+      if (!stored.ok()) {
+        if (stored.status().code() == Code::kInvalidArgument) {
+          return ProtocolError("invalid operation from client: " + stored.status().message());
+        }
+        return Internal("storing operations: " + stored.status().message());
+      }
+      stats_.ops_upserted += static_cast<int64_t>(stored->size());
+      if (env_.metrics) {
+        env_.metrics->ops_received.Inc(stored->size());
+        env_.metrics->ingest_latency_seconds.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
+      return Status();
+    }
+    case v1::OperationEvent::kDeletedOperations: {
+      const auto& values = event.deleted_operations().values();
+      if (static_cast<size_t>(values.size()) > tunables_.max_ids_per_message) {
+        return ProtocolError("delete event too large");
+      }
+      auto n = env_.oplog->DeleteSynced(peer_.keyid(),
+                                        std::span<const int64_t>(values.data(), values.size()));
+      if (!n.ok()) return Internal("deleting operations: " + n.status().message());
+      stats_.ops_deleted += static_cast<int64_t>(*n);
+      if (env_.metrics) env_.metrics->ops_deleted.Inc(*n);
+      return Status();
+    }
+    case v1::OperationEvent::kKeepAlive:
+      return Status();
+    case v1::OperationEvent::EVENT_NOT_SET:
+      break;
+  }
+  return ProtocolError("receive_operations with an unknown event type");
+}
+
+bool HubHandler::MayReadOperation(const v1::Operation& op) const {
+  // The same rule as a client's forwarding: a local op of a repo or plan
+  // that READ_OPERATIONS covers for this peer.
+  return read_filter_.has_value() && read_filter_->CanForward(op);
+}
+
+}  // namespace brs::sync

@@ -1,0 +1,56 @@
+// The hub's side of one session (SPEC §6, "Hub"): after the client was
+// authorized it receives the client's view of the config, stores the
+// operations the client forwards (mapped to local IDs, the client's modno
+// kept), reconciles manifests, and pushes config and shared repos.
+//
+// No I/O: items go out through the ItemSink; the session driver calls the
+// methods from one thread at a time.
+#pragma once
+
+#include "sync/peer_handler_base.h"
+
+namespace brs::sync {
+
+class HubHandler final : public PeerHandlerBase {
+ public:
+  HubHandler(SyncEnv env, SyncTunables tunables, PeerFeatures peer_features);
+
+  // `peer` is the authorized_clients entry the handshake matched. Marks it
+  // CONNECTED and sends receive_config, receive_resources and, if any,
+  // set_config with the shared repos the client may receive.
+  Status OnConnectionEstablished(const v1::Multihost::Peer& peer, ItemSink& out) override;
+
+  Status HandleOperationManifest(const SyncStreamItem::SyncActionOperationManifest&,
+                                 ItemSink&) override;
+  Status HandleReceiveOperations(const SyncStreamItem::SyncActionReceiveOperations&,
+                                 ItemSink&) override;
+
+  // The client was removed or its entry changed: PermissionDenied-free end
+  // (Unavailable, the peer reconnects and is judged again); otherwise the
+  // config view, resources and shared repos are sent again.
+  Status OnConfigChanged(const v1::Config& config, ItemSink& out) override;
+
+  // Sends set_config to the client (SetRemoteClientConfig of the state
+  // service). Thread: the session's.
+  Status PushConfig(const SyncStreamItem::SyncActionSetConfig& set_config, ItemSink& out);
+
+  // Counters for metrics and tests.
+  struct Stats {
+    int64_t ops_upserted = 0;
+    int64_t ops_deleted = 0;
+    int64_t ops_requested = 0;
+  };
+  Stats stats() const { return stats_; }
+
+ protected:
+  bool MayReadOperation(const v1::Operation& op) const override;
+
+ private:
+  void SendConfigView(const v1::Config& config, ItemSink& out) const;
+
+  PermissionSet perms_;
+  std::optional<ForwardFilter> read_filter_;
+  Stats stats_;
+};
+
+}  // namespace brs::sync

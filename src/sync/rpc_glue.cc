@@ -1,0 +1,171 @@
+#include "sync/rpc_glue.h"
+
+#include "sync/session_error.h"
+
+namespace brs::sync {
+namespace {
+
+// Keeps the rpc client (and its connection) alive as long as the stream.
+class OwningTransport final : public SyncTransport {
+ public:
+  OwningTransport(std::unique_ptr<rpc::Client> client, std::unique_ptr<rpc::Stream> stream)
+      : client_(std::move(client)), stream_(std::move(stream)), inner_(*stream_) {}
+  ~OwningTransport() override {
+    stream_.reset();
+    client_.reset();
+  }
+  StatusOr<ReadResult> Read(std::string* m, int64_t d) override { return inner_.Read(m, d); }
+  void Wake() override { inner_.Wake(); }
+  Status Write(std::string_view m) override { return inner_.Write(m); }
+  void Finish(const Status& s) override { inner_.Finish(s); }
+  size_t Backlog() const override { return inner_.Backlog(); }
+  rpc::Stream& stream() { return *stream_; }
+
+ private:
+  std::unique_ptr<rpc::Client> client_;
+  std::unique_ptr<rpc::Stream> stream_;
+  RpcSyncTransport inner_;
+};
+
+}  // namespace
+
+StatusOr<SyncTransport::ReadResult> RpcSyncTransport::Read(std::string* message,
+                                                           int64_t deadline_steady_ms) {
+  BRS_ASSIGN_OR_RETURN(auto r, stream_.Read(message, deadline_steady_ms));
+  switch (r) {
+    case rpc::Stream::ReadResult::kMessage:
+      return ReadResult::kMessage;
+    case rpc::Stream::ReadResult::kEnd:
+      return ReadResult::kEnd;
+    case rpc::Stream::ReadResult::kTimeout:
+      break;
+  }
+  return ReadResult::kTimeout;
+}
+
+StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
+                                             const PeerFeatures& ours) {
+  if (host.instance_url().empty()) {
+    return FailedPrecondition("known host " + host.instance_id() + " has no instance URL");
+  }
+  rpc::ClientOptions o;
+  o.base_url = host.instance_url();
+  o.grpc = options_.grpc;
+  o.ca_file = options_.ca_file;
+  o.connect_timeout_ms = options_.connect_timeout_ms;
+  BRS_ASSIGN_OR_RETURN(auto client, rpc::Client::Create(o));
+  rpc::Headers extra = {{std::string(kExtensionsHeader), ours.Format()}};
+  BRS_ASSIGN_OR_RETURN(auto stream, client->Open(kSyncPath, rpc::CallKind::kBidi, extra));
+  auto transport = std::make_unique<OwningTransport>(std::move(client), std::move(stream));
+  Connection c;
+  c.peer_features = {};  // resolved from the response headers once established
+  rpc::Stream* s = &transport->stream();
+  c.resolve_peer_features = [s] {
+    const rpc::Headers response_headers = s->headers();
+    const std::string* v = rpc::FindHeader(response_headers, kExtensionsHeader);
+    return v ? PeerFeatures::Parse(*v) : PeerFeatures{};
+  };
+  c.transport = std::move(transport);
+  return c;
+}
+
+void RegisterSyncServices(rpc::Server& server, SyncService& service,
+                          std::function<std::shared_ptr<const ApiAuthenticator>()> auth) {
+  static const v1sync::SyncStreamItem kItem;
+  static const v1sync::SyncStateStreamRequest kStatesReq;
+  static const v1sync::PeerState kState;
+  static const v1sync::SetRemoteClientConfigRequest kSetReq;
+  static const v1sync::SetRemoteClientConfigResponse kSetResp;
+
+  server.HandleBidi(std::string(kSyncPath),
+                    [&service](const rpc::CallInfo&, rpc::Stream& stream) -> Status {
+                      const rpc::Headers request_headers = stream.headers();
+                      const std::string* ext = rpc::FindHeader(request_headers, kExtensionsHeader);
+                      PeerFeatures theirs = ext ? PeerFeatures::Parse(*ext) : PeerFeatures{};
+                      // Announce ours only to a peer that announced its own: a Backrest
+                      // peer sees exactly Backrest's responses.
+                      if (ext)
+                        stream.AddResponseHeader(std::string(kExtensionsHeader),
+                                                 PeerFeatures::All().Format());
+                      RpcSyncTransport transport(stream);
+                      Status end = service.ServeStream(&transport, theirs);
+                      // A clean end by the peer, or a displaced session, ends the call OK.
+                      return end.code() == Code::kUnavailable ? Status() : end;
+                    },
+                    {&kItem, &kItem});
+
+  auto check = [auth](const rpc::Headers& h) -> Status {
+    auto a = auth();
+    if (!a) return Unauthenticated("authentication is not configured");
+    const std::string* authz = rpc::FindHeader(h, "authorization");
+    return a->Authenticate(authz ? *authz : "").status();
+  };
+
+  server.HandleServerStream(
+      std::string(kPeerStatesPath),
+      [&service, check](const rpc::CallInfo& info, rpc::Stream& stream) -> Status {
+        BRS_RETURN_IF_ERROR(check(info.headers));
+        std::string req_bytes;
+        BRS_ASSIGN_OR_RETURN(auto r, stream.Read(&req_bytes));
+        v1sync::SyncStateStreamRequest req;
+        if (r != rpc::Stream::ReadResult::kMessage || !req.ParseFromString(req_bytes)) {
+          return InvalidArgument("expected one SyncStateStreamRequest");
+        }
+        // Subscribe first so no change between snapshot and subscription
+        // is lost (a duplicate is harmless).
+        std::mutex mu;
+        std::condition_variable cv;
+        std::deque<v1sync::PeerState> changes;
+        store::PeerStateStore::SubscriptionId sub = 0;
+        if (req.subscribe()) {
+          sub = service.state().Subscribe([&](const v1sync::PeerState& s) {
+            std::lock_guard lock(mu);
+            if (changes.size() < 10'000) changes.push_back(s);
+            cv.notify_all();
+            stream.Wake();
+          });
+        }
+        auto snapshot = service.state().Snapshot();
+        Status st = snapshot.status();
+        if (st.ok()) {
+          for (const auto& s : *snapshot) {
+            st = stream.Write(s.SerializeAsString());
+            if (!st.ok()) break;
+          }
+        }
+        while (st.ok() && req.subscribe()) {
+          std::deque<v1sync::PeerState> batch;
+          {
+            std::unique_lock lock(mu);
+            cv.wait_for(lock, std::chrono::seconds(1), [&] { return !changes.empty(); });
+            batch.swap(changes);
+          }
+          for (const auto& s : batch) {
+            st = stream.Write(s.SerializeAsString());
+            if (!st.ok()) break;
+          }
+          // Notice a client that went away (Read fails once it reset).
+          std::string ignored;
+          auto alive = stream.Read(&ignored, rpc::SteadyNowMs());
+          if (!alive.ok()) st = alive.status();
+        }
+        if (sub) service.state().Unsubscribe(sub);
+        return st.code() == Code::kCanceled ? Status() : st;
+      },
+      {&kStatesReq, &kState});
+
+  server.HandleUnary(
+      std::string(kSetRemoteConfigPath),
+      [&service, check](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
+        BRS_RETURN_IF_ERROR(check(info.headers));
+        v1sync::SetRemoteClientConfigRequest req;
+        if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          return InvalidArgument("malformed SetRemoteClientConfigRequest");
+        }
+        BRS_RETURN_IF_ERROR(service.state().SetRemoteClientConfig(req));
+        return v1sync::SetRemoteClientConfigResponse().SerializeAsString();
+      },
+      {&kSetReq, &kSetResp});
+}
+
+}  // namespace brs::sync

@@ -1,0 +1,57 @@
+// The sync engine on the RPC layer: the Sync stream as a SyncTransport, a
+// Dialer for known hosts, and the registration of Backrest's two services
+// (the Sync stream, served without HTTP auth because it authenticates
+// itself; the state service behind ApiAuthenticator).
+#pragma once
+
+#include <memory>
+
+#include "rpc/client.h"
+#include "rpc/server.h"
+#include "sync/api_auth.h"
+#include "sync/sync_service.h"
+
+namespace brs::sync {
+
+inline constexpr std::string_view kSyncPath = "/v1sync.BackrestSyncService/Sync";
+inline constexpr std::string_view kPeerStatesPath =
+    "/v1sync.BackrestSyncStateService/GetPeerSyncStatesStream";
+inline constexpr std::string_view kSetRemoteConfigPath =
+    "/v1sync.BackrestSyncStateService/SetRemoteClientConfig";
+
+class RpcSyncTransport final : public SyncTransport {
+ public:
+  explicit RpcSyncTransport(rpc::Stream& stream) : stream_(stream) {}
+  StatusOr<ReadResult> Read(std::string* message, int64_t deadline_steady_ms) override;
+  void Wake() override { stream_.Wake(); }
+  Status Write(std::string_view message) override { return stream_.Write(message); }
+  void Finish(const Status& status) override { stream_.Finish(status); }
+  size_t Backlog() const override { return stream_.Backlog(); }
+
+ private:
+  rpc::Stream& stream_;
+};
+
+// Dials known hosts over HTTP/2 (h2c for http://, TLS for https://),
+// Connect by default.
+class RpcDialer final : public Dialer {
+ public:
+  struct Options {
+    bool grpc = false;
+    std::string ca_file;
+    int64_t connect_timeout_ms = 10'000;
+  };
+  explicit RpcDialer(Options options) : options_(std::move(options)) {}
+  StatusOr<Connection> Dial(const v1::Multihost::Peer& host, const PeerFeatures& ours) override;
+
+ private:
+  Options options_;
+};
+
+// Registers Sync, GetPeerSyncStatesStream and SetRemoteClientConfig.
+// `auth` guards the state service; it is read for every call (the daemon
+// may replace it when the config changes), so it must outlive the server.
+void RegisterSyncServices(rpc::Server& server, SyncService& service,
+                          std::function<std::shared_ptr<const ApiAuthenticator>()> auth);
+
+}  // namespace brs::sync

@@ -1,0 +1,58 @@
+// The hub's table of live sessions by client key ID (SPEC §6): a newer
+// session of the same key displaces the older one, and the state service
+// reaches a connected client through it (SetRemoteClientConfig).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "v1sync/syncservice.pb.h"
+
+namespace brs::sync {
+
+// What the rest of the daemon may do with a live session. Implemented by
+// the session runner; every method is thread safe and does not block on
+// the network.
+class SessionHandle {
+ public:
+  virtual ~SessionHandle() = default;
+  // Ends the session with `why` (its peer state records it).
+  virtual void Terminate(const Status& why) = 0;
+  // Queues set_config for the peer.
+  virtual Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config) = 0;
+  // Fetches one of the peer's logs; fn receives the chunks then done.
+  virtual Status FetchLog(const std::string& log_id,
+                          std::function<void(std::string_view, bool, const Status&)> fn) = 0;
+  // Asks the peer to pause sending (throttle extension); false when the
+  // peer did not announce it.
+  virtual bool Throttle(int64_t delay_ms) = 0;
+};
+
+class SessionRegistry {
+ public:
+  // Registers `session` under `keyid`. An older session of that key is
+  // terminated ("displaced by newer connection") and returned.
+  std::shared_ptr<SessionHandle> Register(const std::string& keyid,
+                                          std::shared_ptr<SessionHandle> session);
+  // Removes the entry if it is still `session` (a displaced session's
+  // unregister does not remove its successor).
+  void Unregister(const std::string& keyid, const SessionHandle* session);
+  std::shared_ptr<SessionHandle> Find(const std::string& keyid) const;
+  std::vector<std::string> KeyIds() const;
+  size_t size() const;
+  // Terminates every session (shutdown).
+  void TerminateAll(const Status& why);
+  // Calls fn for each session (under no lock of the registry).
+  void ForEach(const std::function<void(const std::string&, SessionHandle&)>& fn) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<SessionHandle>> sessions_;
+};
+
+}  // namespace brs::sync

@@ -1,0 +1,219 @@
+#include "sync/session_runner.h"
+
+#include <thread>
+
+#include "sync/hub_handler.h"
+#include "sync/session_error.h"
+
+namespace brs::sync {
+
+std::shared_ptr<SessionRunner> SessionRunner::Create(SessionOptions options,
+                                                     SyncTransport* transport, Hooks hooks) {
+  return std::shared_ptr<SessionRunner>(
+      new SessionRunner(std::move(options), transport, std::move(hooks)));
+}
+
+SessionRunner::SessionRunner(SessionOptions options, SyncTransport* transport, Hooks hooks)
+    : session_(std::move(options), &outbox_), transport_(transport), hooks_(std::move(hooks)) {}
+
+SessionRunner::~SessionRunner() = default;
+
+v1::Multihost::Peer SessionRunner::peer() const {
+  std::lock_guard lock(mu_);
+  return peer_;
+}
+
+Status SessionRunner::Post(Task fn) {
+  {
+    std::lock_guard lock(mu_);
+    if (ended_) return Unavailable("session ended");
+    if (!established_) return FailedPrecondition("session not established yet");
+    tasks_.push_back(std::move(fn));
+  }
+  transport_->Wake();
+  return Status();
+}
+
+void SessionRunner::Terminate(const Status& why) {
+  {
+    std::lock_guard lock(mu_);
+    if (ended_ || terminate_) return;
+    terminate_ = why;
+  }
+  transport_->Wake();
+}
+
+Status SessionRunner::PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config) {
+  return Post([set_config](Session& s) {
+    if (s.options().role != Role::kHub) return FailedPrecondition("only a hub pushes config");
+    return static_cast<HubHandler*>(s.handler())->PushConfig(set_config, s.outbox());
+  });
+}
+
+Status SessionRunner::FetchLog(const std::string& log_id,
+                               std::function<void(std::string_view, bool, const Status&)> fn) {
+  return Post([log_id, fn = std::move(fn)](Session& s) mutable {
+    Status st = s.handler()->FetchLog(log_id, s.outbox(), fn);
+    if (!st.ok()) fn({}, true, st);
+    return Status();  // a refused fetch does not end the session
+  });
+}
+
+bool SessionRunner::Throttle(int64_t delay_ms) {
+  return Post([delay_ms](Session& s) {
+           if (!s.peer_features().throttle) return Status();  // never to a Backrest peer
+           SyncStreamItem item;
+           item.mutable_throttle()->set_delay_ms(delay_ms);
+           s.outbox().SendNow(std::move(item));
+           return Status();
+         })
+      .ok();
+}
+
+void SessionRunner::WriterLoop() {
+  for (;;) {
+    auto item = outbox_.Pop(INT64_MAX);
+    if (!item) return;  // closed
+    auto wire = session_.Seal(*item);
+    Status st = wire.status();
+    if (st.ok()) {
+      std::string bytes;
+      if (!wire->SerializeToString(&bytes)) st = Internal("serializing an item failed");
+      if (st.ok()) st = transport_->Write(bytes);
+      if (st.ok() && session_.options().env.metrics) {
+        session_.options().env.metrics->bytes_sent.Inc(bytes.size());
+      }
+    }
+    if (!st.ok()) {
+      {
+        std::lock_guard lock(mu_);
+        writer_status_ = st;
+      }
+      writer_failed_ = true;
+      transport_->Wake();
+      return;
+    }
+  }
+}
+
+// A failed write usually means the peer ended the stream; its reason (e.g.
+// the hub's permission_denied) is what the read side reports.
+Status SessionRunner::StatusAfterWriteFailure() {
+  Status written;
+  {
+    std::lock_guard lock(mu_);
+    written = writer_status_;
+  }
+  std::string message;
+  const int64_t until = Outbox::SteadyNowMs() + 500;
+  for (int i = 0; i < 10'000; ++i) {
+    auto r = transport_->Read(&message, until);
+    if (!r.ok()) return r.status();
+    if (*r != SyncTransport::ReadResult::kMessage) break;
+  }
+  return written;
+}
+
+Status SessionRunner::Loop() {
+  BRS_RETURN_IF_ERROR(session_.Start(Outbox::SteadyNowMs()));
+  std::string message;
+  for (;;) {
+    // Work from other threads, a termination, a failed writer.
+    std::deque<Task> tasks;
+    {
+      std::lock_guard lock(mu_);
+      if (terminate_) return *terminate_;
+      tasks.swap(tasks_);
+    }
+    if (writer_failed_) return StatusAfterWriteFailure();
+    for (Task& t : tasks) BRS_RETURN_IF_ERROR(t(session_));
+
+    int64_t now = Outbox::SteadyNowMs();
+    BRS_RETURN_IF_ERROR(session_.OnTick(now));
+    auto r = transport_->Read(&message, session_.NextTickMs());
+    if (!r.ok()) return r.status();
+    if (*r == SyncTransport::ReadResult::kEnd) return Disconnected("peer closed the stream");
+    if (*r == SyncTransport::ReadResult::kTimeout) continue;
+
+    if (message.size() > kMaxWireItemBytes) return ProtocolError("item larger than 16 MiB");
+    if (auto* m = session_.options().env.metrics) m->bytes_received.Inc(message.size());
+    SyncStreamItem item;
+    if (!item.ParseFromString(message)) return ProtocolError("malformed SyncStreamItem");
+    const bool was_established = session_.phase() == Session::Phase::kEstablished;
+    BRS_RETURN_IF_ERROR(session_.OnWireItem(item, Outbox::SteadyNowMs()));
+    if (!was_established && session_.phase() == Session::Phase::kEstablished) {
+      {
+        std::lock_guard lock(mu_);
+        established_ = true;
+        peer_ = session_.peer();
+      }
+      if (hooks_.registry) hooks_.registry->Register(session_.peer().keyid(), shared_from_this());
+      // Our own config changes reach the session through its task queue.
+      std::weak_ptr<SessionRunner> weak = shared_from_this();
+      config_sub_ = session_.options().env.config->Subscribe(
+          [weak](const store::ConfigStore::ConfigPtr& cfg) {
+            if (auto self = weak.lock()) {
+              (void)self->Post([cfg](Session& s) { return s.OnConfigChanged(*cfg); });
+            }
+          });
+      if (auto* m = session_.options().env.metrics) {
+        m->handshakes.With({RoleName(), "ok"}).Inc();
+      }
+      if (hooks_.on_established) hooks_.on_established(session_.peer());
+    }
+    session_.OnBacklog(transport_->Backlog(), Outbox::SteadyNowMs());
+  }
+}
+
+const char* SessionRunner::RoleName() const {
+  return session_.options().role == Role::kHub ? "hub" : "client";
+}
+
+Status SessionRunner::Run() {
+  auto* metrics = session_.options().env.metrics;
+  if (metrics) metrics->sessions_started.Inc();
+  std::thread writer([this] { WriterLoop(); });
+  Status end = Loop();
+  if (metrics) {
+    if (!established_) {
+      // The key exchange or handshake failed: count it by class.
+      const char* why = end.code() == Code::kPermissionDenied  ? "auth"
+                        : end.code() == Code::kInvalidArgument ? "protocol"
+                        : end.code() == Code::kUnavailable || end.code() == Code::kCanceled
+                            ? "disconnected"
+                            : "internal";
+      metrics->handshakes.With({RoleName(), why}).Inc();
+    }
+    std::string state = v1sync::ConnectionState_Name(ConnectionStateFor(end));
+    metrics->sessions_ended.With({state.substr(std::string_view("CONNECTION_STATE_").size())})
+        .Inc();
+  }
+  {
+    std::lock_guard lock(mu_);
+    ended_ = true;
+    tasks_.clear();
+  }
+  if (config_sub_ != 0) session_.options().env.config->Unsubscribe(config_sub_);
+  if (end.ok()) {
+    // A clean end: let what is queued go out first, for a bounded time.
+    const int64_t give_up = Outbox::SteadyNowMs() + 5'000;
+    while (outbox_.size() > 0 && !writer_failed_ && Outbox::SteadyNowMs() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  outbox_.Close();
+  transport_->Finish(end);
+  writer.join();
+  // A displaced session must not overwrite its successor's peer state.
+  bool displaced = false;
+  if (hooks_.registry && established_) {
+    auto current = hooks_.registry->Find(session_.peer().keyid());
+    displaced = current && current.get() != this;
+    hooks_.registry->Unregister(session_.peer().keyid(), this);
+  }
+  session_.End(end, /*record_state=*/!displaced);
+  if (hooks_.on_end) hooks_.on_end(session_.peer(), end);
+  return end;
+}
+
+}  // namespace brs::sync

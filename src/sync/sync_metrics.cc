@@ -1,0 +1,33 @@
+#include "sync/sync_metrics.h"
+
+namespace brs::sync {
+
+SyncMetrics::SyncMetrics(metrics::Registry& r)
+    : handshakes(r.AddCounter("backrest_sync_handshakes_total",
+                              "Identity handshakes by role and result.", {"role", "result"})),
+      ops_received(r.AddCounter("backrest_sync_ops_received_total",
+                                "Operations received from clients and stored.")
+                       .With({})),
+      ops_deleted(
+          r.AddCounter("backrest_sync_ops_deleted_total", "Synced operations deleted at the hub.")
+              .With({})),
+      ops_sent(r.AddCounter("backrest_sync_ops_sent_total", "Operations sent to hubs.").With({})),
+      bytes_received(r.AddCounter("backrest_sync_stream_received_bytes_total",
+                                  "Bytes of Sync stream items received.")
+                         .With({})),
+      bytes_sent(
+          r.AddCounter("backrest_sync_stream_sent_bytes_total", "Bytes of Sync stream items sent.")
+              .With({})),
+      sessions_started(
+          r.AddCounter("backrest_sync_sessions_started_total", "Sync streams started.").With({})),
+      sessions_ended(r.AddCounter("backrest_sync_sessions_ended_total",
+                                  "Sync sessions ended, by the state they ended in.", {"state"})),
+      ingest_latency_seconds(
+          r.AddHistogram("backrest_sync_ingest_latency_seconds",
+                         "Time from receiving operations to their commit at the hub.",
+                         {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
+              .With({})),
+      peers_by_state(
+          r.AddGauge("backrest_sync_peers", "Known peers by connection state.", {"state"})) {}
+
+}  // namespace brs::sync

@@ -1,0 +1,27 @@
+// The sync engine's Prometheus metrics (exposed at /metrics by the daemon).
+#pragma once
+
+#include "base/metrics.h"
+
+namespace brs::sync {
+
+struct SyncMetrics {
+  explicit SyncMetrics(metrics::Registry& registry);
+
+  // Handshakes by role and result: ok, or the failure class (auth,
+  // protocol, timeout, internal).
+  metrics::Family<metrics::Counter>& handshakes;
+  metrics::Counter& ops_received;    // ops upserted at the hub
+  metrics::Counter& ops_deleted;     // ops deleted at the hub (events, manifests)
+  metrics::Counter& ops_sent;        // ops a client sent (events and requested data)
+  metrics::Counter& bytes_received;  // wire bytes of Sync streams
+  metrics::Counter& bytes_sent;
+  metrics::Counter& sessions_started;
+  metrics::Family<metrics::Counter>& sessions_ended;  // by connection state
+  // Time from receiving a receive_operations item to its commit at the hub.
+  metrics::Histogram& ingest_latency_seconds;
+  // Sessions by connection state, filled from the peer states at scrape time.
+  metrics::Family<metrics::Gauge>& peers_by_state;
+};
+
+}  // namespace brs::sync

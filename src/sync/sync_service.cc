@@ -1,0 +1,180 @@
+#include "sync/sync_service.h"
+
+#include <set>
+
+#include "sync/reconnect_policy.h"
+#include "sync/session_error.h"
+
+namespace brs::sync {
+
+SyncService::SyncService(SyncServiceOptions options, Dialer* dialer)
+    : options_(std::move(options)),
+      dialer_(dialer),
+      state_(options_.env.config, options_.env.peers, &sessions_) {}
+
+SyncService::~SyncService() { Stop(); }
+
+SessionOptions SyncService::BaseOptions(Role role) const {
+  SessionOptions o;
+  o.role = role;
+  o.env = options_.env;
+  o.tunables = options_.tunables;
+  o.identity = options_.identity;
+  o.instance_id = options_.env.config->Get()->instance();
+  o.handshake_timeout_ms = options_.handshake_timeout_ms;
+  return o;
+}
+
+Status SyncService::Start() {
+  if (options_.identity == nullptr) return FailedPrecondition("no identity: run init first");
+  auto config = options_.env.config->Get();
+  std::vector<store::PeerRef> peers;
+  for (const auto& p : config->multihost().known_hosts())
+    peers.push_back({p.keyid(), p.instance_id()});
+  for (const auto& p : config->multihost().authorized_clients()) {
+    peers.push_back({p.keyid(), p.instance_id()});
+  }
+  BRS_RETURN_IF_ERROR(options_.env.peers->ResetAllToDisconnected(peers));
+  config_sub_ = options_.env.config->Subscribe(
+      [this](const store::ConfigStore::ConfigPtr& cfg) { SyncClientLoops(*cfg); });
+  SyncClientLoops(*config);
+  return Status();
+}
+
+void SyncService::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (config_sub_ != 0) options_.env.config->Unsubscribe(config_sub_);
+  sessions_.TerminateAll(Disconnected("server shutting down"));
+  std::vector<std::unique_ptr<ClientLoop>> loops;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [k, l] : loops_) {
+      l->stop = true;
+      if (l->session) l->session->Terminate(Disconnected("shutting down"));
+      loops.push_back(std::move(l));
+    }
+    loops_.clear();
+    for (auto& l : retired_) loops.push_back(std::move(l));
+    retired_.clear();
+    cv_.notify_all();
+  }
+  for (auto& l : loops) {
+    if (l->thread.joinable()) l->thread.join();
+  }
+}
+
+Status SyncService::ServeStream(SyncTransport* transport, const PeerFeatures& peer_features) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return Unavailable("shutting down");
+  }
+  SessionOptions o = BaseOptions(Role::kHub);
+  o.peer_features = peer_features;
+  SessionRunner::Hooks hooks;
+  hooks.registry = &sessions_;
+  auto runner = SessionRunner::Create(std::move(o), transport, std::move(hooks));
+  return runner->Run();
+}
+
+std::shared_ptr<SessionRunner> SyncService::ClientSession(const std::string& host_keyid) {
+  std::lock_guard lock(mu_);
+  auto it = loops_.find(host_keyid);
+  if (it == loops_.end()) return nullptr;
+  return it->second->session;
+}
+
+void SyncService::RedialNow() {
+  std::lock_guard lock(mu_);
+  for (auto& [k, l] : loops_) l->redial = true;
+  cv_.notify_all();
+}
+
+void SyncService::SyncClientLoops(const v1::Config& config) {
+  if (dialer_ == nullptr) return;
+  std::lock_guard lock(mu_);
+  if (stopping_) return;
+  std::set<std::string> wanted;
+  for (const auto& kh : config.multihost().known_hosts()) wanted.insert(kh.keyid());
+  for (auto it = loops_.begin(); it != loops_.end();) {
+    if (wanted.count(it->first)) {
+      ++it;
+      continue;
+    }
+    it->second->stop = true;  // the session itself ends through OnConfigChanged
+    if (it->second->session) it->second->session->Terminate(Disconnected("known host removed"));
+    retired_.push_back(std::move(it->second));
+    it = loops_.erase(it);
+  }
+  for (const auto& keyid : wanted) {
+    if (loops_.count(keyid)) continue;
+    auto loop = std::make_unique<ClientLoop>();
+    loop->keyid = keyid;
+    ClientLoop* raw = loop.get();
+    loops_[keyid] = std::move(loop);
+    raw->thread = std::thread([this, raw] { RunClientLoop(raw); });
+  }
+  cv_.notify_all();
+}
+
+void SyncService::WaitFor(ClientLoop* loop, std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [&] { return loop->stop || loop->redial; });
+  loop->redial = false;
+}
+
+void SyncService::RunClientLoop(ClientLoop* loop) {
+  ReconnectPolicy policy(options_.retry_delay);
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (loop->stop) return;
+    }
+    // The newest entry for this host (it may have changed since last time).
+    auto config = options_.env.config->Get();
+    const v1::Multihost::Peer* host = nullptr;
+    for (const auto& kh : config->multihost().known_hosts()) {
+      if (kh.keyid() == loop->keyid) host = &kh;
+    }
+    if (host == nullptr) return;
+    const v1::Multihost::Peer entry = *host;
+    const auto started = std::chrono::steady_clock::now();
+    (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),
+                                                 v1sync::CONNECTION_STATE_PENDING, "connecting");
+    auto conn = dialer_->Dial(entry, options_.ours);
+    if (!conn.ok()) {
+      (void)options_.env.peers->SetConnectionState(
+          entry.keyid(), entry.instance_id(), ConnectionStateFor(conn.status()),
+          "dial " + entry.instance_url() + ": " + conn.status().message());
+    } else {
+      SessionOptions o = BaseOptions(Role::kClient);
+      o.known_host = entry;
+      o.peer_features = conn->peer_features;
+      o.resolve_peer_features = conn->resolve_peer_features;
+      auto runner = SessionRunner::Create(std::move(o), conn->transport.get(), {});
+      {
+        std::lock_guard lock(mu_);
+        if (loop->stop) return;
+        loop->session = runner;
+      }
+      Status end = runner->Run();
+      {
+        std::lock_guard lock(mu_);
+        loop->session.reset();
+      }
+      if (runner->peer().keyid().empty()) {
+        // Ended before the handshake completed: no handler recorded it.
+        (void)options_.env.peers->SetConnectionState(
+            entry.keyid(), entry.instance_id(), ConnectionStateFor(end), StatusMessageFor(end));
+      }
+    }
+    auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    WaitFor(loop, policy.NextDelay(lasted));
+  }
+}
+
+}  // namespace brs::sync

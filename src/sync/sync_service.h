@@ -1,0 +1,92 @@
+// The sync engine of one instance: both roles over one set of stores.
+//  - Hub: ServeStream runs an incoming Sync stream as a hub session.
+//  - Client: one loop per known host dials it (through a Dialer), runs the
+//    session, and dials again after Backrest's back-off (SPEC §6).
+//  - On Start every peer of the config becomes DISCONNECTED; config changes
+//    start and stop client loops and reach every live session.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "sync/session_runner.h"
+#include "sync/state_service.h"
+
+namespace brs::sync {
+
+// Opens a Sync stream to a known host. Implemented over the RPC client.
+class Dialer {
+ public:
+  struct Connection {
+    std::unique_ptr<SyncTransport> transport;
+    PeerFeatures peer_features;  // from the hub's response header
+    // When the header arrives later: asked once the session is established.
+    std::function<PeerFeatures()> resolve_peer_features;
+  };
+  virtual ~Dialer() = default;
+  virtual StatusOr<Connection> Dial(const v1::Multihost::Peer& host, const PeerFeatures& ours) = 0;
+};
+
+struct SyncServiceOptions {
+  SyncEnv env;
+  SyncTunables tunables;
+  const crypto::Identity* identity = nullptr;
+  std::chrono::milliseconds retry_delay = std::chrono::seconds(60);
+  int64_t handshake_timeout_ms = 15'000;
+  // What we announce (all extensions we implement).
+  PeerFeatures ours = PeerFeatures::All();
+};
+
+class SyncService {
+ public:
+  // `dialer` may be null: then no client role.
+  SyncService(SyncServiceOptions options, Dialer* dialer);
+  ~SyncService();
+
+  Status Start();
+  // Ends every session and client loop; waits for them.
+  void Stop();
+
+  // Runs one incoming stream as a hub session until it ends (on the
+  // calling thread). Returns why it ended.
+  Status ServeStream(SyncTransport* transport, const PeerFeatures& peer_features);
+
+  StateService& state() { return state_; }
+  SessionRegistry& sessions() { return sessions_; }
+  // The live client session with a known host (null when not connected).
+  std::shared_ptr<SessionRunner> ClientSession(const std::string& host_keyid);
+  // Wakes every client loop waiting out its back-off (e.g. after SIGHUP).
+  void RedialNow();
+
+ private:
+  struct ClientLoop {
+    std::string keyid;
+    std::thread thread;
+    bool stop = false;
+    bool redial = false;
+    std::shared_ptr<SessionRunner> session;
+  };
+  SessionOptions BaseOptions(Role role) const;
+  void RunClientLoop(ClientLoop* loop);
+  void SyncClientLoops(const v1::Config& config);
+  // Waits up to `d` unless the loop is told to stop or redial.
+  void WaitFor(ClientLoop* loop, std::chrono::milliseconds d);
+
+  SyncServiceOptions options_;
+  Dialer* dialer_;
+  SessionRegistry sessions_;
+  StateService state_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::map<std::string, std::unique_ptr<ClientLoop>> loops_;
+  std::vector<std::unique_ptr<ClientLoop>> retired_;  // stopped loops to join
+  uint64_t config_sub_ = 0;
+};
+
+}  // namespace brs::sync

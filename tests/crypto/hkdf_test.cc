@@ -1,0 +1,68 @@
+#include "crypto/hkdf.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/test_json.h"
+
+namespace brs::crypto {
+namespace {
+
+using testing::Hex;
+
+Bytes H(std::string_view hex) { return *HexDecode(hex); }
+
+// RFC 5869 Appendix A.1.
+TEST(HkdfTest, Rfc5869Case1) {
+  const Bytes ikm(22, 0x0b);
+  const Bytes salt = H("000102030405060708090a0b0c");
+  const Bytes info = H("f0f1f2f3f4f5f6f7f8f9");
+  const SecretBytes prk = HkdfExtract(HkdfHash::kSha256, salt, ikm);
+  EXPECT_EQ(Hex(prk), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+  auto okm = HkdfExpand(HkdfHash::kSha256, prk, info, 42);
+  ASSERT_TRUE(okm.ok());
+  EXPECT_EQ(Hex(*okm),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
+}
+
+// RFC 5869 Appendix A.3: empty salt and info.
+TEST(HkdfTest, Rfc5869Case3EmptySaltAndInfo) {
+  const Bytes ikm(22, 0x0b);
+  const SecretBytes prk = HkdfExtract(HkdfHash::kSha256, {}, ikm);
+  EXPECT_EQ(Hex(prk), "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04");
+  auto okm = HkdfExpand(HkdfHash::kSha256, prk, {}, 42);
+  ASSERT_TRUE(okm.ok());
+  EXPECT_EQ(Hex(*okm),
+            "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8");
+}
+
+TEST(HkdfTest, Sha384MatchesHmacDefinition) {
+  // Expand output is a prefix-consistent stream: a shorter request is a
+  // prefix of a longer one, across block boundaries.
+  const Bytes ikm(30, 0x42);
+  const SecretBytes prk = HkdfExtract(HkdfHash::kSha384, ToBytes("salt"), ikm);
+  ASSERT_EQ(prk.size(), 48u);
+  auto long_okm = HkdfExpand(HkdfHash::kSha384, prk, ToBytes("info"), 200);
+  ASSERT_TRUE(long_okm.ok());
+  for (size_t len : {1u, 47u, 48u, 49u, 96u, 97u, 199u}) {
+    auto okm = HkdfExpand(HkdfHash::kSha384, prk, ToBytes("info"), len);
+    ASSERT_TRUE(okm.ok());
+    EXPECT_TRUE(std::equal(okm->begin(), okm->end(), long_okm->begin())) << len;
+  }
+}
+
+TEST(HkdfTest, ExpandLimits) {
+  const SecretBytes prk(32, 1);
+  EXPECT_TRUE(HkdfExpand(HkdfHash::kSha256, prk, {}, 255 * 32).ok());
+  EXPECT_EQ(HkdfExpand(HkdfHash::kSha256, prk, {}, 255 * 32 + 1).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(HkdfExpand(HkdfHash::kSha256, SecretBytes(31, 1), {}, 32).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(HkdfExpand(HkdfHash::kSha384, SecretBytes(32, 1), {}, 32).status().code(),
+            Code::kInvalidArgument);
+  auto empty = HkdfExpand(HkdfHash::kSha256, prk, {}, 0);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
+
+}  // namespace
+}  // namespace brs::crypto

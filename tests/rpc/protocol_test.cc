@@ -1,0 +1,69 @@
+#include "rpc/protocol.h"
+
+#include <gtest/gtest.h>
+
+namespace brs::rpc {
+namespace {
+
+TEST(Protocol, ContentTypes) {
+  auto ct = ParseContentType("application/connect+proto");
+  ASSERT_TRUE(ct.has_value());
+  EXPECT_EQ(ct->protocol, Protocol::kConnectStream);
+  EXPECT_EQ(ct->codec, Codec::kProto);
+  ct = ParseContentType("Application/JSON; charset=utf-8");
+  ASSERT_TRUE(ct.has_value());
+  EXPECT_EQ(ct->protocol, Protocol::kConnectUnary);
+  EXPECT_EQ(ct->codec, Codec::kJson);
+  EXPECT_EQ(ParseContentType("application/grpc")->protocol, Protocol::kGrpc);
+  EXPECT_EQ(ParseContentType("application/grpc+proto")->protocol, Protocol::kGrpc);
+  EXPECT_FALSE(ParseContentType("text/plain").has_value());
+  EXPECT_FALSE(ParseContentType("application/grpc+json").has_value());
+  EXPECT_FALSE(ParseContentType("").has_value());
+  EXPECT_EQ(ContentTypeString({Protocol::kConnectStream, Codec::kJson}),
+            "application/connect+json");
+}
+
+TEST(Protocol, HttpStatusMapping) {
+  EXPECT_EQ(HttpStatusForCode(Code::kPermissionDenied), 403);
+  EXPECT_EQ(HttpStatusForCode(Code::kUnimplemented), 501);
+  EXPECT_EQ(HttpStatusForCode(Code::kResourceExhausted), 429);
+  EXPECT_EQ(HttpStatusForCode(Code::kCanceled), 499);
+  EXPECT_EQ(CodeForHttpStatus(404), Code::kUnimplemented);
+  EXPECT_EQ(CodeForHttpStatus(503), Code::kUnavailable);
+  EXPECT_EQ(CodeForHttpStatus(418), Code::kUnknown);
+}
+
+TEST(Protocol, ErrorJsonBytes) {
+  EXPECT_EQ(ConnectErrorJson(PermissionDenied("no \"way\"\n")),
+            "{\"code\":\"permission_denied\",\"message\":\"no \\\"way\\\"\\n\"}");
+  EXPECT_EQ(ConnectEndStreamJson(Status::Ok()), "{}");
+  EXPECT_EQ(ConnectEndStreamJson(Status(Code::kAborted, "")), "{\"error\":{\"code\":\"aborted\"}}");
+}
+
+TEST(Protocol, ErrorJsonRoundTripEveryCode) {
+  for (int c = 1; c <= 16; ++c) {
+    Status s(static_cast<Code>(c), "msg \x01 é");
+    Status back = ParseConnectErrorJson(ConnectErrorJson(s), Code::kUnknown);
+    EXPECT_EQ(back.code(), s.code());
+    EXPECT_EQ(back.message(), s.message());
+    Status end = ParseConnectEndStreamJson(ConnectEndStreamJson(s));
+    EXPECT_EQ(end.code(), s.code());
+  }
+  EXPECT_TRUE(ParseConnectEndStreamJson("{\"metadata\":{\"a\":[\"b\"]}}").ok());
+}
+
+TEST(Protocol, GarbageJson) {
+  EXPECT_EQ(ParseConnectErrorJson("<html>", Code::kUnavailable).code(), Code::kUnavailable);
+  EXPECT_EQ(ParseConnectEndStreamJson("{\"error\":").code(), Code::kInternal);
+  EXPECT_EQ(ParseConnectEndStreamJson("{\"error\":5}").code(), Code::kInternal);
+  EXPECT_EQ(ParseConnectErrorJson("{\"code\":\"bogus\"}", Code::kInternal).code(), Code::kUnknown);
+}
+
+TEST(Protocol, GrpcPercentEncoding) {
+  EXPECT_EQ(GrpcPercentEncode("a b%\n\xc3\xa9"), "a b%25%0A%C3%A9");
+  EXPECT_EQ(GrpcPercentDecode("a b%25%0A%C3%A9"), "a b%\n\xc3\xa9");
+  EXPECT_EQ(GrpcPercentDecode("bad%zz%4"), "bad%zz%4");
+}
+
+}  // namespace
+}  // namespace brs::rpc

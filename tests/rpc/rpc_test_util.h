@@ -1,0 +1,117 @@
+// An echo service (RPC_TEST_SERVICE: Echo unary, Count server stream, Bidi)
+// on a real server, and a self-signed certificate for TLS tests.
+#pragma once
+
+#include <google/protobuf/wrappers.pb.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "rpc/server.h"
+
+namespace brs::rpc::testing {
+
+inline Status RequestedError(std::string_view value) {
+  if (value.rfind("error:", 0) != 0) return Status();
+  return Status(CodeFromName(value.substr(6)), "requested");
+}
+
+inline void RegisterEcho(Server& server) {
+  using google::protobuf::BytesValue;
+  using google::protobuf::Int64Value;
+  static const BytesValue kBytes;
+  static const Int64Value kInt;
+  server.HandleUnary("/brs.test.v1.EchoService/Echo",
+                     [](const CallInfo&, std::string_view req) -> StatusOr<std::string> {
+                       BytesValue v;
+                       if (!v.ParseFromArray(req.data(), static_cast<int>(req.size()))) {
+                         return InvalidArgument("bad request");
+                       }
+                       BRS_RETURN_IF_ERROR(RequestedError(v.value()));
+                       return std::string(req);
+                     },
+                     {&kBytes, &kBytes});
+  server.HandleServerStream("/brs.test.v1.EchoService/Count",
+                            [](const CallInfo&, Stream& s) -> Status {
+                              std::string req;
+                              auto r = s.Read(&req);
+                              if (!r.ok()) return r.status();
+                              Int64Value n;
+                              if (*r != Stream::ReadResult::kMessage || !n.ParseFromString(req)) {
+                                return InvalidArgument("bad request");
+                              }
+                              if (n.value() < 0) return InvalidArgument("n must not be negative");
+                              for (int64_t i = 0; i < n.value(); ++i) {
+                                Int64Value out;
+                                out.set_value(i);
+                                BRS_RETURN_IF_ERROR(s.Write(out.SerializeAsString()));
+                              }
+                              return Status();
+                            },
+                            {&kInt, &kInt});
+  server.HandleBidi("/brs.test.v1.EchoService/Bidi",
+                    [](const CallInfo&, Stream& s) -> Status {
+                      std::string m;
+                      for (;;) {
+                        auto r = s.Read(&m);
+                        if (!r.ok()) return r.status();
+                        if (*r == Stream::ReadResult::kEnd) return Status();
+                        BytesValue v;
+                        if (!v.ParseFromString(m)) return InvalidArgument("bad message");
+                        BRS_RETURN_IF_ERROR(RequestedError(v.value()));
+                        BRS_RETURN_IF_ERROR(s.Write(m));
+                      }
+                    },
+                    {&kBytes, &kBytes});
+}
+
+inline std::string Bytes(std::string_view v) {
+  google::protobuf::BytesValue b;
+  b.set_value(std::string(v));
+  return b.SerializeAsString();
+}
+inline std::string Int(int64_t v) {
+  google::protobuf::Int64Value b;
+  b.set_value(v);
+  return b.SerializeAsString();
+}
+
+// Writes a self-signed certificate for "localhost" and 127.0.0.1 into dir.
+inline bool MakeSelfSignedCert(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* pkey = EVP_EC_gen("P-256");
+  if (!pkey) return false;
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24);
+  X509_set_pubkey(x, pkey);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  X509_EXTENSION* ext =
+      X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+  X509_add_ext(x, ext, -1);
+  X509_EXTENSION_free(ext);
+  X509_sign(x, pkey, EVP_sha256());
+  FILE* f = std::fopen(cert_path.c_str(), "w");
+  PEM_write_X509(f, x);
+  std::fclose(f);
+  f = std::fopen(key_path.c_str(), "w");
+  PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(f);
+  X509_free(x);
+  EVP_PKEY_free(pkey);
+  return true;
+}
+
+}  // namespace brs::rpc::testing

@@ -1,0 +1,343 @@
+// Whole sessions with the real crypto (key exchange, handshake, pairing)
+// between hub and client runners joined by an in-memory pipe.
+#include "sync/session.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "crypto/pairing_token.h"
+#include "store/store_test_util.h"
+#include "sync/pipe_transport.h"
+#include "sync/session_error.h"
+#include "sync/session_runner.h"
+#include "sync/sync_test_util.h"
+
+namespace brs::sync {
+namespace {
+
+using testing::Instance;
+inline int64_t SteadyNowMsForTest() { return testing::SteadyNowMsForTestImpl(); }
+
+struct Node {
+  crypto::Identity id;
+  std::unique_ptr<Instance> inst;
+  Node(const std::string& config_text)
+      : id(*crypto::Identity::Generate()), inst(std::make_unique<Instance>(config_text)) {}
+  SessionOptions Options(Role role) {
+    SessionOptions o;
+    o.role = role;
+    o.env = inst->env();
+    o.identity = &id;
+    o.instance_id = inst->config->Get()->instance();
+    o.handshake_timeout_ms = 5'000;
+    return o;
+  }
+};
+
+std::string HubText(const std::string& extra = "") {
+  return "instance: \"hub\"\n multihost { " + extra + " }";
+}
+
+// Runs hub and client over a pipe until `done` holds (or a side ends);
+// returns both end statuses.
+struct Outcome {
+  Status hub, client;
+};
+
+Outcome RunPair(Node& hub, Node& client, const v1::Multihost::Peer& known_host,
+                const std::function<bool()>& done, SessionRegistry* registry = nullptr) {
+  auto [a, b] = PipeTransport::Pair();
+  SessionOptions ho = hub.Options(Role::kHub);
+  SessionOptions co = client.Options(Role::kClient);
+  co.known_host = known_host;
+  SessionRunner::Hooks hooks;
+  hooks.registry = registry;
+  auto hr = SessionRunner::Create(ho, a.get(), hooks);
+  auto cr = SessionRunner::Create(co, b.get(), {});
+  Outcome out;
+  std::atomic<int> ended{0};
+  std::thread th([&, hr] {
+    out.hub = hr->Run();
+    ended++;
+  });
+  std::thread tc([&, cr] {
+    out.client = cr->Run();
+    ended++;
+  });
+  const int64_t give_up = SteadyNowMsForTest() + 20'000;
+  while (!done() && ended.load() < 2 && SteadyNowMsForTest() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  cr->Terminate(Disconnected("test done"));
+  hr->Terminate(Disconnected("test done"));
+  th.join();
+  tc.join();
+  return out;
+}
+
+v1::Multihost::Peer HostEntry(const Node& hub, const std::string& secret = "") {
+  v1::Multihost::Peer p;
+  p.set_instance_id("hub");
+  p.set_keyid(hub.id.key_id());
+  p.set_instance_url("pipe://");
+  p.set_initial_pairing_secret(secret);
+  auto* perm = p.add_permissions();
+  perm->set_type(v1::Multihost::Permission::PERMISSION_READ_OPERATIONS);
+  perm->add_scopes("*");
+  return p;
+}
+
+std::string ClientText(const Node* hub, const std::string& secret = "") {
+  std::string s =
+      "instance: \"inst-a\"\n repos { id: \"repo1\" guid: \"guid-repo1\" uri: \"/r\" }\n";
+  (void)hub;
+  (void)secret;
+  return s;
+}
+
+void AddKnownHost(Node& client, const v1::Multihost::Peer& host) {
+  ASSERT_TRUE(client.inst->config
+                  ->Update([&](v1::Config& c) {
+                    *c.mutable_multihost()->add_known_hosts() = host;
+                    return Status();
+                  })
+                  .ok());
+}
+
+void Authorize(Node& hub, const Node& client, const std::string& instance = "inst-a") {
+  ASSERT_TRUE(hub.inst->config
+                  ->Update([&](v1::Config& c) {
+                    auto* p = c.mutable_multihost()->add_authorized_clients();
+                    p->set_instance_id(instance);
+                    p->set_keyid(client.id.key_id());
+                    return Status();
+                  })
+                  .ok());
+}
+
+std::string AddToken(Node& hub, int64_t expires, int max_uses) {
+  std::string secret = crypto::GeneratePairingSecret();
+  EXPECT_TRUE(hub.inst->config
+                  ->Update([&](v1::Config& c) {
+                    auto* t = c.mutable_multihost()->add_pairing_tokens();
+                    t->set_secret(secret);
+                    t->set_label("test");
+                    t->set_expires_at_unix(expires);
+                    t->set_max_uses(max_uses);
+                    return Status();
+                  })
+                  .ok());
+  return secret;
+}
+
+void AddOps(Node& n, int count) {
+  std::vector<v1::Operation> ops;
+  for (int i = 0; i < count; ++i)
+    ops.push_back(store::testing::MakeOp("plan1", "repo1", 1'700'000'000'000 + i));
+  ASSERT_TRUE(n.inst->oplog->Add(ops).ok());
+}
+
+int64_t HubCount(Node& hub) { return *hub.inst->oplog->Count({}); }
+
+TEST(Session, SyncsOperationsAfterKeyExchangeAndHandshake) {
+  Node hub(HubText()), client(ClientText(nullptr));
+  Authorize(hub, client);
+  AddKnownHost(client, HostEntry(hub));
+  AddOps(client, 500);
+  auto out = RunPair(hub, client, HostEntry(hub), [&] { return HubCount(hub) == 500; });
+  EXPECT_EQ(HubCount(hub), 500);
+  EXPECT_EQ(hub.inst->oplog->ListSynced(client.id.key_id())->size(), 500u);
+  // After the end both sides record a disconnect, not an error.
+  EXPECT_EQ(hub.inst->peers->Get(client.id.key_id())->state(),
+            v1sync::CONNECTION_STATE_DISCONNECTED);
+  EXPECT_EQ(client.inst->peers->Get(hub.id.key_id())->state(),
+            v1sync::CONNECTION_STATE_DISCONNECTED);
+}
+
+TEST(Session, PairingWithAValidTokenAuthorizesTheClient) {
+  Node hub(HubText()), client(ClientText(nullptr));
+  std::string secret = AddToken(hub, 0, 1);
+  auto host = HostEntry(hub, secret);
+  AddKnownHost(client, host);
+  AddOps(client, 10);
+  auto out = RunPair(hub, client, host, [&] { return HubCount(hub) == 10; });
+  EXPECT_EQ(HubCount(hub), 10);
+  auto cfg = hub.inst->config->Get();
+  ASSERT_EQ(cfg->multihost().authorized_clients_size(), 1);
+  EXPECT_EQ(cfg->multihost().authorized_clients(0).keyid(), client.id.key_id());
+  EXPECT_EQ(cfg->multihost().authorized_clients(0).instance_id(), "inst-a");
+  EXPECT_EQ(cfg->multihost().pairing_tokens_size(), 0) << "a max_uses = 1 token is used up";
+  EXPECT_TRUE(
+      client.inst->config->Get()->multihost().known_hosts(0).initial_pairing_secret().empty());
+}
+
+struct AuthCase {
+  const char* name;
+  std::function<v1::Multihost::Peer(Node& hub, Node& client)> setup;
+};
+
+TEST(Session, AuthFailuresEndWithErrorAuthAndChangeNothing) {
+  std::vector<AuthCase> cases = {
+      {"expired token", [](Node& hub, Node&) { return HostEntry(hub, AddToken(hub, 1'000, 0)); }},
+      {"used-up token",
+       [](Node& hub, Node&) {
+         std::string s = AddToken(hub, 0, 2);
+         EXPECT_TRUE(hub.inst->config
+                         ->Update([](v1::Config& c) {
+                           c.mutable_multihost()->mutable_pairing_tokens(0)->set_uses(2);
+                           return Status();
+                         })
+                         .ok());
+         return HostEntry(hub, s);
+       }},
+      {"unknown key without a secret", [](Node& hub, Node&) { return HostEntry(hub); }},
+      {"wrong secret",
+       [](Node& hub, Node&) {
+         AddToken(hub, 0, 1);
+         return HostEntry(hub, crypto::GeneratePairingSecret());
+       }},
+      {"authorized under another instance ID",
+       [](Node& hub, Node& client) {
+         Authorize(hub, client, "someone-else");
+         return HostEntry(hub);
+       }},
+      {"client expects another hub key",
+       [](Node& hub, Node& client) {
+         Authorize(hub, client);
+         auto h = HostEntry(hub);
+         h.set_keyid(crypto::Identity::Generate()->key_id());
+         return h;
+       }},
+      {"hub instance ID differs from the known host",
+       [](Node& hub, Node& client) {
+         Authorize(hub, client);
+         auto h = HostEntry(hub);
+         h.set_instance_id("not-the-hub");
+         return h;
+       }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Node hub(HubText()), client(ClientText(nullptr));
+    auto host = c.setup(hub, client);
+    AddKnownHost(client, host);
+    AddOps(client, 3);
+    const auto before = hub.inst->config->Get()->multihost().SerializeAsString();
+    auto out = RunPair(
+        hub, client, host, [] { return false; }, nullptr);
+    EXPECT_EQ(out.client.code(), Code::kPermissionDenied) << out.client.ToString();
+    EXPECT_EQ(HubCount(hub), 0);
+    EXPECT_EQ(hub.inst->config->Get()->multihost().SerializeAsString(), before);
+  }
+}
+
+TEST(Session, TwentyClientsRaceForAOneUseToken) {
+  Node hub(HubText());
+  std::string secret = AddToken(hub, 0, 1);
+  std::vector<std::unique_ptr<Node>> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.push_back(std::make_unique<Node>(ClientText(nullptr)));
+    AddKnownHost(*clients.back(), HostEntry(hub, secret));
+  }
+  std::vector<std::thread> threads;
+  std::vector<Status> ends(20);
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string me = clients[i]->id.key_id();
+      auto out = RunPair(hub, *clients[i], HostEntry(hub, secret), [&hub, me] {
+        for (const auto& c : hub.inst->config->Get()->multihost().authorized_clients()) {
+          if (c.keyid() == me) return true;  // the winner stops once paired
+        }
+        return false;
+      });
+      ends[i] = out.client;
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto cfg = hub.inst->config->Get();
+  EXPECT_EQ(cfg->multihost().authorized_clients_size(), 1);
+  EXPECT_EQ(cfg->multihost().pairing_tokens_size(), 0);
+  int denied = 0;
+  for (const auto& s : ends) denied += s.code() == Code::kPermissionDenied;
+  EXPECT_EQ(denied, 19);
+}
+
+TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
+  Node hub(HubText());
+  // Anything but establish_shared_secret first: protocol error.
+  {
+    auto [a, b] = PipeTransport::Pair();
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    SyncStreamItem hb;
+    hb.mutable_heartbeat();
+    ASSERT_TRUE(b->Write(hb.SerializeAsString()).ok());
+    Status end = hr->Run();
+    EXPECT_EQ(end.code(), Code::kInvalidArgument) << end.ToString();
+    std::string m;
+    auto r = b->Read(&m, SteadyNowMsForTest() + 5000);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << "the peer learns why";
+  }
+  // A wrong protocol version in the establish item.
+  {
+    auto [a, b] = PipeTransport::Pair();
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    SyncStreamItem e;
+    e.mutable_establish_shared_secret()->set_protocol_version(2);
+    e.mutable_establish_shared_secret()->set_kem_public_key(std::string(1665, 'x'));
+    ASSERT_TRUE(b->Write(e.SerializeAsString()).ok());
+    EXPECT_EQ(hr->Run().code(), Code::kInvalidArgument);
+  }
+  // Garbage bytes.
+  {
+    auto [a, b] = PipeTransport::Pair();
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    ASSERT_TRUE(b->Write("\xff\xff\xff garbage").ok());
+    EXPECT_EQ(hr->Run().code(), Code::kInvalidArgument);
+  }
+  // Silence: the handshake deadline ends the session.
+  {
+    auto [a, b] = PipeTransport::Pair();
+    auto o = hub.Options(Role::kHub);
+    o.handshake_timeout_ms = 150;
+    auto hr = SessionRunner::Create(o, a.get(), {});
+    Status end = hr->Run();
+    EXPECT_EQ(end.code(), Code::kInvalidArgument);
+    EXPECT_NE(end.message().find("handshake"), std::string::npos);
+  }
+}
+
+TEST(Session, NewerSessionDisplacesTheOlder) {
+  Node hub(HubText()), client(ClientText(nullptr));
+  Authorize(hub, client);
+  AddKnownHost(client, HostEntry(hub));
+  SessionRegistry registry;
+  auto [a1, b1] = PipeTransport::Pair();
+  auto [a2, b2] = PipeTransport::Pair();
+  auto h1 = SessionRunner::Create(hub.Options(Role::kHub), a1.get(), {&registry, {}, {}});
+  auto h2 = SessionRunner::Create(hub.Options(Role::kHub), a2.get(), {&registry, {}, {}});
+  auto co = client.Options(Role::kClient);
+  co.known_host = HostEntry(hub);
+  auto c1 = SessionRunner::Create(co, b1.get(), {});
+  auto c2 = SessionRunner::Create(co, b2.get(), {});
+  Status s_h1, s_c1, s_h2, s_c2;
+  std::thread t1([&] { s_h1 = h1->Run(); });
+  std::thread t2([&] { s_c1 = c1->Run(); });
+  for (int i = 0; i < 400 && registry.size() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(registry.size(), 1u);
+  std::thread t3([&] { s_h2 = h2->Run(); });
+  std::thread t4([&] { s_c2 = c2->Run(); });
+  t1.join();  // the first hub session ends: displaced
+  t2.join();
+  EXPECT_EQ(s_h1.code(), Code::kUnavailable);
+  EXPECT_EQ(s_h1.message(), "displaced by newer connection");
+  EXPECT_EQ(registry.Find(client.id.key_id()).get(), h2.get());
+  EXPECT_EQ(hub.inst->peers->Get(client.id.key_id())->state(), v1sync::CONNECTION_STATE_CONNECTED);
+  c2->Terminate(Disconnected("done"));
+  t3.join();
+  t4.join();
+}
+
+}  // namespace
+}  // namespace brs::sync

@@ -1,0 +1,3 @@
+module brs/mlkemvectors
+
+go 1.26
