@@ -39,7 +39,18 @@ type clientConfig struct {
 type result struct {
 	hubKeyID    string
 	hubInstance string
-	hubItems    int // items received from the hub after its handshake
+	hubItems    int    // items received from the hub after its handshake
+	hubEnd      string // with ops: how the hub ended the stream after ours closed
+}
+
+// endsDisconnect tells whether a hub's final code, after our side closed,
+// only reports the disconnect: a hub sees our close as the peer going away
+// (Backrest classifies it "disconnected" and ends with internal; others say
+// unavailable). An item the hub rejected ends it with its own code first
+// (invalid_argument, permission_denied, ...), since items are handled in
+// order.
+func endsDisconnect(c connect.Code) bool {
+	return c == connect.CodeUnavailable || c == connect.CodeInternal || c == connect.CodeCanceled
 }
 
 // newHTTPClient dials like Backrest's sync client: h2c prior knowledge for
@@ -108,7 +119,9 @@ func (s *session) receive() (*v1sync.SyncStreamItem, error) {
 
 // runClient connects, runs the key exchange and the handshake, waits for the
 // hub's first item after the handshake (its acceptance), then optionally
-// pushes resources and operations and waits for the hub to end the stream OK.
+// pushes resources and operations, closes its side and reads (decrypting
+// every item) until the hub ends the stream, which must be OK or a
+// disconnect code (endsDisconnect).
 func runClient(ctx context.Context, cfg clientConfig) (*result, error) {
 	id, err := identityFromSeed(cfg.seed)
 	if err != nil {
@@ -187,10 +200,15 @@ func runClient(ctx context.Context, cfg clientConfig) (*result, error) {
 		for {
 			_, err := s.receive()
 			if isEOF(err) {
-				break // the hub ended the stream OK
+				res.hubEnd = "ok"
+				break
 			}
 			if err != nil {
 				var cerr *connect.Error
+				if errors.As(err, &cerr) && endsDisconnect(cerr.Code()) {
+					res.hubEnd = cerr.Code().String()
+					break
+				}
 				if errors.As(err, &cerr) || errors.Is(err, context.DeadlineExceeded) {
 					return nil, fmt.Errorf("hub ended the stream: %w", err)
 				}

@@ -25,7 +25,7 @@ import (
 type fakeHub struct {
 	id       *identity
 	instance string
-	fault    string // "", "bad-sig", "wrong-transcript", "version", "replay", "plaintext", "pairing-secret"
+	fault    string // "", "bad-sig", "wrong-transcript", "version", "replay", "plaintext", "pairing-secret", "reject-ops", "eof-unavailable"
 
 	mu         sync.Mutex
 	authorized map[string]string // key ID → instance ID
@@ -137,6 +137,9 @@ func (h *fakeHub) sync(ctx context.Context, stream *connect.BidiStream[v1sync.Sy
 	for {
 		outer, err := stream.Receive()
 		if errors.Is(err, io.EOF) {
+			if h.fault == "eof-unavailable" {
+				return connect.NewError(connect.CodeUnavailable, errors.New("peer closed the stream"))
+			}
 			return nil
 		}
 		if err != nil {
@@ -152,7 +155,7 @@ func (h *fakeHub) sync(ctx context.Context, stream *connect.BidiStream[v1sync.Sy
 			h.resources++
 		case *v1sync.SyncStreamItem_ReceiveOperations:
 			for _, op := range a.ReceiveOperations.GetEvent().GetCreatedOperations().GetOperations() {
-				if op.GetInstanceId() != hs.GetInstanceId() {
+				if op.GetInstanceId() != hs.GetInstanceId() || h.fault == "reject-ops" {
 					h.mu.Unlock()
 					return connect.NewError(connect.CodeInvalidArgument, errors.New("operation from another instance"))
 				}
@@ -286,8 +289,25 @@ func TestOps(t *testing.T) {
 	}
 	hub.mu.Lock()
 	defer hub.mu.Unlock()
-	if hub.ops != 250 || hub.resources != 1 || res.hubItems != 1 {
-		t.Fatalf("hub got %d ops, %d resource lists; client got %d items", hub.ops, hub.resources, res.hubItems)
+	if hub.ops != 250 || hub.resources != 1 || res.hubItems != 1 || res.hubEnd != "ok" {
+		t.Fatalf("hub got %d ops, %d resource lists; client got %d items, end %s", hub.ops, hub.resources, res.hubItems, res.hubEnd)
+	}
+}
+
+func TestOpsHubEnds(t *testing.T) {
+	for fault, wantErr := range map[string]bool{"eof-unavailable": false, "reject-ops": true} {
+		hub := newFakeHub(t, fault)
+		hub.authorized[clientKeyID(t)] = "laptop"
+		cfg := clientCfg(hub.start(t))
+		cfg.ops = 5
+		res, err := runAgainst(t, cfg)
+		if wantErr {
+			if codeOf(err) != connect.CodeInvalidArgument {
+				t.Errorf("%s: want the hub's invalid_argument, got %v", fault, err)
+			}
+		} else if err != nil || res.hubEnd != "unavailable" {
+			t.Errorf("%s: a disconnect after our close is success: %v %+v", fault, err, res)
+		}
 	}
 }
 

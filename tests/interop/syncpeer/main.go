@@ -6,7 +6,8 @@
 //	         [--pairing-secret S] [--expect-hub-key KEYID] [--bad-signature]
 //	         [--ops N] [--timeout 30s]
 //
-// Exit 0 printing `handshake ok hub=<keyid>` (then `ops sent N` with --ops)
+// Exit 0 printing `handshake ok hub=<keyid>` (then `ops sent N (hub ended:
+// <code>)` with --ops)
 // when the hub accepts; otherwise exit 1 printing `error <code>: <message>`,
 // <code> being the Connect code the hub ended the stream with (or the local
 // verdict: permission_denied for a hub handshake that fails verification,
@@ -55,7 +56,7 @@ func run(args []string) int {
 	}
 	fmt.Printf("handshake ok hub=%s\n", res.hubKeyID)
 	if cfg.ops > 0 {
-		fmt.Printf("ops sent %d\n", cfg.ops)
+		fmt.Printf("ops sent %d (hub ended: %s)\n", cfg.ops, res.hubEnd)
 	}
 	return 0
 }
