@@ -8,6 +8,7 @@
 #include <string_view>
 #include <utility>
 
+#include "base/encoding.h"
 #include "base/status.h"
 
 namespace brs::app {
@@ -28,6 +29,6 @@ inline void LogError(std::string_view m, std::initializer_list<LogField> f = {})
   Log(LogLevel::kError, m, f);
 }
 
-std::string JsonEscape(std::string_view s);
+using brs::JsonEscape;  // base/encoding.h
 
 }  // namespace brs::app

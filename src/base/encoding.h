@@ -24,6 +24,10 @@ inline std::string HexEncode(const Bytes& b) { return HexEncode(b.data(), b.size
 // Accepts upper- and lower-case digits; rejects odd lengths and non-hex.
 StatusOr<Bytes> HexDecode(std::string_view hex);
 
+// The body of a JSON string literal for `s` (quotes, backslashes and control
+// characters escaped; bytes >= 0x80 passed through).
+std::string JsonEscape(std::string_view s);
+
 enum class Base64Alphabet { kStandard, kUrl };
 enum class Base64Padding { kNone, kPadded };
 
@@ -34,8 +38,7 @@ inline std::string Base64Encode(const Bytes& b, Base64Alphabet a, Base64Padding 
 }
 // Strict: the alphabet given, padding exactly as given (kNone rejects '='),
 // no whitespace, and the unused low bits of the last symbol must be zero.
-StatusOr<Bytes> Base64Decode(std::string_view text, Base64Alphabet alphabet,
-                             Base64Padding padding);
+StatusOr<Bytes> Base64Decode(std::string_view text, Base64Alphabet alphabet, Base64Padding padding);
 
 inline void PutU32BE(Bytes& out, uint32_t v) {
   for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(v >> s));

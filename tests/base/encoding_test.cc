@@ -110,3 +110,12 @@ TEST(Secret, SecretBytesBehavesLikeAVector) {
 }
 }  // namespace
 }  // namespace brs
+
+namespace brs {
+namespace {
+TEST(JsonEscape, EscapesQuotesBackslashesAndControls) {
+  EXPECT_EQ(JsonEscape("a\"b\\c\nd\te\x01 ü"), "a\\\"b\\\\c\\nd\\te\\u0001 ü");
+  EXPECT_EQ(JsonEscape(""), "");
+}
+}  // namespace
+}  // namespace brs

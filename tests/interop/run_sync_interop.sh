@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The Go sync peer (tests/interop/syncpeer: stdlib crypto/hpke, ed25519,
+# sha256) as an independent reference for SPEC §4 (key exchange) and §5
+# (identity handshake, pairing).
+#
+#   run_sync_interop.sh go-selftest BUILD_DIR          its Go tests (fake hub, vectors)
+#   run_sync_interop.sh hub         BUILD_DIR HUB_BIN  against `backrest-sync serve`
+#
+# Exit 77 (CTest skip) when Go >= 1.26 or the backrest-sync binary is absent.
+# Go code for the project's protos is generated into BUILD_DIR at run time
+# (protoc + protoc-gen-go from the module proxy); nothing generated is
+# committed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+mode=${1:?mode}
+build=${2:?build dir}
+hub_bin=${3:-}
+mkdir -p "$build" && build=$(cd "$build" && pwd)
+
+source "$here/lib.sh"
+source "$here/gen_sync_proto.sh"
+
+sync_peer=$build/syncpeer
+build_sync_peer() {
+  gen_sync_proto
+  go_locked "$here/syncpeer" build -o "$sync_peer" . || { echo "FAIL: go build of syncpeer"; exit 1; }
+}
+
+failures=0 passes=0
+work=$(mktemp -d "$build/sync.XXXXXX")
+trap 'cleanup; rm -rf "$work"' EXIT
+
+# expect NAME WANT ARGS...: runs syncpeer against the hub; WANT is "ok" (exit
+# 0 and `handshake ok hub=$hub_keyid`) or a Connect code (exit 1 and
+# `error <code>:`).
+expect() {
+  local name=$1 want=$2; shift 2
+  local out rc
+  out=$(timeout 60 "$sync_peer" --url "http://$addr" "$@" 2>&1); rc=$?
+  local ok=0
+  if [[ $want == ok ]]; then
+    [[ $rc == 0 && $out == *"handshake ok hub=$hub_keyid"* ]] && ok=1
+  else
+    [[ $rc == 1 && $out == *"error $want:"* ]] && ok=1
+  fi
+  if (( ok )); then
+    passes=$((passes + 1)); echo "ok   $name: $(head -c 300 <<<"$out" | tr '\n' ' ')"
+  else
+    failures=$((failures + 1)); echo "FAIL $name: want $want, got exit $rc: $out"
+  fi
+}
+
+seed() { printf '%064x' "$1"; }
+
+case $mode in
+  go-selftest)
+    gen_sync_proto
+    go_locked "$here/syncpeer" vet . && go_locked "$here/syncpeer" test -count=1 .
+    ;;
+  hub)
+    [[ -n $hub_bin ]] || skip "the backrest-sync target does not exist"
+    [[ -x $hub_bin ]] || skip "backrest-sync not built at $hub_bin (build target backrest-sync)"
+    build_sync_peer
+    data=$work/hub
+    init=$("$hub_bin" init --data "$data" --instance hub --json) || { echo "FAIL: init"; exit 1; }
+    hub_keyid=${init#*\"keyid\":\"}; hub_keyid=${hub_keyid%%\"*}
+    pair=$("$hub_bin" pair new --data "$data" --label syncpeer --max-uses 1 \
+             --grant 'READ_OPERATIONS:*' --json) || { echo "FAIL: pair new"; exit 1; }
+    token=${pair#*\"token\":\"}; token=${token%%\"*}
+    rest=${token#*:}; secret=${rest%\#*}
+    [[ ${token%%:*} == "$hub_keyid" && ${rest##*\#} == hub && ${#secret} == 64 ]] ||
+      { echo "FAIL: token $token does not name the hub $hub_keyid"; exit 1; }
+
+    "$hub_bin" serve --data "$data" --listen 127.0.0.1:0 >"$work/hub.out" 2>&1 &
+    pids+=("$!")
+    addr=
+    for _ in $(seq 150); do
+      info=$(cat "$data/daemon.json" 2>/dev/null) && [[ $info == *'"listen":"'* ]] && {
+        addr=${info#*\"listen\":\"}; addr=${addr%%\"*}; break; }
+      sleep 0.1
+    done
+    [[ -n $addr ]] || { echo "FAIL: hub did not start"; cat "$work/hub.out"; exit 1; }
+    echo "hub $hub_keyid listening on $addr"
+
+    A=(--identity-seed "$(seed 1)" --instance laptop)
+    B=(--identity-seed "$(seed 2)" --instance desktop)
+    expect "unknown key is refused" permission_denied "${A[@]}"
+    expect "wrong pairing secret is refused" permission_denied "${A[@]}" --pairing-secret "$(seed 3)"
+    expect "bad signature with the right secret is refused" permission_denied "${A[@]}" \
+      --pairing-secret "$secret" --bad-signature
+    expect "pairing with the token" ok "${A[@]}" --pairing-secret "$secret" --expect-hub-key "$hub_keyid"
+    expect "paired client reconnects without the secret" ok "${A[@]}" --expect-hub-key "$hub_keyid"
+    expect "used-up token pairs no one else" permission_denied "${B[@]}" --pairing-secret "$secret"
+    expect "bad signature of a known client is refused" permission_denied "${A[@]}" --bad-signature
+    expect "known key under another instance ID is refused" permission_denied \
+      --identity-seed "$(seed 1)" --instance impostor
+    expect "client refuses an unexpected hub key" permission_denied "${A[@]}" \
+      --expect-hub-key "ed25519.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    expect "push 40 operations" ok "${A[@]}" --ops 40
+    stored=$("$hub_bin" ops list --data "$data" --json 2>&1 | grep -c laptop)
+    if (( stored >= 40 )); then
+      passes=$((passes + 1)); echo "ok   hub stored $stored operations from laptop"
+    else
+      failures=$((failures + 1)); echo "FAIL hub stored $stored operations from laptop, want 40"
+    fi
+    echo "$passes passed, $failures failed"
+    (( failures == 0 ))
+    ;;
+  *)
+    echo "unknown mode $mode"; exit 2 ;;
+esac

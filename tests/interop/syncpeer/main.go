@@ -1,0 +1,62 @@
+// Command syncpeer is an independent Go client of Backrest's Sync stream
+// (SPEC §4 key exchange, §5 identity handshake), built on the standard
+// library's crypto/hpke, crypto/ed25519 and crypto/sha256, for checking a hub.
+//
+//	syncpeer --url http://127.0.0.1:PORT --identity-seed HEX --instance NAME
+//	         [--pairing-secret S] [--expect-hub-key KEYID] [--bad-signature]
+//	         [--ops N] [--timeout 30s]
+//
+// Exit 0 printing `handshake ok hub=<keyid>` (then `ops sent N (hub ended:
+// <code>)` with --ops)
+// when the hub accepts; otherwise exit 1 printing `error <code>: <message>`,
+// <code> being the Connect code the hub ended the stream with (or the local
+// verdict: permission_denied for a hub handshake that fails verification,
+// invalid_argument for a protocol violation).
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("syncpeer", flag.ContinueOnError)
+	cfg := clientConfig{}
+	fs.StringVar(&cfg.url, "url", "", "hub URL (http:// = h2c, https:// = TLS)")
+	seedHex := fs.String("identity-seed", "", "ed25519 identity seed, 64 hex digits")
+	fs.StringVar(&cfg.instance, "instance", "", "our instance ID")
+	fs.StringVar(&cfg.pairingSecret, "pairing-secret", "", "pairing secret to present")
+	fs.StringVar(&cfg.expectHubKey, "expect-hub-key", "", "required hub key ID")
+	fs.BoolVar(&cfg.badSignature, "bad-signature", false, "corrupt our handshake signature")
+	fs.IntVar(&cfg.ops, "ops", 0, "operations to push after the handshake")
+	timeout := fs.Duration("timeout", 30*time.Second, "overall deadline")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	seed, err := hex.DecodeString(*seedHex)
+	if err != nil || len(seed) != 32 || cfg.url == "" || cfg.instance == "" || cfg.ops < 0 {
+		fmt.Fprintln(os.Stderr, "syncpeer: need --url, --identity-seed (64 hex digits), --instance; --ops >= 0")
+		return 2
+	}
+	cfg.seed = seed
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	res, err := runClient(ctx, cfg)
+	if err != nil {
+		fmt.Printf("error %s: %v\n", codeOf(err), err)
+		return 1
+	}
+	fmt.Printf("handshake ok hub=%s\n", res.hubKeyID)
+	if cfg.ops > 0 {
+		fmt.Printf("ops sent %d (hub ended: %s)\n", cfg.ops, res.hubEnd)
+	}
+	return 0
+}
