@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "rpc/envelope.h"
+#include "rpc/gzip.h"
 #include "rpc/json_stream.h"
 
 namespace brs::rpc::internal {
@@ -222,6 +223,20 @@ class ChunkedStream final : public Stream {
   bool read_ = false, started_ = false, finished_ = false, broken_ = false;
 };
 
+// Inflates a compressed request envelope of a Connect stream call sent
+// over HTTP/1.1 (connect-content-encoding: gzip).
+Status Inflate(const Headers& headers, const Http1Handlers& h, Envelope* env) {
+  const std::string* enc = FindHeader(headers, "connect-content-encoding");
+  if (!enc || *enc != "gzip") {
+    return Internal("protocol error: compressed message without a negotiated encoding");
+  }
+  auto plain = GzipDecompress(env->payload, h.max_message);
+  if (!plain.ok()) return InvalidArgument("request message: " + plain.status().message());
+  env->payload = std::move(*plain);
+  env->flags &= static_cast<uint8_t>(~kFlagCompressed);
+  return Status();
+}
+
 }  // namespace
 
 void ServeHttp1Connection(Http1Socket& socket, std::string already, const Http1Handlers& h) {
@@ -268,11 +283,13 @@ void ServeHttp1Connection(Http1Socket& socket, std::string already, const Http1H
         EnvelopeDecoder dec(h.max_message + kEnvelopeHeaderSize);
         Status st = dec.Feed(r.body);
         auto env = st.ok() ? dec.Next() : std::nullopt;
-        if (!env || (env->flags & kFlagCompressed)) {
-          ok =
-              c.Send(400, "application/json",
-                     ConnectErrorJson(InvalidArgument("expected one uncompressed request message")),
-                     r.keep_alive);
+        Status payload_status;
+        if (env && (env->flags & kFlagCompressed)) payload_status = Inflate(r.headers, h, &*env);
+        if (!env || !payload_status.ok()) {
+          Status error =
+              env ? payload_status : InvalidArgument("expected exactly one request message");
+          ok = c.Send(HttpStatusForCode(error.code()), "application/json", ConnectErrorJson(error),
+                      r.keep_alive);
         } else {
           ChunkedStream stream(c, env->payload, r.headers);
           CallInfo info;

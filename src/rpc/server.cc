@@ -48,6 +48,19 @@ StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& s) {
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+// A Connect unary request body under its Content-Encoding (identity or
+// gzip, at most `max` bytes once inflated); shared by HTTP/2 and HTTP/1.1.
+StatusOr<std::string> DecodeUnaryBody(std::string_view content_encoding, std::string body,
+                                      size_t max) {
+  if (content_encoding.empty() || content_encoding == "identity") return body;
+  if (content_encoding != "gzip") {
+    return Status(Code::kUnimplemented, "unsupported content-encoding");
+  }
+  auto plain = GzipDecompress(body, max);
+  if (!plain.ok()) return InvalidArgument("request body: " + plain.status().message());
+  return plain;
+}
+
 // Calls a unary handler with the codec conversions; shared by HTTP/2 and
 // HTTP/1.1.
 StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec codec,
@@ -242,14 +255,10 @@ void Server::Impl::OnRequest(const std::shared_ptr<StreamCore>& s) {
                              : end.status());
           return;
         }
-      } else if (!content_encoding.empty() && content_encoding != "identity") {
-        if (content_encoding != "gzip") {
-          s->Finish(Status(Code::kUnimplemented, "unsupported content-encoding"));
-          return;
-        }
-        auto plain = GzipDecompress(body, max);
+      } else {
+        auto plain = DecodeUnaryBody(content_encoding, std::move(body), max);
         if (!plain.ok()) {
-          s->Finish(InvalidArgument("request body: " + plain.status().message()));
+          s->Finish(plain.status());
           return;
         }
         body = std::move(*plain);
@@ -369,7 +378,10 @@ void Server::Impl::ServeHttp1(std::unique_ptr<internal::Http1Socket> socket, std
       info.headers = h;
       info.peer = "http1";
       info.protocol = Protocol::kConnectUnary;
-      return RunUnary(r->second, info, codec, std::move(body));
+      const std::string* enc = FindHeader(h, "content-encoding");
+      auto plain = DecodeUnaryBody(enc ? *enc : "", std::move(body), options.max_message_size);
+      if (!plain.ok()) return StatusOr<std::string>(plain.status());
+      return RunUnary(r->second, info, codec, std::move(*plain));
     };
     handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
       auto r = routes.find(path);

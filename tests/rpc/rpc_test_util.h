@@ -1,5 +1,5 @@
-// An echo service (RPC_TEST_SERVICE: Echo unary, Count server stream, Bidi)
-// on a real server, and a self-signed certificate for TLS tests.
+// The interop EchoService (Echo unary, Count server stream, Bidi) on a real
+// server, and a self-signed certificate for TLS tests.
 #pragma once
 
 #include <google/protobuf/wrappers.pb.h>
@@ -12,63 +12,13 @@
 #include <filesystem>
 #include <string>
 
+#include "echo_service.h"
 #include "rpc/server.h"
 
 namespace brs::rpc::testing {
 
-inline Status RequestedError(std::string_view value) {
-  if (value.rfind("error:", 0) != 0) return Status();
-  return Status(CodeFromName(value.substr(6)), "requested");
-}
-
-inline void RegisterEcho(Server& server) {
-  using google::protobuf::BytesValue;
-  using google::protobuf::Int64Value;
-  static const BytesValue kBytes;
-  static const Int64Value kInt;
-  server.HandleUnary("/brs.test.v1.EchoService/Echo",
-                     [](const CallInfo&, std::string_view req) -> StatusOr<std::string> {
-                       BytesValue v;
-                       if (!v.ParseFromArray(req.data(), static_cast<int>(req.size()))) {
-                         return InvalidArgument("bad request");
-                       }
-                       BRS_RETURN_IF_ERROR(RequestedError(v.value()));
-                       return std::string(req);
-                     },
-                     {&kBytes, &kBytes});
-  server.HandleServerStream("/brs.test.v1.EchoService/Count",
-                            [](const CallInfo&, Stream& s) -> Status {
-                              std::string req;
-                              auto r = s.Read(&req);
-                              if (!r.ok()) return r.status();
-                              Int64Value n;
-                              if (*r != Stream::ReadResult::kMessage || !n.ParseFromString(req)) {
-                                return InvalidArgument("bad request");
-                              }
-                              if (n.value() < 0) return InvalidArgument("n must not be negative");
-                              for (int64_t i = 0; i < n.value(); ++i) {
-                                Int64Value out;
-                                out.set_value(i);
-                                BRS_RETURN_IF_ERROR(s.Write(out.SerializeAsString()));
-                              }
-                              return Status();
-                            },
-                            {&kInt, &kInt});
-  server.HandleBidi("/brs.test.v1.EchoService/Bidi",
-                    [](const CallInfo&, Stream& s) -> Status {
-                      std::string m;
-                      for (;;) {
-                        auto r = s.Read(&m);
-                        if (!r.ok()) return r.status();
-                        if (*r == Stream::ReadResult::kEnd) return Status();
-                        BytesValue v;
-                        if (!v.ParseFromString(m)) return InvalidArgument("bad message");
-                        BRS_RETURN_IF_ERROR(RequestedError(v.value()));
-                        BRS_RETURN_IF_ERROR(s.Write(m));
-                      }
-                    },
-                    {&kBytes, &kBytes});
-}
+// The interop contract's EchoService (tools/rpc_test_peer/echo_service.h).
+inline void RegisterEcho(Server& server) { echo::Register(server); }
 
 inline std::string Bytes(std::string_view v) {
   google::protobuf::BytesValue b;
