@@ -3,16 +3,19 @@
 //    messages, a writer thread and a reader thread; messages/s each way
 //    (the server echoes). Target >= 200 000/s.
 //  - BM_UnaryConcurrent: 64 clients (own connections) calling unary echo.
-//  - BM_IdleConnectionMemory: server resident memory per idle h2c
-//    connection (preface + SETTINGS sent, then silence), for 1 000 and
-//    10 000 connections. Target <= 64 KiB each.
+//  - BM_IdleConnectionMemory: resident memory per idle h2c connection
+//    (preface + SETTINGS sent, then silence) of a server in its own process
+//    (rpc_test_peer serve), for 1 000 and 10 000 connections. Target
+//    <= 64 KiB each.
 #include <benchmark/benchmark.h>
-#include <malloc.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <asio.hpp>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -101,21 +104,66 @@ void BM_UnaryConcurrent(benchmark::State& state) {
 }
 BENCHMARK(BM_UnaryConcurrent)->Arg(64)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
-int64_t RssBytes() {
-  std::ifstream f("/proc/self/statm");
-  int64_t size = 0, resident = 0;
-  f >> size >> resident;
-  return resident * sysconf(_SC_PAGESIZE);
-}
+// The server process of the idle-connection benchmark: rpc_test_peer serve
+// (a separate process, so the clients' memory is not counted).
+struct PeerProcess {
+  pid_t pid = -1;
+  int port = 0;
+  ~PeerProcess() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  bool Start() {
+    int out[2];
+    if (pipe(out) != 0) return false;
+    pid = fork();
+    if (pid == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      execl(BRS_RPC_TEST_PEER, BRS_RPC_TEST_PEER, "serve", "--listen", "127.0.0.1:0", nullptr);
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    auto colon = line.rfind(':');
+    if (line.rfind("listening ", 0) != 0 || colon == std::string::npos) return false;
+    port = std::stoi(line.substr(colon + 1));
+    return true;
+  }
+  int64_t RssBytes() const {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/statm");
+    int64_t size = 0, resident = 0;
+    f >> size >> resident;
+    return resident * sysconf(_SC_PAGESIZE);
+  }
+  size_t OpenFiles() const {
+    std::error_code ec;
+    size_t n = 0;
+    for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+      ++n;
+    }
+    return n;
+  }
+};
 
 void BM_IdleConnectionMemory(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   rlimit rl;
   getrlimit(RLIMIT_NOFILE, &rl);
   rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, static_cast<rlim_t>(2 * n + 1000));
-  setrlimit(RLIMIT_NOFILE, &rl);
-  Server server(ServerOptions{});
-  if (!server.Start().ok()) std::abort();
+  setrlimit(RLIMIT_NOFILE, &rl);  // inherited by the server process
+  PeerProcess server;
+  if (!server.Start()) {
+    state.SkipWithError("could not start " BRS_RPC_TEST_PEER);
+    return;
+  }
   // Preface + an empty SETTINGS frame: a complete, idle HTTP/2 client.
   const std::string hello = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
                             std::string("\x00\x00\x00\x04\x00\x00\x00\x00\x00", 9);
@@ -124,10 +172,10 @@ void BM_IdleConnectionMemory(benchmark::State& state) {
     std::vector<asio::ip::tcp::socket> socks;
     socks.reserve(static_cast<size_t>(n));
     asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"),
-                               static_cast<uint16_t>(server.port()));
-    malloc_trim(0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const int64_t before = RssBytes();
+                               static_cast<uint16_t>(server.port));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const size_t files_before = server.OpenFiles();
+    const int64_t before = server.RssBytes();
     for (int i = 0; i < n; ++i) {
       socks.emplace_back(io);
       asio::error_code ec;
@@ -139,16 +187,16 @@ void BM_IdleConnectionMemory(benchmark::State& state) {
       asio::write(socks.back(), asio::buffer(hello), ec);
     }
     // Let the server accept and settle every connection.
-    for (int i = 0; i < 400 && server.connection_count() < static_cast<size_t>(n); ++i) {
+    for (int i = 0; i < 400 && server.OpenFiles() < files_before + static_cast<size_t>(n); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    const int64_t after = RssBytes();
-    state.counters["connections"] = static_cast<double>(server.connection_count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    const int64_t after = server.RssBytes();
+    state.counters["connections"] = static_cast<double>(server.OpenFiles() - files_before);
+    state.counters["server_rss_mib"] = static_cast<double>(after) / (1 << 20);
     state.counters["bytes_per_conn"] = static_cast<double>(after - before) / n;
     for (auto& s : socks) s.close();
   }
-  server.Stop(100);
 }
 BENCHMARK(BM_IdleConnectionMemory)
     ->Arg(10000)
