@@ -83,6 +83,7 @@ Status Session::OnWireItem(const SyncStreamItem& item, int64_t now_ms) {
     }
     int64_t delay = std::clamp<int64_t>(inner->throttle().delay_ms(), 0, kMaxThrottleDelayMs);
     outbox_->Pause(Outbox::SteadyNowMs(), delay);
+    if (auto* m = options_.env.metrics) m->throttles.With({"received"}).Inc();
     return Status();
   }
   return DispatchItem(*inner, *handler_, *outbox_);
@@ -203,6 +204,7 @@ void Session::OnBacklog(size_t queued_items, int64_t now_ms) {
   SyncStreamItem item;
   item.mutable_throttle()->set_delay_ms(options_.throttle_delay_ms);
   outbox_->SendNow(std::move(item));
+  if (auto* m = options_.env.metrics) m->throttles.With({"sent"}).Inc();
 }
 
 void Session::End(const Status& why, bool record_state) {

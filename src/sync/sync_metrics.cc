@@ -27,6 +27,9 @@ SyncMetrics::SyncMetrics(metrics::Registry& r)
                          "Time from receiving operations to their commit at the hub.",
                          {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5})
               .With({})),
+      throttles(r.AddCounter("backrest_sync_throttles_total",
+                             "Throttle requests of the throttle extension, by direction.",
+                             {"direction"})),
       peers_by_state(
           r.AddGauge("backrest_sync_peers", "Known peers by connection state.", {"state"})) {}
 

@@ -20,6 +20,9 @@ struct SyncMetrics {
   metrics::Family<metrics::Counter>& sessions_ended;  // by connection state
   // Time from receiving a receive_operations item to its commit at the hub.
   metrics::Histogram& ingest_latency_seconds;
+  // Throttle requests (SPEC §8 extension), by direction: sent (hub) or
+  // received (client).
+  metrics::Family<metrics::Counter>& throttles;
   // Sessions by connection state, filled from the peer states at scrape time.
   metrics::Family<metrics::Gauge>& peers_by_state;
 };

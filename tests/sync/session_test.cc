@@ -22,16 +22,29 @@ inline int64_t SteadyNowMsForTest() { return testing::SteadyNowMsForTestImpl(); 
 struct Node {
   crypto::Identity id;
   std::unique_ptr<Instance> inst;
+  metrics::Registry registry;
+  SyncMetrics metrics{registry};
+  // What the peer announced (extensions), and the hub's throttle tuning.
+  PeerFeatures peer_features;
+  size_t throttle_backlog = 256;
+  int64_t throttle_delay_ms = 200;
   Node(const std::string& config_text)
       : id(*crypto::Identity::Generate()), inst(std::make_unique<Instance>(config_text)) {}
   SessionOptions Options(Role role) {
     SessionOptions o;
     o.role = role;
     o.env = inst->env();
+    o.env.metrics = &metrics;
     o.identity = &id;
     o.instance_id = inst->config->Get()->instance();
     o.handshake_timeout_ms = 5'000;
+    o.peer_features = peer_features;
+    o.throttle_backlog = throttle_backlog;
+    o.throttle_delay_ms = throttle_delay_ms;
     return o;
+  }
+  uint64_t Throttles(const std::string& direction) {
+    return metrics.throttles.With({direction}).Value();
   }
 };
 
@@ -337,6 +350,48 @@ TEST(Session, NewerSessionDisplacesTheOlder) {
   c2->Terminate(Disconnected("done"));
   t3.join();
   t4.join();
+}
+
+}  // namespace
+}  // namespace brs::sync
+
+namespace brs::sync {
+namespace {
+
+// The throttle extension between two of our peers: a hub whose ingest
+// backlog passes the threshold asks the client to pause; the client pauses
+// and then finishes the sync with nothing lost.
+TEST(Session, HubThrottlesABackloggedClientThatAnnouncedIt) {
+  Node hub(HubText()), client(ClientText(nullptr));
+  hub.peer_features = PeerFeatures::All();     // the client announced it
+  client.peer_features = PeerFeatures::All();  // and so did the hub
+  hub.throttle_backlog = 2;
+  hub.throttle_delay_ms = 50;
+  Authorize(hub, client);
+  AddKnownHost(client, HostEntry(hub));
+  AddOps(client, 5'000);  // ten 512-op batches queue up at the hub
+  auto out = RunPair(hub, client, HostEntry(hub), [&] { return HubCount(hub) == 5'000; });
+  EXPECT_EQ(HubCount(hub), 5'000);
+  EXPECT_EQ(hub.inst->oplog->ListSynced(client.id.key_id())->size(), 5'000u);
+  EXPECT_GT(hub.Throttles("sent"), 0u);
+  EXPECT_EQ(client.Throttles("received"), hub.Throttles("sent"));
+  EXPECT_EQ(hub.Throttles("received"), 0u);
+  EXPECT_EQ(client.Throttles("sent"), 0u);
+}
+
+// The same backlog with a peer that did not announce the extension (as
+// Backrest does not): no throttle is ever sent.
+TEST(Session, NoThrottleForAPeerThatDidNotAnnounceIt) {
+  Node hub(HubText()), client(ClientText(nullptr));
+  hub.throttle_backlog = 1;
+  hub.throttle_delay_ms = 50;
+  Authorize(hub, client);
+  AddKnownHost(client, HostEntry(hub));
+  AddOps(client, 5'000);
+  auto out = RunPair(hub, client, HostEntry(hub), [&] { return HubCount(hub) == 5'000; });
+  EXPECT_EQ(HubCount(hub), 5'000);
+  EXPECT_EQ(hub.Throttles("sent"), 0u);
+  EXPECT_EQ(client.Throttles("received"), 0u);
 }
 
 }  // namespace
