@@ -228,7 +228,10 @@ struct OplogStore::PendingEvent {
 
 // ---- Open / counters ----
 
-OplogStore::OplogStore(Options options) : options_(std::move(options)) {}
+OplogStore::OplogStore(Options options)
+    : options_(std::move(options)),
+      synced_ids_(options_.id_map_cache_entries),
+      synced_flows_(options_.id_map_cache_entries) {}
 OplogStore::~OplogStore() = default;
 
 StatusOr<std::unique_ptr<OplogStore>> OplogStore::Open(Options options) {
@@ -305,6 +308,9 @@ void OplogStore::RestoreCounters() {
   last_modno_ = saved_last_modno_;
   for (const GroupKey& k : groups_created_in_tx_) groups_.erase(k);
   groups_created_in_tx_.clear();
+  // The caches may hold IDs of this transaction's rows.
+  synced_ids_.Clear();
+  synced_flows_.Clear();
 }
 
 Status OplogStore::CommitWrite(Transaction& tx, std::vector<PendingEvent> events) {
@@ -455,6 +461,8 @@ Status OplogStore::UpdateRow(const v1::Operation& op, const std::string& bytes) 
 
 StatusOr<std::optional<int64_t>> OplogStore::FindSyncedId(std::string_view keyid,
                                                           int64_t original_id) {
+  SyncedKey key(keyid, original_id);
+  if (auto hit = synced_ids_.Get(key)) return hit;
   BRS_ASSIGN_OR_RETURN(Statement st,
                        writer_->Prepare("SELECT id FROM operations WHERE"
                                         " original_instance_keyid = ? AND original_id = ?"));
@@ -463,11 +471,14 @@ StatusOr<std::optional<int64_t>> OplogStore::FindSyncedId(std::string_view keyid
   std::optional<int64_t> id;
   if (st.Step(&s)) id = st.ColumnInt(0);
   BRS_RETURN_IF_ERROR(s);
+  if (id) synced_ids_.Put(key, *id);
   return id;
 }
 
 StatusOr<std::optional<int64_t>> OplogStore::FindSyncedFlow(std::string_view keyid,
                                                             int64_t original_flow_id) {
+  SyncedKey key(keyid, original_flow_id);
+  if (auto hit = synced_flows_.Get(key)) return hit;
   BRS_ASSIGN_OR_RETURN(Statement st,
                        writer_->Prepare("SELECT flow_id FROM operations WHERE"
                                         " original_instance_keyid = ? AND original_flow_id = ?"
@@ -477,6 +488,7 @@ StatusOr<std::optional<int64_t>> OplogStore::FindSyncedFlow(std::string_view key
   std::optional<int64_t> id;
   if (st.Step(&s)) id = st.ColumnInt(0);
   BRS_RETURN_IF_ERROR(s);
+  if (id) synced_flows_.Put(key, *id);
   return id;
 }
 
@@ -607,6 +619,9 @@ Status OplogStore::Set(std::span<v1::Operation> ops) {
 
 StatusOr<std::vector<v1::Operation>> OplogStore::DeleteIdsLocked(std::span<const int64_t> ids,
                                                                  bool require_all) {
+  // A deleted op's mapping must not outlive it (a flow may end with it).
+  synced_ids_.Clear();
+  synced_flows_.Clear();
   std::vector<v1::Operation> removed;
   removed.reserve(ids.size());
   BRS_ASSIGN_OR_RETURN(Statement get,
@@ -685,6 +700,8 @@ StatusOr<std::vector<v1::Operation>> OplogStore::UpsertSynced(std::string_view k
       op.set_original_flow_id(original_flow_id);
       op.set_id(id);
       op.set_flow_id(local_flow->has_value() ? **local_flow : id);
+      if (insert) synced_ids_.Put(SyncedKey(keyid, original_id), id);
+      if (!local_flow->has_value()) synced_flows_.Put(SyncedKey(keyid, original_flow_id), id);
       // Backrest's Set gives an op without a modno the next local one.
       if (op.modno() == 0) op.set_modno(++last_modno_);
       s = ValidateOperation(op);

@@ -57,6 +57,7 @@
 
 #include "base/status.h"
 #include "store/file_system.h"
+#include "store/lru_cache.h"
 #include "store/sqlite_db.h"
 #include "v1/operations.pb.h"
 
@@ -150,6 +151,9 @@ class OplogStore {
     std::string path;                      // the SQLite file (created with its directory)
     size_t max_operation_bytes = 4 << 20;  // larger serialized ops are refused
     size_t max_idle_readers = 4;           // reader connections kept open
+    // The ID mapper's cache of (peer key ID, original id / original flow
+    // id) → local id / flow id, entries per map; the index is the truth.
+    size_t id_map_cache_entries = 16'384;
   };
 
   // Opens or creates the store and runs pending schema migrations. Only one
@@ -300,6 +304,12 @@ class OplogStore {
   int64_t saved_next_id_ = 1;
   int64_t saved_last_modno_ = 0;
   std::map<GroupKey, int64_t> groups_;  // committed (and this transaction's) op groups
+  // The ID mapper's bounded caches (write_mu_): (keyid, original_id) → id
+  // and (keyid, original_flow_id) → flow_id. Cleared when a transaction
+  // rolls back or ops are deleted, so they never hold what the file lacks.
+  using SyncedKey = std::pair<std::string, int64_t>;
+  LruCache<SyncedKey, int64_t> synced_ids_;
+  LruCache<SyncedKey, int64_t> synced_flows_;
   std::vector<GroupKey> groups_created_in_tx_;
 
   std::mutex readers_mu_;

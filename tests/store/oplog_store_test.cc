@@ -342,6 +342,58 @@ TEST(OplogStoreTest, BatchUpsertIsOneTransaction) {
   EXPECT_EQ(rec.events.size(), 1u) << "one batch, one event";
 }
 
+// The ID mapper's bounded cache never changes an answer: the same script
+// of synced batches (two peers, shared flows, a rolled-back batch, deletes
+// that end a flow, a manifest) gives the same local ids and flow ids with
+// a 2-entry or a roomy cache as with none.
+TEST(OplogStoreTest, IdMapperCacheGivesTheSameIdsAsTheIndex) {
+  TempDir dir;
+  auto run = [&](const std::string& name, size_t cache_entries) {
+    OplogStore::Options o;
+    o.path = dir.File(name);
+    o.id_map_cache_entries = cache_entries;
+    auto store = std::move(OplogStore::Open(o)).value();
+    for (int round = 0; round < 3; ++round) {
+      for (const char* peer : {kPeerA, kPeerB}) {
+        std::vector<v1::Operation> batch;
+        for (int i = 1; i <= 40; ++i) {
+          batch.push_back(MakeRemoteOp(round * 100 + i, 1000 + (i % 7), round + 1));
+        }
+        if (round == 1) {
+          auto bad = batch;
+          bad[30].clear_repo_guid();  // rolls the whole batch back
+          EXPECT_FALSE(store->UpsertSynced(peer, bad).ok());
+        }
+        EXPECT_TRUE(store->UpsertSynced(peer, batch).ok());
+      }
+      // End flow 1003 of peer A (all its ops so far), then reuse it.
+      std::vector<int64_t> del;
+      auto listed = store->ListSynced(kPeerA);
+      for (const auto& e : *listed) {
+        auto op = store->Get(e.id);
+        if (op.ok() && op->original_flow_id() == 1003) del.push_back(e.original_id);
+      }
+      EXPECT_TRUE(store->DeleteSynced(kPeerA, del).ok());
+      EXPECT_TRUE(store->UpsertSynced(kPeerA, {MakeRemoteOp(round * 100 + 99, 1003, 9)}).ok());
+    }
+    std::vector<std::tuple<std::string, int64_t, int64_t, int64_t>> out;
+    for (const char* peer : {kPeerA, kPeerB}) {
+      auto listed = store->ListSynced(peer);
+      for (const auto& e : *listed) {
+        auto op = store->Get(e.id);
+        EXPECT_TRUE(op.ok()) << e.original_id << " " << e.id << " " << op.status().ToString();
+        if (!op.ok()) continue;
+        out.emplace_back(peer, e.original_id, op->id(), op->flow_id());
+      }
+    }
+    return out;
+  };
+  auto uncached = run("none.db", 0);
+  EXPECT_FALSE(uncached.empty());
+  EXPECT_EQ(run("tiny.db", 2), uncached);
+  EXPECT_EQ(run("roomy.db", 4096), uncached);
+}
+
 TEST(OplogStoreTest, UnknownFieldsSurviveTheRawPath) {
   TempDir dir;
   auto store = OpenStore(dir.File("oplog.db"));
