@@ -702,6 +702,9 @@ StatusOr<std::vector<v1::Operation>> OplogStore::UpsertSynced(std::string_view k
       op.set_flow_id(local_flow->has_value() ? **local_flow : id);
       if (insert) synced_ids_.Put(SyncedKey(keyid, original_id), id);
       if (!local_flow->has_value()) synced_flows_.Put(SyncedKey(keyid, original_flow_id), id);
+      // An update may move the op to another original flow and so end the
+      // old one: forget the flows rather than keep one the file no longer has.
+      if (!insert) synced_flows_.Clear();
       // Backrest's Set gives an op without a modno the next local one.
       if (op.modno() == 0) op.set_modno(++last_modno_);
       s = ValidateOperation(op);
