@@ -64,12 +64,14 @@ StatusOr<Url> ParseUrl(const std::string& s) {
   return u;
 }
 
-// Keeps the connection (and so the stream) alive, and cancels an
-// unfinished call when dropped.
+// Keeps the connection (and so the stream) alive, and the client's io
+// thread too (a stream may outlive its Client), and cancels an unfinished
+// call when dropped.
 class ClientStream final : public Stream {
  public:
-  ClientStream(std::shared_ptr<Connection> conn, std::shared_ptr<StreamCore> core)
-      : conn_(std::move(conn)), core_(std::move(core)) {}
+  ClientStream(std::shared_ptr<Client::Impl> owner, std::shared_ptr<Connection> conn,
+               std::shared_ptr<StreamCore> core)
+      : owner_(std::move(owner)), conn_(std::move(conn)), core_(std::move(core)) {}
   ~ClientStream() override { core_->Finish(Status(Code::kCanceled, "call abandoned")); }
   StatusOr<ReadResult> Read(std::string* m, int64_t d) override { return core_->Read(m, d); }
   void Wake() override { core_->Wake(); }
@@ -81,6 +83,7 @@ class ClientStream final : public Stream {
   std::string peer_address() const override { return core_->peer_address(); }
 
  private:
+  std::shared_ptr<Client::Impl> owner_;  // destroyed last
   std::shared_ptr<Connection> conn_;
   std::shared_ptr<StreamCore> core_;
 };
@@ -98,6 +101,16 @@ struct Client::Impl {
 
   StatusOr<std::shared_ptr<Connection>> Connected(const ClientOptions& o);
   StatusOr<std::shared_ptr<Connection>> Dial(const ClientOptions& o);
+
+  // Runs once the client and all its streams are gone: lets what is queued
+  // run, then stops the io thread.
+  ~Impl() {
+    work.reset();
+    asio::post(io, [this] { io.stop(); });
+    // Streams are user objects, never owned by io handlers, so this never
+    // runs on the io thread itself.
+    if (thread.joinable()) thread.join();
+  }
 };
 
 StatusOr<std::shared_ptr<Connection>> Client::Impl::Dial(const ClientOptions& o) {
@@ -181,18 +194,14 @@ StatusOr<std::shared_ptr<Connection>> Client::Impl::Connected(const ClientOption
 }
 
 Client::Client(ClientOptions options)
-    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {}
+    : options_(std::move(options)), impl_(std::make_shared<Impl>()) {}
 
 Client::~Client() {
-  {
-    std::lock_guard lock(impl_->mu);
-    if (impl_->conn) impl_->conn->Close(Status(Code::kCanceled, "client closed"));
-    impl_->conn.reset();
-  }
-  impl_->work.reset();
-  // Let the close run, then stop.
-  asio::post(impl_->io, [this] { impl_->io.stop(); });
-  if (impl_->thread.joinable()) impl_->thread.join();
+  // Fails the calls still open; their streams keep the io thread (impl_)
+  // until they are dropped.
+  std::lock_guard lock(impl_->mu);
+  if (impl_->conn) impl_->conn->Close(Status(Code::kCanceled, "client closed"));
+  impl_->conn.reset();
 }
 
 StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
@@ -232,7 +241,7 @@ StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind k
         kind == CallKind::kUnary ? Protocol::kConnectUnary : Protocol::kConnectStream,
         Codec::kProto};
   }
-  const bool gzip = options_.send_gzip && cfg.content_type.protocol != Protocol::kConnectUnary;
+  const bool gzip = options_.send_gzip;
   if (gzip) cfg.send_encoding = Encoding::kGzip;
   Headers h = {{":method", "POST"},
                {":scheme", u.tls ? "https" : "http"},
@@ -249,7 +258,8 @@ StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind k
   } else {
     h.emplace_back("connect-protocol-version", "1");
     if (cfg.content_type.protocol == Protocol::kConnectUnary) {
-      h.emplace_back("accept-encoding", "identity");
+      h.emplace_back("accept-encoding", "gzip");
+      if (gzip) h.emplace_back("content-encoding", "gzip");
     } else {
       h.emplace_back("connect-accept-encoding", "gzip");
       if (gzip) h.emplace_back("connect-content-encoding", "gzip");
@@ -263,7 +273,7 @@ StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind k
     BRS_ASSIGN_OR_RETURN(conn, impl_->Connected(options_));
     return core.status();
   }
-  return std::unique_ptr<Stream>(new ClientStream(conn, std::move(*core)));
+  return std::unique_ptr<Stream>(new ClientStream(impl_, conn, std::move(*core)));
 }
 
 StatusOr<std::string> Client::Unary(std::string_view path, std::string_view request,

@@ -49,7 +49,9 @@ class Client {
  private:
   explicit Client(ClientOptions options);
   ClientOptions options_;
-  std::unique_ptr<Impl> impl_;
+  // Shared with the streams it opened: its io thread runs until the
+  // client and every stream it opened are gone.
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace brs::rpc

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <future>
 
+#include "rpc/gzip.h"
+
 namespace brs::rpc::internal {
 namespace {
 
@@ -108,11 +110,19 @@ Status StreamCore::Write(std::string_view message) {
   std::unique_lock lock(mu_);
   if (local_finished_) return FailedPrecondition("write after finish");
   if (broken_) return final_ && !final_->ok() ? *final_ : Unavailable("stream closed");
+  // A client's call is over once the server ended it (its status is what
+  // Read returns); a server still answers after the request side ended.
+  if (role_ == Role::kClient && final_) {
+    return final_->ok() ? Unavailable("the server ended the call") : *final_;
+  }
   if (message.size() > cfg_.max_message) {
     return ResourceExhausted("message of " + std::to_string(message.size()) +
                              " bytes exceeds the limit");
   }
-  if (cfg_.raw_body()) {
+  if (cfg_.raw_body() && cfg_.send_encoding == Encoding::kGzip) {
+    BRS_ASSIGN_OR_RETURN(std::string packed, GzipCompress(message));
+    out_.append(packed);
+  } else if (cfg_.raw_body()) {
     out_.append(message);
   } else {
     BRS_RETURN_IF_ERROR(EncodeMessage(message, cfg_.send_encoding, &out_));
@@ -298,14 +308,17 @@ void StreamCore::OnResponseHeaders(bool end_stream) {
       return;
     }
   }
-  if (http_status_ == 200 && p != Protocol::kConnectUnary) {
+  if (http_status_ == 200) {
     auto parsed = ctype ? ParseContentType(*ctype) : std::nullopt;
-    if (!parsed || parsed->protocol != p) {
+    if (!parsed || parsed->protocol != p ||
+        (p == Protocol::kConnectUnary && parsed->codec != cfg_.content_type.codec)) {
       FailLocked(Internal("unexpected response content-type \"" + (ctype ? *ctype : "") + "\""));
       return;
     }
-    const std::string* enc = FindHeader(
-        in_headers_, p == Protocol::kGrpc ? "grpc-encoding" : "connect-content-encoding");
+    const std::string* enc =
+        FindHeader(in_headers_, p == Protocol::kGrpc           ? "grpc-encoding"
+                                : p == Protocol::kConnectUnary ? "content-encoding"
+                                                               : "connect-content-encoding");
     if (enc) {
       auto e = ParseEncoding(*enc);
       if (!e.ok()) {
@@ -393,6 +406,12 @@ void StreamCore::OnData(const uint8_t* data, size_t len) {
   cv_.notify_all();
 }
 
+std::string StreamCore::NonConnectBodyName() const {
+  const std::string* ctype = FindHeader(in_headers_, "content-type");
+  return "the HTTP " + std::to_string(http_status_) + " response" +
+         (ctype ? " (" + *ctype + ")" : std::string());
+}
+
 void StreamCore::OnRemoteEnd() {
   std::lock_guard lock(mu_);
   remote_ended_ = true;
@@ -410,15 +429,30 @@ void StreamCore::OnRemoteEnd() {
       final_ = st.ok() ? Status() : InvalidArgument(st.message());
     }
   } else if (p == Protocol::kConnectUnary) {
+    // A Connect unary body (message or error JSON) under Content-Encoding.
+    if (http_status_ != 200 && cfg_.recv_encoding == Encoding::kIdentity) {
+      const std::string* enc = FindHeader(in_headers_, "content-encoding");
+      if (enc && *enc == "gzip") cfg_.recv_encoding = Encoding::kGzip;
+    }
+    if (cfg_.recv_encoding == Encoding::kGzip) {
+      auto plain = GzipDecompress(raw_body_, cfg_.max_message);
+      if (!plain.ok()) {
+        final_ = Internal("response body: " + plain.status().message());
+        cv_.notify_all();
+        return;
+      }
+      raw_body_ = std::move(*plain);
+    }
     if (http_status_ == 200) {
       messages_.push_back(std::move(raw_body_));
       final_ = Status();
     } else {
-      final_ = ParseConnectErrorJson(raw_body_, CodeForHttpStatus(http_status_));
+      final_ =
+          ParseConnectErrorJson(raw_body_, CodeForHttpStatus(http_status_), NonConnectBodyName());
     }
   } else if (http_status_ != 200) {
-    final_ = ParseConnectErrorJson(std::string_view(),
-                                   CodeForHttpStatus(http_status_));  // body was not envelopes
+    final_ = ParseConnectErrorJson(std::string_view(), CodeForHttpStatus(http_status_),
+                                   NonConnectBodyName());  // body was not envelopes
   } else if (p == Protocol::kConnectStream) {
     if (!end_envelope_seen_) final_ = Internal("stream ended without an end-of-stream message");
   } else {

@@ -69,6 +69,9 @@ class StreamCore final : public Stream, public std::enable_shared_from_this<Stre
   void OnResponseHeaders(bool end_stream);
   void OnData(const uint8_t* data, size_t len);
   void OnRemoteEnd();
+  // "the HTTP <status> response (<content-type>)", for errors about a body
+  // that is not Connect's. mu_ held.
+  std::string NonConnectBodyName() const;
   void OnClosed(uint32_t error_code);
   void OnConnectionLost(const Status& why);
   // The data provider of this stream's outgoing body.

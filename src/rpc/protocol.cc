@@ -148,9 +148,10 @@ std::string ConnectEndStreamJson(const Status& s) {
   return "{\"error\":" + ConnectErrorJson(s) + "}";
 }
 
-Status ParseConnectErrorJson(std::string_view body, Code fallback) {
+Status ParseConnectErrorJson(std::string_view body, Code fallback, std::string_view what) {
   google::protobuf::Struct st;
-  if (!ParseStruct(body, &st)) return Status(fallback, "response body is not a Connect error");
+  if (!ParseStruct(body, &st))
+    return Status(fallback, std::string(what) + " is not a Connect error");
   return StatusFromErrorObject(st, fallback);
 }
 

@@ -34,8 +34,9 @@ std::string ConnectErrorJson(const Status& s);
 // The end-of-stream JSON: {} on success, {"error":{…}} otherwise.
 std::string ConnectEndStreamJson(const Status& s);
 // Parses an error object; a body that is not Connect error JSON yields
-// `fallback` with a message saying so.
-Status ParseConnectErrorJson(std::string_view body, Code fallback);
+// `fallback` with a message saying so, naming the body as `what`.
+Status ParseConnectErrorJson(std::string_view body, Code fallback,
+                             std::string_view what = "response body");
 // Parses an end-of-stream JSON payload into the stream's final status; bad
 // JSON is internal.
 Status ParseConnectEndStreamJson(std::string_view body);
