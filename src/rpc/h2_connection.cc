@@ -647,6 +647,11 @@ void Connection::Flush() {
                        });
 }
 
+Status Connection::close_reason() const {
+  std::lock_guard lock(close_mu_);
+  return close_reason_.ok() ? Unavailable("connection closed") : close_reason_;
+}
+
 void Connection::Close(const Status& why) {
   if (!strand_.running_in_this_thread()) {
     auto self = shared_from_this();
@@ -654,6 +659,10 @@ void Connection::Close(const Status& why) {
     return;
   }
   if (!alive_) return;
+  {
+    std::lock_guard lock(close_mu_);
+    close_reason_ = why.ok() ? Unavailable("connection closed") : why;
+  }
   alive_ = false;
   keepalive_.cancel();
   auto streams = std::move(streams_);
@@ -711,13 +720,14 @@ void Connection::SubmitServerResponse(const std::shared_ptr<StreamCore>& s) {
 
 StatusOr<std::shared_ptr<StreamCore>> Connection::OpenStream(Headers request,
                                                              const CallConfig& config) {
-  if (!alive_) return Unavailable("connection closed");
+  if (!alive_) return close_reason();
   auto self = shared_from_this();
   std::promise<StatusOr<std::shared_ptr<StreamCore>>> done;
   auto fut = done.get_future();
   Post([self, &request, &config, &done] {
     if (!self->alive_ || self->closing_) {
-      done.set_value(Unavailable("connection closed"));
+      done.set_value(self->alive_ ? Unavailable("connection closing (GOAWAY)")
+                                  : self->close_reason());
       return;
     }
     auto s = std::make_shared<StreamCore>(self->weak_from_this(), Role::kClient, self->peer_);

@@ -166,6 +166,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // Closes now; every stream fails with Unavailable.
   void Close(const Status& why);
   bool alive() const { return alive_.load(); }
+  // Why the connection closed ("connection closed" until it has).
+  Status close_reason() const;
   size_t stream_count() const { return stream_count_.load(); }
   std::string peer() const { return peer_; }
 
@@ -211,6 +213,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;
   bool seen_bytes_ = false;
   std::atomic<bool> alive_{true};
+  mutable std::mutex close_mu_;
+  Status close_reason_;  // close_mu_; set before alive_ turns false
   std::atomic<size_t> stream_count_{0};
   asio::steady_timer keepalive_;
   int64_t last_read_ms_ = 0;

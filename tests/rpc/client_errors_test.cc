@@ -12,22 +12,40 @@
 namespace brs::rpc {
 namespace {
 
-// A one-connection TCP server: reads what the client sends, answers
-// `reply` once the first bytes arrived, then drains until the client
-// closes.
+// True once `in` (what an HTTP/2 client sent) holds a whole HEADERS frame.
+bool HasHeadersFrame(const std::string& in) {
+  constexpr size_t kPreface = 24;
+  for (size_t at = kPreface; at + 9 <= in.size();) {
+    const auto* p = reinterpret_cast<const unsigned char*>(in.data() + at);
+    const size_t len = (size_t{p[0]} << 16) | (size_t{p[1]} << 8) | p[2];
+    if (at + 9 + len > in.size()) return false;
+    if (p[3] == 1) return true;
+    at += 9 + len;
+  }
+  return false;
+}
+
+// A one-connection TCP server that answers `reply` once the client's first
+// bytes arrived (an HTTP/1 server) or, with `after_headers`, once its first
+// request's HEADERS frame did (an HTTP/2 server); then drains until the
+// client closes.
 class FakePeer {
  public:
-  explicit FakePeer(std::string reply)
+  explicit FakePeer(std::string reply, bool after_headers = true)
       : acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
         reply_(std::move(reply)) {
-    thread_ = std::thread([this] {
+    thread_ = std::thread([this, after_headers] {
       asio::ip::tcp::socket sock(io_);
       asio::error_code ec;
       acceptor_.accept(sock, ec);
       if (ec) return;
       char buf[4096];
-      size_t n = sock.read_some(asio::buffer(buf), ec);
-      received_.assign(buf, ec ? 0 : n);
+      std::string in;
+      do {
+        size_t n = sock.read_some(asio::buffer(buf), ec);
+        if (ec) return;
+        in.append(buf, n);
+      } while (after_headers && !HasHeadersFrame(in));
       asio::write(sock, asio::buffer(reply_), ec);
       while (!ec) sock.read_some(asio::buffer(buf), ec);
     });
@@ -45,7 +63,6 @@ class FakePeer {
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
   std::string reply_;
-  std::string received_;
   std::thread thread_;
 };
 
@@ -97,7 +114,8 @@ std::unique_ptr<Client> ClientFor(const std::string& url, bool grpc = false) {
 }
 
 TEST(RpcClientPeers, Http1OnlyServerIsUnavailableWithAClearMessage) {
-  FakePeer peer("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  FakePeer peer("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                /*after_headers=*/false);
   auto r = ClientFor(peer.url())->Unary("/x.Y/Z", "", {}, 5'000);
   EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
   EXPECT_NE(r.status().message().find("HTTP/1"), std::string::npos) << r.status().ToString();
