@@ -12,6 +12,7 @@
 #include "rpc/http1.h"
 #include "rpc/json_stream.h"
 #include "rpc/timeout.h"
+#include "rpc/worker_pool.h"
 
 namespace brs::rpc {
 
@@ -101,6 +102,8 @@ struct Server::Impl {
   void Sniff(std::shared_ptr<asio::ip::tcp::socket> socket, std::shared_ptr<std::string> got);
   void StartH2(std::unique_ptr<internal::ByteChannel> channel, std::string already);
   void OnRequest(const std::shared_ptr<StreamCore>& s);
+  // Handlers run on these (a thread each while they run; idle ones reused).
+  internal::WorkerPool workers;
   void Spawn(std::function<void()> fn);
   void ServeHttp1(std::unique_ptr<internal::Http1Socket> socket, std::string already);
   void Respond(const std::shared_ptr<StreamCore>& s, int status, const std::string& ctype,
@@ -109,14 +112,14 @@ struct Server::Impl {
 
 void Server::Impl::Spawn(std::function<void()> fn) {
   owner->active_calls_++;
-  std::thread([this, fn = std::move(fn)] {
+  workers.Run([this, fn = std::move(fn)] {
     fn();
     {
       std::lock_guard lock(mu);
       owner->active_calls_--;
     }
     cv.notify_all();
-  }).detach();
+  });
 }
 
 void Server::Impl::Respond(const std::shared_ptr<StreamCore>& s, int status,
