@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # RPC interop between the Go peer (tests/interop/rpcpeer, connect-go) and the
-# C++ peer (rpc_test_peer), per RPC_TEST_SERVICE.md.
+# C++ peer (rpc_test_peer), per tests/interop/README.md (the EchoService contract).
 #
 #   run_rpc_interop.sh go-selftest BUILD_DIR            go test ./... in tests/interop
 #   run_rpc_interop.sh go-client   BUILD_DIR CPP_PEER   Go client  -> C++ server
@@ -31,7 +31,7 @@ build_go_peer() {
 }
 
 need_cpp() {
-  [[ -n $cpp ]] || skip "the C++ rpc_test_peer target does not exist yet (rpc layer not merged)"
+  [[ -n $cpp ]] || skip "no C++ peer given (build target rpc_test_peer, tools/rpc_test_peer)"
   [[ -x $cpp ]] || skip "rpc_test_peer not built at $cpp (build target rpc_test_peer)"
 }
 
