@@ -2,11 +2,11 @@
 // (protojson, Multiline, two-space indent), from Backrest's own generated
 // types: the fixture tests/data/store/backrest_generated_config.json.
 //
-//   cd tools/backrest_config_gen && go run . > ../../tests/data/store/backrest_generated_config.json
+//	cd tools/backrest_config_gen && go run . > ../../tests/data/store/backrest_generated_config.json
 //
-//   go run . -check FILE   parses FILE as Backrest's config loader does
-//                          (protojson, DiscardUnknown) and prints it as
-//                          Backrest would write it; exit 1 if it fails.
+//	go run . -check FILE   parses FILE as Backrest's config loader does
+//	                       (protojson, DiscardUnknown) and prints it as
+//	                       Backrest would write it; exit 1 if it fails.
 //
 // go.mod points at a Backrest checkout (replace directive); adjust it to
 // yours. Not part of the CMake build; the tests only read the output.
