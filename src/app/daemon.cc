@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 
 #include "app/admin_service.h"
 #include "app/log.h"
+#include "app/sync_progress.h"
 #include "rpc/server.h"
 #include "sync/rpc_glue.h"
 #include "sync/session_error.h"
@@ -42,6 +44,7 @@ struct Daemon::Impl {
   bool stop_requested = false;
   bool stopped = false;
   std::atomic<bool> reload_requested{false};
+  SyncProgress progress;  // the watcher thread's
 
   void RebuildAuth(const v1::Config& cfg) {
     auto a = std::make_shared<const sync::ApiAuthenticator>(cfg.auth(),
@@ -50,6 +53,23 @@ struct Daemon::Impl {
     auth = std::move(a);
   }
 };
+
+namespace {
+
+// A periodic line while ops stream in or out (long initial syncs).
+void LogSyncProgress(Daemon::Impl& m) {
+  auto line = m.progress.Tick(m.sync_metrics->ops_received.Value(),
+                              m.sync_metrics->ops_sent.Value(), rpc::SteadyNowMs());
+  if (!line) return;
+  LogInfo("sync progress", {{"received", std::to_string(line->received)},
+                            {"received_per_s", std::to_string(std::lround(line->received_per_s))},
+                            {"sent", std::to_string(line->sent)},
+                            {"sent_per_s", std::to_string(std::lround(line->sent_per_s))},
+                            {"received_total", std::to_string(line->received_total)},
+                            {"sent_total", std::to_string(line->sent_total)}});
+}
+
+}  // namespace
 
 Daemon::Daemon(DaemonOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
@@ -182,6 +202,7 @@ Status Daemon::Start() {
         LogInfo("config reloaded", {{"modno", std::to_string(mm.config->Get()->modno())}});
       }
       if (mm.reload_requested.exchange(false)) mm.sync->RedialNow();
+      LogSyncProgress(mm);
       lock.lock();
     }
   });
