@@ -36,6 +36,17 @@ void StreamCore::FailLocked(const Status& s) {
   cv_.notify_all();
 }
 
+void StreamCore::FailReadLocked(const Status& s) {
+  if (role_ == Role::kClient) {
+    FailLocked(s);
+    return;
+  }
+  // Server: the request is unusable, but the stream is not; the handler
+  // still answers with its final status (which is usually this one).
+  if (!final_) final_ = s;
+  cv_.notify_all();
+}
+
 StatusOr<Stream::ReadResult> StreamCore::Read(std::string* message, int64_t deadline_ms) {
   std::unique_lock lock(mu_);
   for (;;) {
@@ -335,7 +346,7 @@ void StreamCore::QueueEnvelopesLocked() {
     const bool connect = cfg_.content_type.protocol != Protocol::kGrpc;
     if (e->flags & kFlagEndStream) {
       if (!connect || role_ == Role::kServer) {
-        FailLocked(InvalidArgument("unexpected end-of-stream flag in a request message"));
+        FailReadLocked(InvalidArgument("unexpected end-of-stream flag in a request message"));
         return;
       }
       std::string payload = e->payload;
@@ -353,19 +364,21 @@ void StreamCore::QueueEnvelopesLocked() {
       return;
     }
     if (e->flags & ~kFlagCompressed) {
-      FailLocked(InvalidArgument("unknown envelope flags"));
+      FailReadLocked(InvalidArgument("unknown envelope flags"));
       return;
     }
+    // As connect-go: a compressed flag without negotiated compression is
+    // internal, undecodable gzip invalid_argument, too large
+    // resource_exhausted.
     auto msg = DecodeMessage(*e, cfg_.recv_encoding, cfg_.max_message);
     if (!msg.ok()) {
-      FailLocked(msg.status().code() == Code::kInternal ? InvalidArgument(msg.status().message())
-                                                        : msg.status());
+      FailReadLocked(msg.status());
       return;
     }
     unread_bytes_ += msg->size() + kEnvelopeHeaderSize;
     messages_.push_back(std::move(*msg));
   }
-  if (!decoder_.status().ok()) FailLocked(decoder_.status());
+  if (!decoder_.status().ok()) FailReadLocked(decoder_.status());
 }
 
 void StreamCore::OnData(const uint8_t* data, size_t len) {
@@ -377,14 +390,14 @@ void StreamCore::OnData(const uint8_t* data, size_t len) {
   }
   if (cfg_.raw_body()) {
     if (raw_body_.size() + len > cfg_.max_message) {
-      FailLocked(ResourceExhausted("message larger than the limit"));
+      FailReadLocked(ResourceExhausted("message larger than the limit"));
     } else {
       raw_body_.append(reinterpret_cast<const char*>(data), len);
     }
   } else {
     Status st = decoder_.Feed(std::string_view(reinterpret_cast<const char*>(data), len));
     if (!st.ok()) {
-      FailLocked(st.code() == Code::kResourceExhausted ? st : InvalidArgument(st.message()));
+      FailReadLocked(st.code() == Code::kResourceExhausted ? st : InvalidArgument(st.message()));
     } else {
       QueueEnvelopesLocked();
     }
@@ -489,6 +502,7 @@ void Connection::InitSession() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Connection::OnFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Connection::OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Connection::OnStreamClose);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, &Connection::OnFrameSend);
   nghttp2_option* opt;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
@@ -751,6 +765,20 @@ int Connection::OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* 
     if (end_stream) s->OnRemoteEnd();
   } else if (frame->hd.type == NGHTTP2_DATA && end_stream) {
     s->OnRemoteEnd();
+  }
+  return 0;
+}
+
+int Connection::OnFrameSend(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
+  auto* c = static_cast<Connection*>(user);
+  const bool ends = (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+                    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  // The response is complete while the request is still open (answered
+  // early, e.g. an error on a bad or oversized request): tell the client to
+  // stop sending (RFC 9113 §8.1), so the stream does not stay half-open.
+  if (c->role_ == Role::kServer && ends &&
+      nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0) {
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
   }
   return 0;
 }

@@ -92,6 +92,9 @@ class StreamCore final : public Stream, public std::enable_shared_from_this<Stre
  private:
   friend class Connection;
   void FailLocked(const Status& s);
+  // The inbound side failed (bad or oversized request data). A client's
+  // call fails; a server stream can still send its final status.
+  void FailReadLocked(const Status& s);
   void QueueEnvelopesLocked();
   void MaybeConsumeLocked();
   // Starts the server response on the strand (headers + data provider).
@@ -188,6 +191,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   static int OnHeaderCb(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
                         const uint8_t*, size_t, uint8_t, void*);
   static int OnFrameRecv(nghttp2_session*, const nghttp2_frame*, void*);
+  static int OnFrameSend(nghttp2_session*, const nghttp2_frame*, void*);
   static int OnDataChunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
   static int OnStreamClose(nghttp2_session*, int32_t, uint32_t, void*);
   static ssize_t ReadData(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,

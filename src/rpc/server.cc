@@ -63,6 +63,20 @@ StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec c
   return out;
 }
 
+// A Content-Length above `max`: the request cannot be accepted, whatever
+// its body turns out to be.
+bool ContentLengthAbove(const Headers& h, size_t max) {
+  const std::string* cl = FindHeader(h, "content-length");
+  if (cl == nullptr || cl->empty()) return false;
+  size_t n = 0;
+  for (char c : *cl) {
+    if (c < '0' || c > '9') return false;  // nghttp2 rejects malformed values
+    if (n > max) return true;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return n > max;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -112,8 +126,11 @@ void Server::Impl::Respond(const std::shared_ptr<StreamCore>& s, int status,
   cfg.content_type = {Protocol::kConnectUnary, Codec::kProto};
   s->set_config(cfg);
   s->ForceResponse(status, ctype);
-  // On the strand: queue the body without blocking (small), then end.
-  (void)s->Write(body);
+  if (status == 405) s->AddResponseHeader("allow", "POST");
+  // On the strand: queue the body without blocking (small), then end. A
+  // response to HEAD has no content.
+  const std::string* method = FindHeader(s->request_headers_unlocked(), ":method");
+  if (!method || *method != "HEAD") (void)s->Write(body);
   s->Finish(Status());
 }
 
@@ -201,6 +218,14 @@ void Server::Impl::OnRequest(const std::shared_ptr<StreamCore>& s) {
   s->set_config(cfg);
   if (!encoding_error.ok()) {
     s->Finish(encoding_error);
+    return;
+  }
+  // Connect unary bodies are bare: refuse an announced oversized body now,
+  // before any of it is buffered (envelopes are refused on their prefix).
+  if (ctype->protocol == Protocol::kConnectUnary &&
+      ContentLengthAbove(h, options.max_message_size)) {
+    s->Finish(ResourceExhausted("request body larger than the limit of " +
+                                std::to_string(options.max_message_size) + " bytes"));
     return;
   }
 
