@@ -10,6 +10,7 @@ namespace {
 constexpr size_t kMaxUnreadBytes = 1 << 20;
 // Pending outbound bytes beyond which Write blocks.
 constexpr size_t kSendHighWater = 256 << 10;
+constexpr char kPingTimeout[] = "connection timed out (no answer to PING)";
 
 nghttp2_nv MakeNv(const std::string& name, const std::string& value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -561,8 +562,22 @@ void Connection::ArmKeepalive() {
   keepalive_.async_wait(asio::bind_executor(strand_, [self](const asio::error_code& ec) {
     if (ec || !self->alive_) return;
     const int64_t idle = SteadyNowMs() - self->last_read_ms_;
+    // A PING goes out after keepalive_ms of silence; silence past 3x means
+    // it has been unanswered for 2x: GOAWAY, closed once that is written
+    // (or at the next tick, for a peer that does not even read).
     if (idle > 3 * self->options_.keepalive_ms) {
-      self->Close(Unavailable("connection timed out (no answer to PING)"));
+      if (self->timed_out_) {
+        self->Close(Unavailable(kPingTimeout));
+        return;
+      }
+      self->timed_out_ = true;
+      static constexpr std::string_view kDebug = "keepalive ping timeout";
+      nghttp2_submit_goaway(self->session_, NGHTTP2_FLAG_NONE,
+                            nghttp2_session_get_last_proc_stream_id(self->session_),
+                            NGHTTP2_NO_ERROR, reinterpret_cast<const uint8_t*>(kDebug.data()),
+                            kDebug.size());
+      self->Flush();
+      self->ArmKeepalive();
       return;
     }
     if (idle >= self->options_.keepalive_ms) {
@@ -608,7 +623,10 @@ void Connection::Flush() {
     // runs on the strand. Flow-control windows bound the total.
   }
   if (write_buf_.empty()) {
-    if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+    if (timed_out_) {
+      Close(Unavailable(kPingTimeout));  // the GOAWAY is out
+    } else if (nghttp2_session_want_read(session_) == 0 &&
+               nghttp2_session_want_write(session_) == 0) {
       Close(Unavailable("connection finished"));
     }
     return;

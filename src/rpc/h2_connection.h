@@ -148,7 +148,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     uint32_t max_concurrent_streams = 1000;
     uint32_t stream_window = 1 << 20;
     uint32_t connection_window = 16 << 20;
-    int64_t keepalive_ms = 30'000;  // PING after this long without reads (0: off)
+    // PING after this long without reads; GOAWAY and close when 3x passes
+    // without reads (the PING unanswered for 2x). 0: off.
+    int64_t keepalive_ms = 30'000;
   };
 
   static std::shared_ptr<Connection> Create(asio::io_context& io,
@@ -215,6 +217,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::atomic<size_t> stream_count_{0};
   asio::steady_timer keepalive_;
   int64_t last_read_ms_ = 0;
+  bool timed_out_ = false;  // keepalive GOAWAY sent; close once written
 };
 
 }  // namespace brs::rpc::internal
