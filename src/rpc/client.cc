@@ -175,7 +175,9 @@ StatusOr<std::shared_ptr<Connection>> Client::Impl::Dial(const ClientOptions& o)
 
 StatusOr<std::shared_ptr<Connection>> Client::Impl::Connected(const ClientOptions& o) {
   std::lock_guard lock(mu);
-  if (conn && conn->alive()) return conn;
+  // A connection draining after the server's GOAWAY finishes its calls;
+  // new ones go to a new connection.
+  if (conn && conn->accepts_new_streams()) return conn;
   BRS_ASSIGN_OR_RETURN(conn, Dial(o));
   return conn;
 }

@@ -168,6 +168,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // Closes now; every stream fails with Unavailable.
   void Close(const Status& why);
   bool alive() const { return alive_.load(); }
+  // Alive and the peer has not sent GOAWAY: new streams may be opened.
+  bool accepts_new_streams() const { return alive_.load() && !goaway_received_.load(); }
   size_t stream_count() const { return stream_count_.load(); }
   std::string peer() const { return peer_; }
 
@@ -214,6 +216,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;
   bool seen_bytes_ = false;
   std::atomic<bool> alive_{true};
+  std::atomic<bool> goaway_received_{false};
   std::atomic<size_t> stream_count_{0};
   asio::steady_timer keepalive_;
   int64_t last_read_ms_ = 0;
