@@ -189,9 +189,12 @@ TEST_F(KeepaliveShutdownTest, CallOutlivingTheGracePeriodFails) {
   ASSERT_TRUE(rb.ok()) << rb.status().ToString();
   EXPECT_EQ(*rb, Stream::ReadResult::kMessage);
   EXPECT_EQ(m, Bytes("b"));
-  // ...but a new call is not taken.
+  // ...but a new call is not taken: the client opens no stream on a
+  // connection that got GOAWAY, it dials, and the stopping server no
+  // longer accepts.
   auto fresh = (*client)->Unary(kEcho, Bytes("new"), {}, 2'000);
   EXPECT_EQ(fresh.status().code(), Code::kUnavailable) << fresh.status().ToString();
+  EXPECT_THAT(fresh.status().message(), ::testing::HasSubstr("cannot connect"));
 
   // It outlives the grace period: the server closes it.
   auto r = (*s)->Read(&m, SteadyNowMs() + 10'000);
