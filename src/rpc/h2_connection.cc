@@ -11,6 +11,7 @@ constexpr size_t kMaxUnreadBytes = 1 << 20;
 // Pending outbound bytes beyond which Write blocks.
 constexpr size_t kSendHighWater = 256 << 10;
 constexpr char kPingTimeout[] = "connection timed out (no answer to PING)";
+constexpr char kShuttingDown[] = "server shutting down";
 
 nghttp2_nv MakeNv(const std::string& name, const std::string& value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -503,7 +504,6 @@ void Connection::InitSession() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &Connection::OnFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, &Connection::OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, &Connection::OnStreamClose);
-  nghttp2_session_callbacks_set_on_frame_send_callback(cbs, &Connection::OnFrameSend);
   nghttp2_option* opt;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
@@ -566,11 +566,11 @@ void Connection::ArmKeepalive() {
     // it has been unanswered for 2x: GOAWAY, closed once that is written
     // (or at the next tick, for a peer that does not even read).
     if (idle > 3 * self->options_.keepalive_ms) {
-      if (self->timed_out_) {
+      if (self->close_when_flushed_ != nullptr) {
         self->Close(Unavailable(kPingTimeout));
         return;
       }
-      self->timed_out_ = true;
+      self->close_when_flushed_ = kPingTimeout;
       static constexpr std::string_view kDebug = "keepalive ping timeout";
       nghttp2_submit_goaway(self->session_, NGHTTP2_FLAG_NONE,
                             nghttp2_session_get_last_proc_stream_id(self->session_),
@@ -623,8 +623,8 @@ void Connection::Flush() {
     // runs on the strand. Flow-control windows bound the total.
   }
   if (write_buf_.empty()) {
-    if (timed_out_) {
-      Close(Unavailable(kPingTimeout));  // the GOAWAY is out
+    if (close_when_flushed_ != nullptr) {
+      Close(Unavailable(close_when_flushed_));  // the last frames (GOAWAY) are out
     } else if (nghttp2_session_want_read(session_) == 0 &&
                nghttp2_session_want_write(session_) == 0) {
       Close(Unavailable("connection finished"));
@@ -669,8 +669,8 @@ void Connection::Shutdown() {
                           nghttp2_session_get_last_proc_stream_id(self->session_), NGHTTP2_NO_ERROR,
                           nullptr, 0);
     self->closing_ = true;
+    if (self->streams_.empty()) self->close_when_flushed_ = kShuttingDown;
     self->Flush();
-    if (self->streams_.empty()) self->Close(Unavailable("server shutting down"));
   });
 }
 
@@ -788,20 +788,6 @@ int Connection::OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* 
   return 0;
 }
 
-int Connection::OnFrameSend(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
-  auto* c = static_cast<Connection*>(user);
-  const bool ends = (frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
-                    (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
-  // The response is complete while the request is still open (answered
-  // early, e.g. an error on a bad or oversized request): tell the client to
-  // stop sending (RFC 9113 §8.1), so the stream does not stay half-open.
-  if (c->role_ == Role::kServer && ends &&
-      nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0) {
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
-  }
-  return 0;
-}
-
 int Connection::OnDataChunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data,
                             size_t len, void* user) {
   auto* c = static_cast<Connection*>(user);
@@ -822,8 +808,11 @@ int Connection::OnStreamClose(nghttp2_session*, int32_t id, uint32_t error_code,
   c->streams_.erase(it);
   c->stream_count_ = c->streams_.size();
   if (c->closing_ && c->streams_.empty()) {
+    // Not Close() now: this runs while nghttp2 serializes the stream's last
+    // frame, before it is written. Close once everything is written.
+    c->close_when_flushed_ = kShuttingDown;
     auto self = c->shared_from_this();
-    c->Post([self] { self->Close(Unavailable("server shutting down")); });
+    c->Post([self] { self->Flush(); });
   }
   return 0;
 }

@@ -163,7 +163,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // Client: opens a stream with these request headers (any thread; waits
   // for the strand). Unavailable when the connection is gone.
   StatusOr<std::shared_ptr<StreamCore>> OpenStream(Headers request, const CallConfig& config);
-  // Sends GOAWAY, lets running streams finish, then closes.
+  // Sends GOAWAY, lets running streams finish, then closes once their
+  // last frames are written.
   void Shutdown();
   // Closes now; every stream fails with Unavailable.
   void Close(const Status& why);
@@ -195,7 +196,6 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   static int OnHeaderCb(nghttp2_session*, const nghttp2_frame*, const uint8_t*, size_t,
                         const uint8_t*, size_t, uint8_t, void*);
   static int OnFrameRecv(nghttp2_session*, const nghttp2_frame*, void*);
-  static int OnFrameSend(nghttp2_session*, const nghttp2_frame*, void*);
   static int OnDataChunk(nghttp2_session*, uint8_t, int32_t, const uint8_t*, size_t, void*);
   static int OnStreamClose(nghttp2_session*, int32_t, uint32_t, void*);
   static ssize_t ReadData(nghttp2_session*, int32_t, uint8_t*, size_t, uint32_t*,
@@ -220,7 +220,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::atomic<size_t> stream_count_{0};
   asio::steady_timer keepalive_;
   int64_t last_read_ms_ = 0;
-  bool timed_out_ = false;  // keepalive GOAWAY sent; close once written
+  // Set: close (with this reason) once everything queued is written, e.g.
+  // after a GOAWAY (keepalive timeout, graceful shutdown).
+  const char* close_when_flushed_ = nullptr;
 };
 
 }  // namespace brs::rpc::internal

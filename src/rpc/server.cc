@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 #include <chrono>
@@ -507,17 +508,26 @@ void Server::Stop(int64_t grace_ms) {
     });
   }
   for (auto& c : conns) c->Shutdown();
-  {
+  // A handler's return is not its response on the wire: wait for the calls
+  // and for the connections, which close once their last frames are out.
+  auto wait = [&](int64_t ms, bool for_calls) {
+    const int64_t deadline = SteadyNowMs() + std::max<int64_t>(ms, 0);
     std::unique_lock lock(m.mu);
-    m.cv.wait_for(lock, std::chrono::milliseconds(grace_ms),
-                  [&] { return active_calls_.load() == 0; });
-  }
+    for (;;) {
+      const bool done =
+          (!for_calls || active_calls_.load() == 0) &&
+          std::none_of(conns.begin(), conns.end(), [](const auto& c) { return c->alive(); });
+      const int64_t left = deadline - SteadyNowMs();
+      if (done || left <= 0) return;
+      m.cv.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(left, 10)));
+    }
+  };
+  wait(grace_ms, true);
   for (auto& c : conns) c->Close(Unavailable("server stopped"));
-  {
-    // Handlers still running see their streams fail; give them a moment.
-    std::unique_lock lock(m.mu);
-    m.cv.wait_for(lock, std::chrono::milliseconds(2000), [&] { return active_calls_.load() == 0; });
-  }
+  // Handlers still running see their streams fail; give them a moment.
+  wait(2000, true);
+  // The closes run on the connections' strands: let them before stopping.
+  wait(1000, false);
   m.work.reset();
   m.io.stop();
   for (auto& t : m.threads) {
