@@ -160,7 +160,8 @@ TEST_F(KeepaliveShutdownTest, InFlightBidiFinishesWithinGraceAndNewStreamsAreRef
   EXPECT_TRUE(r.end_stream);
   EXPECT_EQ(r.body, a + b + Envelope(kFlagEndStream, "{}")) << "both echoes, then success";
 
-  EXPECT_TRUE(c->AwaitEof(3'000)) << "the connection closes once its last stream is done";
+  EXPECT_TRUE(c->AwaitEof(3'000)) << "the connection closes once its last stream is done: eof "
+                                  << c->eof() << ", bytes of a cut frame " << c->pending_bytes();
   EXPECT_TRUE(c->reply(3).headers.empty()) << "no answer to a stream after GOAWAY";
   EXPECT_EQ(counted_calls_.load(), 0) << "its handler never ran";
   JoinStop();

@@ -261,6 +261,8 @@ class RawH2 {
   StreamReply& reply(uint32_t stream) { return replies_[stream]; }
   const std::optional<Goaway>& goaway() const { return goaway_; }
   bool eof() const { return eof_; }
+  // Bytes received after the last complete frame (a cut frame at EOF).
+  size_t pending_bytes() const { return in_.size(); }
   int pings_received() const { return pings_received_; }
   int64_t first_ping_ms() const { return first_ping_ms_; }
   int settings_received() const { return settings_received_; }
