@@ -188,7 +188,9 @@ StatusOr<std::shared_ptr<Connection>> Client::Impl::Dial(const ClientOptions& o)
 
 StatusOr<std::shared_ptr<Connection>> Client::Impl::Connected(const ClientOptions& o) {
   std::lock_guard lock(mu);
-  if (conn && conn->alive()) return conn;
+  // A connection draining after the server's GOAWAY finishes its calls;
+  // new ones go to a new connection.
+  if (conn && conn->accepts_new_streams()) return conn;
   BRS_ASSIGN_OR_RETURN(conn, Dial(o));
   return conn;
 }
@@ -267,12 +269,14 @@ StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind k
     if (timeout_ms > 0) h.emplace_back("connect-timeout-ms", std::to_string(timeout_ms));
   }
   for (const auto& kv : extra) h.push_back(kv);
-  auto core = conn->OpenStream(std::move(h), cfg);
-  if (!core.ok()) {
-    // The pooled connection died between the check and the open: one redial.
+  auto core = conn->OpenStream(h, cfg);
+  if (!core.ok() && !conn->accepts_new_streams()) {
+    // The pooled connection closed or got GOAWAY between the check and the
+    // open: one redial, and the second answer is the call's.
     BRS_ASSIGN_OR_RETURN(conn, impl_->Connected(options_));
-    return core.status();
+    core = conn->OpenStream(std::move(h), cfg);
   }
+  if (!core.ok()) return core.status();
   return std::unique_ptr<Stream>(new ClientStream(impl_, conn, std::move(*core)));
 }
 

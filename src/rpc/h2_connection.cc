@@ -12,6 +12,8 @@ namespace {
 constexpr size_t kMaxUnreadBytes = 1 << 20;
 // Pending outbound bytes beyond which Write blocks.
 constexpr size_t kSendHighWater = 256 << 10;
+constexpr char kPingTimeout[] = "connection timed out (no answer to PING)";
+constexpr char kShuttingDown[] = "server shutting down";
 
 nghttp2_nv MakeNv(const std::string& name, const std::string& value) {
   return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
@@ -35,6 +37,17 @@ StreamCore::~StreamCore() = default;
 void StreamCore::FailLocked(const Status& s) {
   if (!final_) final_ = s;
   broken_ = true;
+  cv_.notify_all();
+}
+
+void StreamCore::FailReadLocked(const Status& s) {
+  if (role_ == Role::kClient) {
+    FailLocked(s);
+    return;
+  }
+  // Server: the request is unusable, but the stream is not; the handler
+  // still answers with its final status (which is usually this one).
+  if (!final_) final_ = s;
   cv_.notify_all();
 }
 
@@ -348,7 +361,7 @@ void StreamCore::QueueEnvelopesLocked() {
     const bool connect = cfg_.content_type.protocol != Protocol::kGrpc;
     if (e->flags & kFlagEndStream) {
       if (!connect || role_ == Role::kServer) {
-        FailLocked(InvalidArgument("unexpected end-of-stream flag in a request message"));
+        FailReadLocked(InvalidArgument("unexpected end-of-stream flag in a request message"));
         return;
       }
       std::string payload = e->payload;
@@ -366,19 +379,21 @@ void StreamCore::QueueEnvelopesLocked() {
       return;
     }
     if (e->flags & ~kFlagCompressed) {
-      FailLocked(InvalidArgument("unknown envelope flags"));
+      FailReadLocked(InvalidArgument("unknown envelope flags"));
       return;
     }
+    // As connect-go: a compressed flag without negotiated compression is
+    // internal, undecodable gzip invalid_argument, too large
+    // resource_exhausted.
     auto msg = DecodeMessage(*e, cfg_.recv_encoding, cfg_.max_message);
     if (!msg.ok()) {
-      FailLocked(msg.status().code() == Code::kInternal ? InvalidArgument(msg.status().message())
-                                                        : msg.status());
+      FailReadLocked(msg.status());
       return;
     }
     unread_bytes_ += msg->size() + kEnvelopeHeaderSize;
     messages_.push_back(std::move(*msg));
   }
-  if (!decoder_.status().ok()) FailLocked(decoder_.status());
+  if (!decoder_.status().ok()) FailReadLocked(decoder_.status());
 }
 
 void StreamCore::OnData(const uint8_t* data, size_t len) {
@@ -390,14 +405,14 @@ void StreamCore::OnData(const uint8_t* data, size_t len) {
   }
   if (cfg_.raw_body()) {
     if (raw_body_.size() + len > cfg_.max_message) {
-      FailLocked(ResourceExhausted("message larger than the limit"));
+      FailReadLocked(ResourceExhausted("message larger than the limit"));
     } else {
       raw_body_.append(reinterpret_cast<const char*>(data), len);
     }
   } else {
     Status st = decoder_.Feed(std::string_view(reinterpret_cast<const char*>(data), len));
     if (!st.ok()) {
-      FailLocked(st.code() == Code::kResourceExhausted ? st : InvalidArgument(st.message()));
+      FailReadLocked(st.code() == Code::kResourceExhausted ? st : InvalidArgument(st.message()));
     } else {
       QueueEnvelopesLocked();
     }
@@ -581,8 +596,22 @@ void Connection::ArmKeepalive() {
   keepalive_.async_wait(asio::bind_executor(strand_, [self](const asio::error_code& ec) {
     if (ec || !self->alive_) return;
     const int64_t idle = SteadyNowMs() - self->last_read_ms_;
+    // A PING goes out after keepalive_ms of silence; silence past 3x means
+    // it has been unanswered for 2x: GOAWAY, closed once that is written
+    // (or at the next tick, for a peer that does not even read).
     if (idle > 3 * self->options_.keepalive_ms) {
-      self->Close(Unavailable("connection timed out (no answer to PING)"));
+      if (self->close_when_flushed_ != nullptr) {
+        self->Close(Unavailable(kPingTimeout));
+        return;
+      }
+      self->close_when_flushed_ = kPingTimeout;
+      static constexpr std::string_view kDebug = "keepalive ping timeout";
+      nghttp2_submit_goaway(self->session_, NGHTTP2_FLAG_NONE,
+                            nghttp2_session_get_last_proc_stream_id(self->session_),
+                            NGHTTP2_NO_ERROR, reinterpret_cast<const uint8_t*>(kDebug.data()),
+                            kDebug.size());
+      self->Flush();
+      self->ArmKeepalive();
       return;
     }
     if (idle >= self->options_.keepalive_ms) {
@@ -628,7 +657,10 @@ void Connection::Flush() {
     // runs on the strand. Flow-control windows bound the total.
   }
   if (write_buf_.empty()) {
-    if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0) {
+    if (close_when_flushed_ != nullptr) {
+      Close(Unavailable(close_when_flushed_));  // the last frames (GOAWAY) are out
+    } else if (nghttp2_session_want_read(session_) == 0 &&
+               nghttp2_session_want_write(session_) == 0) {
       Close(Unavailable("connection finished"));
     }
     return;
@@ -680,8 +712,8 @@ void Connection::Shutdown() {
                           nghttp2_session_get_last_proc_stream_id(self->session_), NGHTTP2_NO_ERROR,
                           nullptr, 0);
     self->closing_ = true;
+    if (self->streams_.empty()) self->close_when_flushed_ = kShuttingDown;
     self->Flush();
-    if (self->streams_.empty()) self->Close(Unavailable("server shutting down"));
   });
 }
 
@@ -781,6 +813,7 @@ int Connection::OnHeaderCb(nghttp2_session*, const nghttp2_frame* frame, const u
 
 int Connection::OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
   auto* c = static_cast<Connection*>(user);
+  if (frame->hd.type == NGHTTP2_GOAWAY) c->goaway_received_ = true;
   const int32_t id = frame->hd.stream_id;
   auto it = c->streams_.find(id);
   if (it == c->streams_.end()) return 0;
@@ -819,8 +852,11 @@ int Connection::OnStreamClose(nghttp2_session*, int32_t id, uint32_t error_code,
   c->streams_.erase(it);
   c->stream_count_ = c->streams_.size();
   if (c->closing_ && c->streams_.empty()) {
+    // Not Close() now: this runs while nghttp2 serializes the stream's last
+    // frame, before it is written. Close once everything is written.
+    c->close_when_flushed_ = kShuttingDown;
     auto self = c->shared_from_this();
-    c->Post([self] { self->Close(Unavailable("server shutting down")); });
+    c->Post([self] { self->Flush(); });
   }
   return 0;
 }

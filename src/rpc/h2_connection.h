@@ -95,6 +95,9 @@ class StreamCore final : public Stream, public std::enable_shared_from_this<Stre
  private:
   friend class Connection;
   void FailLocked(const Status& s);
+  // The inbound side failed (bad or oversized request data). A client's
+  // call fails; a server stream can still send its final status.
+  void FailReadLocked(const Status& s);
   void QueueEnvelopesLocked();
   void MaybeConsumeLocked();
   // Starts the server response on the strand (headers + data provider).
@@ -148,7 +151,9 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     uint32_t max_concurrent_streams = 1000;
     uint32_t stream_window = 1 << 20;
     uint32_t connection_window = 16 << 20;
-    int64_t keepalive_ms = 30'000;  // PING after this long without reads (0: off)
+    // PING after this long without reads; GOAWAY and close when 3x passes
+    // without reads (the PING unanswered for 2x). 0: off.
+    int64_t keepalive_ms = 30'000;
   };
 
   static std::shared_ptr<Connection> Create(asio::io_context& io,
@@ -161,13 +166,16 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   // Client: opens a stream with these request headers (any thread; waits
   // for the strand). Unavailable when the connection is gone.
   StatusOr<std::shared_ptr<StreamCore>> OpenStream(Headers request, const CallConfig& config);
-  // Sends GOAWAY, lets running streams finish, then closes.
+  // Sends GOAWAY, lets running streams finish, then closes once their
+  // last frames are written.
   void Shutdown();
   // Closes now; every stream fails with Unavailable.
   void Close(const Status& why);
   bool alive() const { return alive_.load(); }
   // Why the connection closed ("connection closed" until it has).
   Status close_reason() const;
+  // Alive and the peer has not sent GOAWAY: new streams may be opened.
+  bool accepts_new_streams() const { return alive_.load() && !goaway_received_.load(); }
   size_t stream_count() const { return stream_count_.load(); }
   std::string peer() const { return peer_; }
 
@@ -215,9 +223,13 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::atomic<bool> alive_{true};
   mutable std::mutex close_mu_;
   Status close_reason_;  // close_mu_; set before alive_ turns false
+  std::atomic<bool> goaway_received_{false};
   std::atomic<size_t> stream_count_{0};
   asio::steady_timer keepalive_;
   int64_t last_read_ms_ = 0;
+  // Set: close (with this reason) once everything queued is written, e.g.
+  // after a GOAWAY (keepalive timeout, graceful shutdown).
+  const char* close_when_flushed_ = nullptr;
 };
 
 }  // namespace brs::rpc::internal

@@ -137,6 +137,7 @@ class Conn {
             bool head = false) {
     std::string out = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
     out += "Content-Type: " + ctype + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    if (status == 405) out += "Allow: POST\r\n";  // every 405 here is an RPC path or method
     if (!keep_alive) out += "Connection: close\r\n";
     out += "\r\n";
     if (!head) out += body;
@@ -253,7 +254,7 @@ void ServeHttp1Connection(Http1Socket& socket, std::string already, const Http1H
       } else if (h.is_rpc_path(path)) {
         ok = c.Send(405, "application/json",
                     ConnectErrorJson(Status(Code::kUnimplemented, "use POST for RPC calls")),
-                    r.keep_alive);
+                    r.keep_alive, r.method == "HEAD");
       } else {
         ok = c.Send(404, "text/plain; charset=utf-8", "not found\n", r.keep_alive);
       }

@@ -2,6 +2,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 #include <chrono>
@@ -77,6 +78,20 @@ StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec c
   return out;
 }
 
+// A Content-Length above `max`: the request cannot be accepted, whatever
+// its body turns out to be.
+bool ContentLengthAbove(const Headers& h, size_t max) {
+  const std::string* cl = FindHeader(h, "content-length");
+  if (cl == nullptr || cl->empty()) return false;
+  size_t n = 0;
+  for (char c : *cl) {
+    if (c < '0' || c > '9') return false;  // nghttp2 rejects malformed values
+    if (n > max) return true;
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  return n > max;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -128,8 +143,11 @@ void Server::Impl::Respond(const std::shared_ptr<StreamCore>& s, int status,
   cfg.content_type = {Protocol::kConnectUnary, Codec::kProto};
   s->set_config(cfg);
   s->ForceResponse(status, ctype);
-  // On the strand: queue the body without blocking (small), then end.
-  (void)s->Write(body);
+  if (status == 405) s->AddResponseHeader("allow", "POST");
+  // On the strand: queue the body without blocking (small), then end. A
+  // response to HEAD has no content.
+  const std::string* method = FindHeader(s->request_headers_unlocked(), ":method");
+  if (!method || *method != "HEAD") (void)s->Write(body);
   s->Finish(Status());
 }
 
@@ -217,6 +235,14 @@ void Server::Impl::OnRequest(const std::shared_ptr<StreamCore>& s) {
   s->set_config(cfg);
   if (!encoding_error.ok()) {
     s->Finish(encoding_error);
+    return;
+  }
+  // Connect unary bodies are bare: refuse an announced oversized body now,
+  // before any of it is buffered (envelopes are refused on their prefix).
+  if (ctype->protocol == Protocol::kConnectUnary &&
+      ContentLengthAbove(h, options.max_message_size)) {
+    s->Finish(ResourceExhausted("request body larger than the limit of " +
+                                std::to_string(options.max_message_size) + " bytes"));
     return;
   }
 
@@ -497,17 +523,26 @@ void Server::Stop(int64_t grace_ms) {
     });
   }
   for (auto& c : conns) c->Shutdown();
-  {
+  // A handler's return is not its response on the wire: wait for the calls
+  // and for the connections, which close once their last frames are out.
+  auto wait = [&](int64_t ms, bool for_calls) {
+    const int64_t deadline = SteadyNowMs() + std::max<int64_t>(ms, 0);
     std::unique_lock lock(m.mu);
-    m.cv.wait_for(lock, std::chrono::milliseconds(grace_ms),
-                  [&] { return active_calls_.load() == 0; });
-  }
+    for (;;) {
+      const bool done =
+          (!for_calls || active_calls_.load() == 0) &&
+          std::none_of(conns.begin(), conns.end(), [](const auto& c) { return c->alive(); });
+      const int64_t left = deadline - SteadyNowMs();
+      if (done || left <= 0) return;
+      m.cv.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(left, 10)));
+    }
+  };
+  wait(grace_ms, true);
   for (auto& c : conns) c->Close(Unavailable("server stopped"));
-  {
-    // Handlers still running see their streams fail; give them a moment.
-    std::unique_lock lock(m.mu);
-    m.cv.wait_for(lock, std::chrono::milliseconds(2000), [&] { return active_calls_.load() == 0; });
-  }
+  // Handlers still running see their streams fail; give them a moment.
+  wait(2000, true);
+  // The closes run on the connections' strands: let them before stopping.
+  wait(1000, false);
   m.work.reset();
   m.io.stop();
   for (auto& t : m.threads) {

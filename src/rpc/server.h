@@ -36,6 +36,8 @@ struct ServerOptions {
   size_t max_message_size = size_t{16} << 20;
   int io_threads = 1;
   uint32_t max_concurrent_streams = 1000;
+  // PING a connection silent for this long; GOAWAY and close it when the
+  // PING stays unanswered for twice as long. 0: off.
   int64_t keepalive_ms = 30'000;
 };
 

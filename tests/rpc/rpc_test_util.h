@@ -3,6 +3,7 @@
 #pragma once
 
 #include <google/protobuf/wrappers.pb.h>
+#include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "echo_service.h"
+#include "rpc/client.h"
 #include "rpc/server.h"
 
 namespace brs::rpc::testing {
@@ -29,6 +31,19 @@ inline std::string Int(int64_t v) {
   google::protobuf::Int64Value b;
   b.set_value(v);
   return b.SerializeAsString();
+}
+
+// A new client on a new connection makes a normal unary call to the echo
+// service on 127.0.0.1:port and gets its answer.
+inline void ExpectFreshClientServes(int port) {
+  ClientOptions o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(port);
+  o.connect_timeout_ms = 5'000;
+  auto client = Client::Create(o);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  auto r = (*client)->Unary("/brs.test.v1.EchoService/Echo", Bytes("still serving"), {}, 5'000);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, Bytes("still serving"));
 }
 
 // Writes a self-signed certificate for "localhost" and 127.0.0.1 into dir.
