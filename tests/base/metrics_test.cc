@@ -29,7 +29,7 @@ TEST(Metrics, RendersPrometheusText) {
             std::string::npos);
   EXPECT_NE(text.find("brs_ingest_seconds_bucket{le=\"0.001\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("brs_ingest_seconds_bucket{le=\"0.01\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("brs_ingest_seconds_bucket{le=\"0.10000000000000001\"} 2\n"),
+  EXPECT_NE(text.find("brs_ingest_seconds_bucket{le=\"0.1\"} 2\n"),
             std::string::npos);
   EXPECT_NE(text.find("brs_ingest_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("brs_ingest_seconds_count 3\n"), std::string::npos);

@@ -4,8 +4,15 @@ go 1.26.0
 
 require (
 	connectrpc.com/connect v1.21.1
-	golang.org/x/net v0.56.0
-	google.golang.org/protobuf v1.36.11
+	github.com/prometheus/client_golang v1.23.2
+	github.com/prometheus/client_model v0.6.3
+	github.com/prometheus/common v0.73.1
+	golang.org/x/net v0.61.0
+	google.golang.org/protobuf v1.36.12
 )
 
-require golang.org/x/text v0.38.0 // indirect
+require (
+	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/pandatix/go-abnf v0.5.3 // indirect
+	golang.org/x/text v0.43.0 // indirect
+)

@@ -103,6 +103,25 @@ case $mode in
     else
       failures=$((failures + 1)); echo "FAIL hub stored $stored operations from laptop, want 40"
     fi
+    # The hub's /metrics after all that, checked as `promtool check metrics`
+    # does (prometheus/common's parser + client_golang's promlint), with the
+    # series the sessions above must have moved.
+    GOWORK=off go_locked "$here" build -o "$build/metricscheck" ./metricscheck ||
+      { echo "FAIL: go build of metricscheck"; exit 1; }
+    if "$build/metricscheck" --url "http://$addr/metrics" \
+         --want 'backrest_sync_handshakes_total{role="hub",result="ok"}>=3' \
+         --want 'backrest_sync_handshakes_total{role="hub",result="auth"}>=5' \
+         --want 'backrest_sync_sessions_started_total>=10' \
+         --want 'backrest_sync_sessions_ended_total>=1' \
+         --want 'backrest_sync_ops_received_total>=40' \
+         --want 'backrest_sync_stream_received_bytes_total>=1000' \
+         --want 'backrest_sync_stream_sent_bytes_total>=1000' \
+         --want 'backrest_sync_ingest_latency_seconds_count>=1' \
+         --want 'backrest_sync_peers{state="DISCONNECTED"}>=1'; then
+      passes=$((passes + 1))
+    else
+      failures=$((failures + 1)); echo "FAIL /metrics"
+    fi
     echo "$passes passed, $failures failed"
     (( failures == 0 ))
     ;;
