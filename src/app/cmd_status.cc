@@ -29,6 +29,12 @@ Outcome RunStatus(CommandContext& ctx) {
   if (auto link = FindDaemon(dir)) {
     auto r = link->client->Unary(kAdminStatus, "", link->auth, 5'000);
     running = r.ok() && daemon.ParseFromString(*r);
+    if (!r.ok()) {
+      // daemon.json names a daemon that did not answer (stopped uncleanly,
+      // or not the one we trust): say so, then read the stores.
+      ctx.err() << "backrest-sync: warning: the daemon at " << link->base_url
+                << " did not answer: " << r.status().message() << "\n";
+    }
   }
   OpCounts counts;
   std::string ops_error;

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -181,11 +182,17 @@ Status Daemon::Start() {
   BRS_RETURN_IF_ERROR(m.sync->Start());
   m.config_sub = m.config->Subscribe(
       [this](const store::ConfigStore::ConfigPtr& cfg) { impl_->RebuildAuth(*cfg); });
-  BRS_RETURN_IF_ERROR(WriteFileAtomic(dir.daemon_info(),
-                                      "{\"listen\":\"" + JsonEscape(m.server->address()) +
-                                          "\",\"pid\":" + std::to_string(::getpid()) + ",\"tls\":" +
-                                          (m.options.tls_cert.empty() ? "false" : "true") + "}\n",
-                                      0600));
+  // The CLI finds the daemon here; with TLS it pins the daemon's own
+  // certificate (by absolute path), whatever names it carries.
+  std::string info = "{\"listen\":\"" + JsonEscape(m.server->address()) +
+                     "\",\"pid\":" + std::to_string(::getpid()) + ",\"tls\":" +
+                     (m.options.tls_cert.empty() ? "false" : "true");
+  if (!m.options.tls_cert.empty()) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(m.options.tls_cert, ec);
+    info += ",\"tls_cert\":\"" + JsonEscape(ec ? m.options.tls_cert : abs.string()) + "\"";
+  }
+  BRS_RETURN_IF_ERROR(WriteFileAtomic(dir.daemon_info(), info + "}\n", 0600));
   // Pick up edits of config.json made by other processes.
   m.watcher = std::thread([this] {
     Impl& mm = *impl_;

@@ -20,6 +20,9 @@ StatusOr<DaemonInfo> ReadDaemonInfo(const DataDir& dir) {
   if (auto it = f.find("tls"); it != f.end() && it->second.has_bool_value()) {
     info.tls = it->second.bool_value();
   }
+  if (auto it = f.find("tls_cert"); it != f.end() && it->second.has_string_value()) {
+    info.tls_cert = it->second.string_value();
+  }
   if (auto it = f.find("pid"); it != f.end() && it->second.has_number_value()) {
     info.pid = static_cast<int64_t>(it->second.number_value());
   }
@@ -38,6 +41,7 @@ std::optional<DaemonLink> FindDaemon(const DataDir& dir) {
   rpc::ClientOptions o;
   o.base_url = std::string(info->tls ? "https://" : "http://") + info->listen;
   o.connect_timeout_ms = 3'000;
+  o.pinned_cert_file = info->tls_cert;
   auto client = rpc::Client::Create(o);
   if (!client.ok()) return std::nullopt;
   return DaemonLink{o.base_url, std::move(*client), {{"authorization", "Bearer " + *token}}};

@@ -1,5 +1,6 @@
 // How the CLI reaches the running daemon of a data directory: `serve`
-// writes DIR/daemon.json ({"listen":"ADDR:PORT","pid":N,"tls":bool}) once it
+// writes DIR/daemon.json ({"listen":"ADDR:PORT","pid":N,"tls":bool,
+// "tls_cert":"/abs/cert.pem" with TLS}) once it
 // listens and removes it on exit; the CLI calls the daemon's admin API
 // (app/admin_service.h) there with the bearer token in DIR/admin.token.
 #pragma once
@@ -25,6 +26,7 @@ struct DaemonLink {
 struct DaemonInfo {
   std::string listen;  // as bound; 0.0.0.0 / [::] mapped to loopback
   bool tls = false;
+  std::string tls_cert;  // with tls: the daemon's certificate, pinned by the CLI
   int64_t pid = 0;
 };
 StatusOr<DaemonInfo> ReadDaemonInfo(const DataDir& dir);

@@ -144,7 +144,9 @@ StatusOr<std::shared_ptr<Connection>> Client::Impl::Dial(const ClientOptions& o)
     SSL_set_tlsext_host_name(ssl, url.host.c_str());
     asio::error_code parse_ec;
     asio::ip::make_address(url.host, parse_ec);
-    if (parse_ec) {
+    if (!o.pinned_cert_file.empty()) {
+      // Pinned: the certificate is the identity; its names do not matter.
+    } else if (parse_ec) {
       SSL_set1_host(ssl, url.host.c_str());
     } else {
       X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), url.host.c_str());
@@ -218,7 +220,15 @@ StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
                     asio::ssl::context::no_tlsv1_1);
     ctx.set_verify_mode(asio::ssl::verify_peer);
     asio::error_code ec;
-    if (!c->options_.ca_file.empty()) {
+    if (!c->options_.pinned_cert_file.empty()) {
+      ctx.load_verify_file(c->options_.pinned_cert_file, ec);
+      if (ec) {
+        return InvalidArgument("certificate " + c->options_.pinned_cert_file + ": " + ec.message());
+      }
+      // The pinned certificate is the trust anchor itself, CA or not.
+      X509_STORE* store = SSL_CTX_get_cert_store(ctx.native_handle());
+      X509_STORE_set_flags(store, X509_V_FLAG_PARTIAL_CHAIN);
+    } else if (!c->options_.ca_file.empty()) {
       ctx.load_verify_file(c->options_.ca_file, ec);
       if (ec) return InvalidArgument("CA file " + c->options_.ca_file + ": " + ec.message());
     } else {

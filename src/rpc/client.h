@@ -19,6 +19,10 @@ struct ClientOptions {
   bool grpc = false;     // gRPC instead of Connect
   bool send_gzip = false;
   std::string ca_file;  // https: trust this PEM bundle instead of the system CAs
+  // https: trust exactly the certificate(s) in this PEM file, whoever issued
+  // them and whatever name they carry (pinning: for a daemon's own admin
+  // link, found through its data directory). Overrides ca_file.
+  std::string pinned_cert_file;
   int64_t connect_timeout_ms = 10'000;
   size_t max_message_size = size_t{16} << 20;
   std::string user_agent = "backrest-sync";

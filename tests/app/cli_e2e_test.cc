@@ -13,94 +13,11 @@
 #include <sstream>
 #include <thread>
 
-#include "store/store_test_util.h"
-
-extern char** environ;
+#include "app/cli_test_util.h"
 
 namespace {
 
-using brs::store::testing::TempDir;
-
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs a shell command line with the binary as $B; captures both streams.
-Result Sh(const TempDir& dir, const std::string& cmd) {
-  const std::string out = dir.File(".out"), err = dir.File(".err");
-  std::string full = "cd '" + dir.path() + "' && B='" BRS_BINARY "' && (" + cmd + ") >'" + out +
-                     "' 2>'" + err + "'";
-  int rc = std::system(full.c_str());
-  Result r;
-  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  return r;
-}
-
-// A `serve` process, stopped with SIGTERM.
-class Serve {
- public:
-  Serve(const TempDir& dir, const std::string& data) : dir_(dir) {
-    std::string log = dir.File(data + ".log");
-    std::string args = "cd '" + dir.path() + "' && exec '" BRS_BINARY "' serve --data " + data +
-                       " --listen 127.0.0.1:0 --retry-delay 1 >'" + log + "' 2>&1";
-    const char* argv[] = {"/bin/sh", "-c", args.c_str(), nullptr};
-    EXPECT_EQ(posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
-              0);
-    // Wait for daemon.json (written once listening).
-    for (int i = 0; i < 200; ++i) {
-      std::string info = Slurp(dir.File(data + "/daemon.json"));
-      auto p = info.find("\"listen\":\"");
-      if (p != std::string::npos) {
-        p += 10;
-        address_ = info.substr(p, info.find('"', p) - p);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-    ADD_FAILURE() << "serve did not start: " << Slurp(log);
-  }
-  ~Serve() { Stop(); }
-  int Stop() {
-    if (pid_ <= 0) return exit_;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return exit_;
-  }
-  const std::string& address() const { return address_; }
-
- private:
-  const TempDir& dir_;
-  pid_t pid_ = -1;
-  int exit_ = -1;
-  std::string address_;
-};
-
-int CountLines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
-
-bool WaitFor(const std::function<bool()>& cond, int seconds = 20) {
-  for (int i = 0; i < seconds * 20; ++i) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
+using namespace brs::app::testing;
 
 TEST(CliE2E, InitRefusesToReplaceAnIdentity) {
   TempDir dir;

@@ -2,12 +2,19 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
+#include <thread>
+
+extern char** environ;
 
 #include "store/store_test_util.h"
 
@@ -46,6 +53,72 @@ inline Result Sh(const TempDir& dir, const std::string& cmd) {
   r.out = Slurp(out);
   r.err = Slurp(err);
   return r;
+}
+
+// A `serve` process on 127.0.0.1:0 (plus `extra` arguments), stopped with
+// SIGTERM; its log is DIR/<data>.log.
+class Serve {
+ public:
+  Serve(const TempDir& dir, const std::string& data, const std::string& extra = "")
+      : log_(dir.File(data + ".log")) {
+    std::string args = "cd '" + dir.path() +
+                       "' && unset BACKREST_SYNC_DATA && exec '" BRS_BINARY "' serve --data " +
+                       data + " --listen 127.0.0.1:0 --retry-delay 1 " + extra + " >'" + log_ +
+                       "' 2>&1 </dev/null";
+    const char* argv[] = {"/bin/sh", "-c", args.c_str(), nullptr};
+    EXPECT_EQ(posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
+              0);
+    // Wait for daemon.json (written once listening).
+    for (int i = 0; i < 400; ++i) {
+      std::string info = Slurp(dir.File(data + "/daemon.json"));
+      auto p = info.find("\"listen\":\"");
+      if (p != std::string::npos) {
+        p += 10;
+        address_ = info.substr(p, info.find('"', p) - p);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "serve did not start: " << Slurp(log_);
+  }
+  ~Serve() { Stop(); }
+  Serve(const Serve&) = delete;
+  Serve& operator=(const Serve&) = delete;
+  // SIGTERM and wait; the exit code.
+  int Stop() {
+    if (pid_ <= 0) return exit_;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return exit_;
+  }
+  const std::string& address() const { return address_; }
+  std::string log() const { return Slurp(log_); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+  int exit_ = -1;
+  std::string address_;
+};
+
+inline bool WaitFor(const std::function<bool()>& cond, int seconds = 20) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// The value of "key":"…" in a one-line JSON object ("" when absent).
+inline std::string JsonField(const std::string& json, const std::string& key) {
+  const std::string k = "\"" + key + "\":\"";
+  auto p = json.find(k);
+  if (p == std::string::npos) return "";
+  p += k.size();
+  return json.substr(p, json.find('"', p) - p);
 }
 
 inline int CountLines(const std::string& s) {

@@ -1,0 +1,188 @@
+// Commands that work through a running daemon, end to end with real
+// processes: peers --watch, config push, logs get, and the CLI reaching a
+// daemon that serves TLS.
+#include <gtest/gtest.h>
+
+#include "app/cli_test_util.h"
+#include "store/log_store.h"
+
+namespace {
+
+using namespace brs::app::testing;
+
+// A hub and a laptop client paired with `grants`, both serving; the laptop
+// has repo1 and `ops` operations in it.
+struct Pair {
+  TempDir dir;
+  std::string hub_keyid, laptop_keyid;
+  std::unique_ptr<Serve> hub, laptop;
+
+  void Init(const std::string& grants) {
+    auto h = Sh(dir, "$B init --data hub --instance hub --json");
+    ASSERT_EQ(h.code, 0) << h.err;
+    hub_keyid = JsonField(h.out, "keyid");
+    auto l = Sh(dir, "$B init --data laptop --instance laptop --json");
+    ASSERT_EQ(l.code, 0) << l.err;
+    laptop_keyid = JsonField(l.out, "keyid");
+    ASSERT_FALSE(hub_keyid.empty() || laptop_keyid.empty()) << h.out << l.out;
+    hub = std::make_unique<Serve>(dir, "hub");
+    auto tok = Sh(dir, "$B pair new --data hub --label laptop --grant READ_OPERATIONS:*");
+    ASSERT_EQ(tok.code, 0) << tok.err;
+    auto j = Sh(dir, "$B join '" + tok.out.substr(0, tok.out.find('\n')) + "' --url http://" +
+                         hub->address() + " --data laptop " + grants);
+    ASSERT_EQ(j.code, 0) << j.err;
+    ASSERT_EQ(Sh(dir, "$B repo add --data laptop --id repo1 --guid g-repo1 --uri /r1").code, 0);
+  }
+  void StartLaptop() { laptop = std::make_unique<Serve>(dir, "laptop"); }
+  bool LaptopConnected() {
+    return Contains(Sh(dir, "$B peers --data hub --json").out, "CONNECTION_STATE_CONNECTED");
+  }
+  std::string Logs() { return hub->log() + (laptop ? laptop->log() : ""); }
+};
+
+TEST(CliDaemon, PeersWatchPrintsEachChange) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(p.Init(""));
+  ASSERT_EQ(Sh(p.dir,
+               "($B peers --watch --json --data hub >watch.out 2>watch.err & "
+               "echo $! >watch.pid)")
+                .code,
+            0);
+  // Watching (the hub knows no peer yet: the laptop pairs when it dials).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(Sh(p.dir, "kill -0 $(cat watch.pid)").code, 0) << Slurp(p.dir.File("watch.err"));
+  p.StartLaptop();
+  EXPECT_TRUE(WaitFor([&] {
+    return Contains(Slurp(p.dir.File("watch.out")), "CONNECTION_STATE_CONNECTED");
+  })) << Slurp(p.dir.File("watch.out"));
+  EXPECT_EQ(p.laptop->Stop(), 0);
+  // The laptop's goodbye reaches the hub: a later line says disconnected.
+  EXPECT_TRUE(WaitFor([&] {
+    std::string out = Slurp(p.dir.File("watch.out"));
+    auto connected = out.find("CONNECTION_STATE_CONNECTED");
+    return connected != std::string::npos &&
+           out.find("CONNECTION_STATE_DISCONNECTED", connected) != std::string::npos;
+  })) << Slurp(p.dir.File("watch.out"));
+  // Still watching (it runs until stopped), one JSON object per line.
+  EXPECT_EQ(Sh(p.dir, "kill -0 $(cat watch.pid)").code, 0);
+  EXPECT_EQ(Sh(p.dir, "kill $(cat watch.pid)").code, 0);
+  std::istringstream lines(Slurp(p.dir.File("watch.out")));
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.front() == '{' && line.back() == '}') << line;
+  }
+  // Without a daemon --watch says what it needs.
+  p.hub->Stop();
+  auto r = Sh(p.dir, "$B peers --watch --data hub");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(Contains(r.err, "needs a running daemon")) << r.err;
+}
+
+TEST(CliDaemon, ConfigPushAppliesOnlyWhatTheClientGranted) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(
+      p.Init("--grant READ_OPERATIONS:* --grant READ_WRITE_CONFIG:repo:pushed"));
+  p.StartLaptop();
+  ASSERT_TRUE(WaitFor([&] { return p.LaptopConnected(); })) << p.Logs();
+  Spit(p.dir.File("push.json"),
+       R"([{"id":"pushed","guid":"g-pushed","uri":"/srv/pushed","password":"pw"}])");
+  auto push =
+      Sh(p.dir, "$B config push --data hub --peer " + p.laptop_keyid + " --repos push.json");
+  ASSERT_EQ(push.code, 0) << push.err;
+  EXPECT_TRUE(WaitFor([&] {
+    return Contains(Slurp(p.dir.File("laptop/config.json")), "g-pushed");
+  })) << p.Logs();
+  // A repo the grant does not cover is refused as a whole: nothing applied.
+  Spit(p.dir.File("push2.json"),
+       R"([{"id":"other","guid":"g-other","uri":"/srv/other","password":"pw"}])");
+  push = Sh(p.dir, "$B config push --data hub --peer " + p.laptop_keyid + " --repos push2.json");
+  ASSERT_EQ(push.code, 0) << push.err;  // sent; the client refuses it
+  EXPECT_TRUE(WaitFor([&] {
+    return Contains(Sh(p.dir, "$B peers --data laptop --json").out, "CONNECTION_STATE_ERROR_AUTH");
+  })) << Sh(p.dir, "$B peers --data laptop --json").out;
+  EXPECT_FALSE(Contains(Slurp(p.dir.File("laptop/config.json")), "g-other"));
+  EXPECT_TRUE(Contains(Slurp(p.dir.File("laptop/config.json")), "g-pushed"));
+  // Unknown peer and missing input are clear errors.
+  auto unknown = Sh(p.dir, "$B config push --data hub --peer ed25519.nobody --repos push.json");
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_TRUE(Contains(unknown.err, "not")) << unknown.err;
+  auto nothing = Sh(p.dir, "$B config push --data hub --peer " + p.laptop_keyid);
+  EXPECT_EQ(nothing.code, 2) << nothing.err;
+}
+
+TEST(CliDaemon, LogsGetLocallyAndFromAConnectedPeer) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(p.Init(""));
+  // An op with a logref, and its log in the laptop's log store.
+  auto add = Sh(p.dir,
+                "echo '{\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
+                "\"status\":\"STATUS_SUCCESS\",\"logref\":\"backup-log-1\"}' | "
+                "$B ops add --data laptop -");
+  ASSERT_EQ(add.code, 0) << add.err;
+  const std::string id = JsonField(Sh(p.dir, "$B ops list --data laptop --json").out, "id");
+  ASSERT_FALSE(id.empty());
+  std::string content;
+  for (int i = 0; i < 5000; ++i) content += "restic says line " + std::to_string(i) + "\n";
+  {
+    brs::store::LogStore::Options o;
+    o.path = p.dir.File("laptop/logs.sqlite");
+    auto logs = brs::store::LogStore::Open(o);
+    ASSERT_TRUE(logs.ok()) << logs.status().ToString();
+    auto w = (*logs)->Create("backup-log-1", std::stoll(id), 0);
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Append(content).ok());
+    ASSERT_TRUE((*w)->Close().ok());
+  }
+  p.StartLaptop();
+  ASSERT_TRUE(WaitFor([&] { return p.LaptopConnected(); })) << p.Logs();
+  auto local = Sh(p.dir, "$B logs get backup-log-1 --data laptop");
+  ASSERT_EQ(local.code, 0) << local.err;
+  EXPECT_EQ(local.out, content);
+  // The hub fetches it over the sync stream (log transfer, > 64 KiB: chunks).
+  ASSERT_GT(content.size(), 64u << 10);
+  auto remote = Sh(p.dir, "$B logs get backup-log-1 --data hub --peer " + p.laptop_keyid);
+  ASSERT_EQ(remote.code, 0) << remote.err << p.Logs();
+  EXPECT_EQ(remote.out, content);
+  // A missing log is a clear error, locally and from the peer.
+  auto missing = Sh(p.dir, "$B logs get no-such-log --data laptop");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_TRUE(Contains(missing.err, "no-such-log")) << missing.err;
+  missing = Sh(p.dir, "$B logs get no-such-log --data hub --peer " + p.laptop_keyid);
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_FALSE(missing.err.empty());
+}
+
+TEST(CliDaemon, CliReachesADaemonServingTls) {
+  TempDir dir;
+  if (Sh(dir, "command -v openssl").code != 0) GTEST_SKIP() << "openssl CLI not installed";
+  // A certificate for another name than the address the CLI dials.
+  ASSERT_EQ(Sh(dir,
+               "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+               "-subj /CN=hub.example -keyout key.pem -out cert.pem")
+                .code,
+            0);
+  ASSERT_EQ(Sh(dir, "$B init --data hub --instance hub").code, 0);
+  Serve hub(dir, "hub", "--tls-cert cert.pem --tls-key key.pem");
+  ASSERT_FALSE(hub.address().empty()) << hub.log();
+  auto status = Sh(dir, "$B status --data hub --json");
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_TRUE(Contains(status.out, "\"running\":true")) << status.out;
+  auto add = Sh(dir,
+                "echo '{\"repoId\":\"repo1\",\"repoGuid\":\"g1\",\"planId\":\"p\","
+                "\"status\":\"STATUS_SUCCESS\"}' | $B ops add --data hub -");
+  EXPECT_EQ(add.code, 0) << add.err;
+  EXPECT_EQ(Sh(dir, "$B peers --data hub").code, 0);
+  // Another certificate in daemon.json's place is refused: the CLI pins.
+  ASSERT_EQ(Sh(dir,
+               "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+               "-subj /CN=hub.example -keyout key2.pem -out cert2.pem && "
+               "sed -i \"s#$PWD/cert.pem#$PWD/cert2.pem#\" hub/daemon.json && "
+               "grep -q cert2.pem hub/daemon.json")
+                .code,
+            0);
+  auto refused = Sh(dir, "$B status --data hub --json");
+  EXPECT_TRUE(Contains(refused.out, "\"running\":false")) << refused.out;
+  EXPECT_TRUE(Contains(refused.err, "TLS handshake")) << refused.err;
+  EXPECT_EQ(hub.Stop(), 0);
+}
+
+}  // namespace
