@@ -3,6 +3,7 @@
 // (a proxy's HTML error page, a 200 of the wrong content type). Each gives
 // a clear error with the right code, never a message.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 
 #include <asio.hpp>
 #include <thread>
@@ -25,35 +26,41 @@ bool HasHeadersFrame(const std::string& in) {
   return false;
 }
 
-// A one-connection TCP server that answers `reply` once the client's first
-// bytes arrived (an HTTP/1 server) or, with `after_headers`, once its first
-// request's HEADERS frame did (an HTTP/2 server); then drains until the
-// client closes.
+// A TCP server that answers each connection with `reply` once the client's
+// first bytes arrived (an HTTP/1 server) or, with `after_headers`, once its
+// first request's HEADERS frame did (an HTTP/2 server); then drains until
+// the client closes.
 class FakePeer {
  public:
   explicit FakePeer(std::string reply, bool after_headers = true)
       : acceptor_(io_, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
         reply_(std::move(reply)) {
     thread_ = std::thread([this, after_headers] {
-      asio::ip::tcp::socket sock(io_);
-      asio::error_code ec;
-      acceptor_.accept(sock, ec);
-      if (ec) return;
-      char buf[4096];
-      std::string in;
-      do {
-        size_t n = sock.read_some(asio::buffer(buf), ec);
+      // Every connection gets the same answer, one at a time (a client may
+      // redial after the first).
+      for (;;) {
+        asio::ip::tcp::socket sock(io_);
+        asio::error_code ec;
+        acceptor_.accept(sock, ec);
         if (ec) return;
-        in.append(buf, n);
-      } while (after_headers && !HasHeadersFrame(in));
-      asio::write(sock, asio::buffer(reply_), ec);
-      while (!ec) sock.read_some(asio::buffer(buf), ec);
+        char buf[4096];
+        std::string in;
+        do {
+          size_t n = sock.read_some(asio::buffer(buf), ec);
+          if (ec) break;
+          in.append(buf, n);
+        } while (after_headers && !HasHeadersFrame(in));
+        if (!ec) asio::write(sock, asio::buffer(reply_), ec);
+        while (!ec) sock.read_some(asio::buffer(buf), ec);
+      }
     });
   }
   ~FakePeer() {
+    // shutdown() wakes an accept() blocked on the listening socket (Linux).
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
+    thread_.join();
     asio::error_code ec;
     acceptor_.close(ec);
-    thread_.join();
   }
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
