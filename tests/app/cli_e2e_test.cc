@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -182,6 +184,76 @@ TEST(CliE2E, BadInputIsAClearError) {
     return Sh(dir, "$B peers --data d --json").out.find("cannot connect") != std::string::npos;
   })) << Sh(dir, "$B peers --data d --json").out;
   EXPECT_EQ(d.Stop(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+// kill -9 of the hub halfway through a 50 000-op initial sync; after a
+// restart on the same port the client reconnects, and the hub ends with
+// exactly the client's ops: none lost, none doubled.
+TEST(CliE2E, HubKilledMidSyncEndsWithExactlyTheClientsOps) {
+  constexpr int kOps = 50'000;
+  TempDir dir;
+  ASSERT_EQ(
+      Sh(dir, "$B init --data hub --instance hub && $B init --data laptop --instance laptop").code,
+      0);
+  // A fixed port, so the client's known-host URL survives the restart.
+  auto hub = std::make_unique<Serve>(dir, "hub");
+  const std::string addr = hub->address();
+  ASSERT_FALSE(addr.empty());
+  auto tok = Sh(dir, "$B pair new --data hub --label laptop --grant READ_OPERATIONS:*");
+  ASSERT_EQ(tok.code, 0) << tok.err;
+  ASSERT_EQ(Sh(dir, "$B join '" + tok.out.substr(0, tok.out.find('\n')) + "' --url http://" + addr +
+                        " --data laptop")
+                .code,
+            0);
+  ASSERT_EQ(Sh(dir, "$B repo add --data laptop --id repo1 --guid g-repo1 --uri /r1").code, 0);
+  {
+    std::ofstream ops(dir.File("ops.jsonl"));
+    for (int i = 0; i < kOps; ++i) {
+      ops << "{\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\",\"status\":"
+             "\"STATUS_SUCCESS\",\"unixTimeStartMs\":\""
+          << 1'700'000'000'000 + i << "\",\"displayMessage\":\"op " << i << "\"}\n";
+    }
+  }
+  auto add = Sh(dir, "$B ops add --data laptop ops.jsonl");
+  ASSERT_EQ(add.code, 0) << add.err;
+  Serve laptop(dir, "laptop");
+  // Halfway: some ops committed at the hub, not all.
+  int64_t at_kill = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    auto s = Sh(dir, "$B status --data hub --json").out;
+    auto p = s.find("\"ops_synced\":");
+    at_kill = p == std::string::npos ? 0 : std::atoll(s.c_str() + p + 13);
+    return at_kill > 0;
+  })) << hub->log();
+  hub->Kill();
+  std::cerr << "hub killed with " << at_kill << " of " << kOps << " ops committed\n";
+  EXPECT_LT(at_kill, kOps) << "the sync finished before the kill";
+  std::remove(dir.File("hub/daemon.json").c_str());  // left by the crash
+  hub = std::make_unique<Serve>(dir, "hub", "", addr);
+  ASSERT_EQ(hub->address(), addr) << hub->log();
+  std::string listed;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        listed = Sh(dir, "$B ops list --data hub --json").out;
+        return CountLines(listed) >= kOps;
+      },
+      60))
+      << CountLines(listed) << "\n"
+      << hub->log() << laptop.log();
+  // Exactly the client's ops: each original ID once.
+  std::set<std::string> originals;
+  std::istringstream lines(listed);
+  for (std::string line; std::getline(lines, line);)
+    originals.insert(JsonField(line, "originalId"));
+  EXPECT_EQ(CountLines(listed), kOps);
+  EXPECT_EQ(originals.size(), static_cast<size_t>(kOps));
+  EXPECT_EQ(originals.count(""), 0u);
+  EXPECT_EQ(laptop.Stop(), 0);
+  EXPECT_EQ(hub->Stop(), 0);
 }
 
 }  // namespace

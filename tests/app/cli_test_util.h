@@ -59,11 +59,12 @@ inline Result Sh(const TempDir& dir, const std::string& cmd) {
 // SIGTERM; its log is DIR/<data>.log.
 class Serve {
  public:
-  Serve(const TempDir& dir, const std::string& data, const std::string& extra = "")
+  Serve(const TempDir& dir, const std::string& data, const std::string& extra = "",
+        const std::string& listen = "127.0.0.1:0")
       : log_(dir.File(data + ".log")) {
     std::string args = "cd '" + dir.path() +
                        "' && unset BACKREST_SYNC_DATA && exec '" BRS_BINARY "' serve --data " +
-                       data + " --listen 127.0.0.1:0 --retry-delay 1 " + extra + " >'" + log_ +
+                       data + " --listen " + listen + " --retry-delay 1 " + extra + " >>'" + log_ +
                        "' 2>&1 </dev/null";
     const char* argv[] = {"/bin/sh", "-c", args.c_str(), nullptr};
     EXPECT_EQ(posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
@@ -93,6 +94,13 @@ class Serve {
     pid_ = -1;
     exit_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return exit_;
+  }
+  // SIGKILL and wait (a crash: daemon.json stays behind).
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
   }
   const std::string& address() const { return address_; }
   std::string log() const { return Slurp(log_); }
