@@ -3,14 +3,15 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <list>
-#include <map>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 namespace brs::store {
 
-template <typename K, typename V>
+template <typename K, typename V, typename Hash = std::hash<K>>
 class LruCache {
  public:
   explicit LruCache(size_t capacity) : capacity_(capacity) {}
@@ -47,7 +48,7 @@ class LruCache {
   using Entry = std::pair<K, V>;
   size_t capacity_;
   std::list<Entry> order_;  // most recent first
-  std::map<K, typename std::list<Entry>::iterator> index_;
+  std::unordered_map<K, typename std::list<Entry>::iterator, Hash> index_;
 };
 
 }  // namespace brs::store

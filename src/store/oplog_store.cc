@@ -309,8 +309,7 @@ void OplogStore::RestoreCounters() {
   for (const GroupKey& k : groups_created_in_tx_) groups_.erase(k);
   groups_created_in_tx_.clear();
   // The caches may hold IDs of this transaction's rows.
-  synced_ids_.Clear();
-  synced_flows_.Clear();
+  ForgetIdMap();
 }
 
 Status OplogStore::CommitWrite(Transaction& tx, std::vector<PendingEvent> events) {
@@ -459,9 +458,24 @@ Status OplogStore::UpdateRow(const v1::Operation& op, const std::string& bytes) 
   return Status::Ok();
 }
 
+uint32_t OplogStore::PeerIndex(std::string_view keyid) {
+  auto it = peer_index_.find(std::string(keyid));
+  if (it != peer_index_.end()) return it->second;
+  if (peer_index_.size() >= 65'536) ForgetIdMap();  // bounded like the caches
+  const auto index = static_cast<uint32_t>(peer_index_.size());
+  peer_index_.emplace(std::string(keyid), index);
+  return index;
+}
+
+void OplogStore::ForgetIdMap() {
+  synced_ids_.Clear();
+  synced_flows_.Clear();
+  peer_index_.clear();
+}
+
 StatusOr<std::optional<int64_t>> OplogStore::FindSyncedId(std::string_view keyid,
                                                           int64_t original_id) {
-  SyncedKey key(keyid, original_id);
+  SyncedKey key(PeerIndex(keyid), original_id);
   if (auto hit = synced_ids_.Get(key)) return hit;
   BRS_ASSIGN_OR_RETURN(Statement st,
                        writer_->Prepare("SELECT id FROM operations WHERE"
@@ -477,7 +491,7 @@ StatusOr<std::optional<int64_t>> OplogStore::FindSyncedId(std::string_view keyid
 
 StatusOr<std::optional<int64_t>> OplogStore::FindSyncedFlow(std::string_view keyid,
                                                             int64_t original_flow_id) {
-  SyncedKey key(keyid, original_flow_id);
+  SyncedKey key(PeerIndex(keyid), original_flow_id);
   if (auto hit = synced_flows_.Get(key)) return hit;
   BRS_ASSIGN_OR_RETURN(Statement st,
                        writer_->Prepare("SELECT flow_id FROM operations WHERE"
@@ -620,8 +634,7 @@ Status OplogStore::Set(std::span<v1::Operation> ops) {
 StatusOr<std::vector<v1::Operation>> OplogStore::DeleteIdsLocked(std::span<const int64_t> ids,
                                                                  bool require_all) {
   // A deleted op's mapping must not outlive it (a flow may end with it).
-  synced_ids_.Clear();
-  synced_flows_.Clear();
+  ForgetIdMap();
   std::vector<v1::Operation> removed;
   removed.reserve(ids.size());
   BRS_ASSIGN_OR_RETURN(Statement get,
@@ -700,8 +713,11 @@ StatusOr<std::vector<v1::Operation>> OplogStore::UpsertSynced(std::string_view k
       op.set_original_flow_id(original_flow_id);
       op.set_id(id);
       op.set_flow_id(local_flow->has_value() ? **local_flow : id);
-      if (insert) synced_ids_.Put(SyncedKey(keyid, original_id), id);
-      if (!local_flow->has_value()) synced_flows_.Put(SyncedKey(keyid, original_flow_id), id);
+      // A new op's ID is not cached (an initial sync would only churn the
+      // cache); a new flow is, as its next ops usually follow at once.
+      if (!local_flow->has_value()) {
+        synced_flows_.Put(SyncedKey(PeerIndex(keyid), original_flow_id), id);
+      }
       // An update may move the op to another original flow and so end the
       // old one: forget the flows rather than keep one the file no longer has.
       if (!insert) synced_flows_.Clear();

@@ -53,6 +53,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -307,9 +308,18 @@ class OplogStore {
   // The ID mapper's bounded caches (write_mu_): (keyid, original_id) → id
   // and (keyid, original_flow_id) → flow_id. Cleared when a transaction
   // rolls back or ops are deleted, so they never hold what the file lacks.
-  using SyncedKey = std::pair<std::string, int64_t>;
-  LruCache<SyncedKey, int64_t> synced_ids_;
-  LruCache<SyncedKey, int64_t> synced_flows_;
+  // Keys name the peer by a small number (PeerIndex), not its key ID.
+  using SyncedKey = std::pair<uint32_t, int64_t>;
+  struct SyncedKeyHash {
+    size_t operator()(const SyncedKey& k) const {
+      return std::hash<int64_t>()(k.second) * 31 + k.first;
+    }
+  };
+  LruCache<SyncedKey, int64_t, SyncedKeyHash> synced_ids_;
+  LruCache<SyncedKey, int64_t, SyncedKeyHash> synced_flows_;
+  std::unordered_map<std::string, uint32_t> peer_index_;  // write_mu_
+  uint32_t PeerIndex(std::string_view keyid);
+  void ForgetIdMap();
   std::vector<GroupKey> groups_created_in_tx_;
 
   std::mutex readers_mu_;
