@@ -459,24 +459,29 @@ Status OplogStore::UpdateRow(const v1::Operation& op, const std::string& bytes) 
 }
 
 uint32_t OplogStore::PeerIndex(std::string_view keyid) {
-  auto it = peer_index_.find(std::string(keyid));
-  if (it != peer_index_.end()) return it->second;
-  if (peer_index_.size() >= 65'536) ForgetIdMap();  // bounded like the caches
-  const auto index = static_cast<uint32_t>(peer_index_.size());
-  peer_index_.emplace(std::string(keyid), index);
-  return index;
+  if (!last_peer_.empty() && keyid == last_peer_) return last_peer_index_;  // a batch's peer
+  std::string key(keyid);
+  auto it = peer_index_.find(key);
+  if (it == peer_index_.end()) {
+    if (peer_index_.size() >= 65'536) ForgetIdMap();  // bounded like the caches
+    it = peer_index_.emplace(key, static_cast<uint32_t>(peer_index_.size())).first;
+  }
+  last_peer_ = std::move(key);
+  last_peer_index_ = it->second;
+  return last_peer_index_;
 }
 
 void OplogStore::ForgetIdMap() {
   synced_ids_.Clear();
   synced_flows_.Clear();
   peer_index_.clear();
+  last_peer_.clear();
 }
 
 StatusOr<std::optional<int64_t>> OplogStore::FindSyncedId(std::string_view keyid,
                                                           int64_t original_id) {
-  SyncedKey key(PeerIndex(keyid), original_id);
-  if (auto hit = synced_ids_.Get(key)) return hit;
+  const uint32_t peer = PeerIndex(keyid);
+  if (auto hit = synced_ids_.Get(peer, original_id)) return hit;
   BRS_ASSIGN_OR_RETURN(Statement st,
                        writer_->Prepare("SELECT id FROM operations WHERE"
                                         " original_instance_keyid = ? AND original_id = ?"));
@@ -485,14 +490,14 @@ StatusOr<std::optional<int64_t>> OplogStore::FindSyncedId(std::string_view keyid
   std::optional<int64_t> id;
   if (st.Step(&s)) id = st.ColumnInt(0);
   BRS_RETURN_IF_ERROR(s);
-  if (id) synced_ids_.Put(key, *id);
+  if (id) synced_ids_.Put(peer, original_id, *id);
   return id;
 }
 
 StatusOr<std::optional<int64_t>> OplogStore::FindSyncedFlow(std::string_view keyid,
                                                             int64_t original_flow_id) {
-  SyncedKey key(PeerIndex(keyid), original_flow_id);
-  if (auto hit = synced_flows_.Get(key)) return hit;
+  const uint32_t peer = PeerIndex(keyid);
+  if (auto hit = synced_flows_.Get(peer, original_flow_id)) return hit;
   BRS_ASSIGN_OR_RETURN(Statement st,
                        writer_->Prepare("SELECT flow_id FROM operations WHERE"
                                         " original_instance_keyid = ? AND original_flow_id = ?"
@@ -502,7 +507,7 @@ StatusOr<std::optional<int64_t>> OplogStore::FindSyncedFlow(std::string_view key
   std::optional<int64_t> id;
   if (st.Step(&s)) id = st.ColumnInt(0);
   BRS_RETURN_IF_ERROR(s);
-  if (id) synced_flows_.Put(key, *id);
+  if (id) synced_flows_.Put(peer, original_flow_id, *id);
   return id;
 }
 
@@ -716,7 +721,7 @@ StatusOr<std::vector<v1::Operation>> OplogStore::UpsertSynced(std::string_view k
       // A new op's ID is not cached (an initial sync would only churn the
       // cache); a new flow is, as its next ops usually follow at once.
       if (!local_flow->has_value()) {
-        synced_flows_.Put(SyncedKey(PeerIndex(keyid), original_flow_id), id);
+        synced_flows_.Put(PeerIndex(keyid), original_flow_id, id);
       }
       // An update may move the op to another original flow and so end the
       // old one: forget the flows rather than keep one the file no longer has.

@@ -58,7 +58,7 @@
 
 #include "base/status.h"
 #include "store/file_system.h"
-#include "store/lru_cache.h"
+#include "store/id_map_cache.h"
 #include "store/sqlite_db.h"
 #include "v1/operations.pb.h"
 
@@ -154,7 +154,7 @@ class OplogStore {
     size_t max_idle_readers = 4;           // reader connections kept open
     // The ID mapper's cache of (peer key ID, original id / original flow
     // id) → local id / flow id, entries per map; the index is the truth.
-    size_t id_map_cache_entries = 16'384;
+    size_t id_map_cache_entries = 4'096;
   };
 
   // Opens or creates the store and runs pending schema migrations. Only one
@@ -308,16 +308,12 @@ class OplogStore {
   // The ID mapper's bounded caches (write_mu_): (keyid, original_id) → id
   // and (keyid, original_flow_id) → flow_id. Cleared when a transaction
   // rolls back or ops are deleted, so they never hold what the file lacks.
-  // Keys name the peer by a small number (PeerIndex), not its key ID.
-  using SyncedKey = std::pair<uint32_t, int64_t>;
-  struct SyncedKeyHash {
-    size_t operator()(const SyncedKey& k) const {
-      return std::hash<int64_t>()(k.second) * 31 + k.first;
-    }
-  };
-  LruCache<SyncedKey, int64_t, SyncedKeyHash> synced_ids_;
-  LruCache<SyncedKey, int64_t, SyncedKeyHash> synced_flows_;
+  // Keyed by a small number per peer (PeerIndex), not its key ID.
+  IdMapCache synced_ids_;
+  IdMapCache synced_flows_;
   std::unordered_map<std::string, uint32_t> peer_index_;  // write_mu_
+  std::string last_peer_;                                 // PeerIndex's one-entry memo
+  uint32_t last_peer_index_ = 0;
   uint32_t PeerIndex(std::string_view keyid);
   void ForgetIdMap();
   std::vector<GroupKey> groups_created_in_tx_;
