@@ -20,9 +20,7 @@ Outcome RunOpsAdd(CommandContext& ctx, const std::string& file) {
   OpInputOptions o;
   o.source = InputName(file);
   o.instance_id = cfg->instance();
-  o.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  o.now_ms = UnixMillis(ctx.env().NowWall());
   BRS_ASSIGN_OR_RETURN(std::vector<v1::Operation> ops, ParseOperationsInput(text, o));
   // Ops of repos outside the config are kept but never forwarded (SPEC §6):
   // one warning per repo.

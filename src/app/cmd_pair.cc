@@ -14,11 +14,8 @@
 namespace brs::app {
 namespace {
 
-int64_t NowUnix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+// Token times are wall-clock Unix seconds (SPEC §5).
+int64_t NowUnix(const CommandContext& ctx) { return UnixSeconds(ctx.env().NowWall()); }
 
 struct PairNewFlags {
   std::string label;
@@ -28,7 +25,7 @@ struct PairNewFlags {
 };
 
 Outcome RunPairNew(CommandContext& ctx, const PairNewFlags& flags) {
-  const int64_t now = NowUnix();
+  const int64_t now = NowUnix(ctx);
   int64_t expires_at = 0;
   if (!flags.expires.empty()) {
     auto d = ParseDuration(flags.expires);
@@ -93,7 +90,7 @@ std::string UsesText(const v1::Multihost::PairingToken& t) {
 Outcome RunPairList(CommandContext& ctx) {
   BRS_ASSIGN_OR_RETURN(auto config, ctx.OpenConfigStore());
   auto cfg = config->Get();
-  const int64_t now = NowUnix();
+  const int64_t now = NowUnix(ctx);
   const auto& tokens = cfg->multihost().pairing_tokens();
   auto expired = [&](const v1::Multihost::PairingToken& t) {
     return t.expires_at_unix() > 0 && now > t.expires_at_unix();
@@ -131,8 +128,31 @@ Outcome RunPairList(CommandContext& ctx) {
   return Outcome();
 }
 
+// Removes an authorized client by key ID: its session ends at once (the hub
+// watches its config) and its next one is refused.
+Outcome RunRevokeClient(CommandContext& ctx, const std::string& keyid) {
+  std::string instance;
+  BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
+    auto* list = c.mutable_multihost()->mutable_authorized_clients();
+    for (int i = 0; i < list->size(); ++i) {
+      if (list->Get(i).keyid() != keyid) continue;
+      instance = list->Get(i).instance_id();
+      list->DeleteSubrange(i, 1);
+      return Status();
+    }
+    return NotFound("no authorized client with key ID " + keyid);
+  }));
+  if (ctx.json()) {
+    ctx.out() << JsonObject().Str("revoked_client", keyid).Str("instance", instance).str() << "\n";
+  } else {
+    ctx.out() << "revoked client " << instance << " (" << keyid << ")\n";
+  }
+  return Outcome();
+}
+
 Outcome RunPairRevoke(CommandContext& ctx, const std::string& which) {
-  if (which.empty()) return Outcome::Usage("pair revoke needs a label or fingerprint");
+  if (which.empty()) return Outcome::Usage("pair revoke needs a label, fingerprint or key ID");
+  if (which.starts_with("ed25519.")) return RunRevokeClient(ctx, which);
   std::string revoked;
   BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
     auto* list = c.mutable_multihost()->mutable_pairing_tokens();
@@ -180,9 +200,11 @@ void RegisterPair(CommandRegistry& r) {
                [](CommandContext& ctx) { return RunPairList(ctx); });
 
   auto which = std::make_shared<std::string>();
-  CLI::App* rv = r.AddCommand(pair, "revoke", "delete a pairing token",
-                              [which](CommandContext& ctx) { return RunPairRevoke(ctx, *which); });
-  rv->add_option("token", *which, "its label or fingerprint")->required();
+  CLI::App* rv =
+      r.AddCommand(pair, "revoke", "delete a pairing token, or unpair a client (by its key ID)",
+                   [which](CommandContext& ctx) { return RunPairRevoke(ctx, *which); });
+  rv->add_option("which", *which, "a token's label or fingerprint, or a client's key ID")
+      ->required();
 }
 
 }  // namespace brs::app

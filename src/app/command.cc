@@ -63,7 +63,8 @@ CLI::App* CommandRegistry::AddCommand(CLI::App* parent, const std::string& name,
   return c;
 }
 
-int CommandRegistry::Run(int argc, char** argv, std::ostream& out, std::ostream& err) {
+int CommandRegistry::Run(int argc, char** argv, std::ostream& out, std::ostream& err,
+                         const Env& env) {
   try {
     root_.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -77,7 +78,7 @@ int CommandRegistry::Run(int argc, char** argv, std::ostream& out, std::ostream&
   }
   for (auto& [app, fn] : commands_) {
     if (!app->parsed()) continue;
-    CommandContext ctx(flags_, out, err);
+    CommandContext ctx(flags_, out, err, env);
     Outcome o = fn(ctx);
     out.flush();
     if (!o.ok() && !o.message().empty()) {

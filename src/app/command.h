@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "app/data_dir.h"
+#include "base/env.h"
 #include "base/status.h"
 #include "store/config_store.h"
 
@@ -79,13 +80,16 @@ struct GlobalFlags {
 // What a running command gets: the global flags and its output streams.
 class CommandContext {
  public:
-  CommandContext(GlobalFlags flags, std::ostream& out, std::ostream& err)
-      : flags_(std::move(flags)), out_(out), err_(err) {}
+  CommandContext(GlobalFlags flags, std::ostream& out, std::ostream& err,
+                 const Env& env = Env::Default())
+      : flags_(std::move(flags)), out_(out), err_(err), env_(env) {}
 
   const GlobalFlags& flags() const { return flags_; }
   bool json() const { return flags_.json; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
+  // Where a command takes "now" from (wall time for what it stores).
+  const Env& env() const { return env_; }
 
   // A warning line on stderr: "backrest-sync: warning: <message>".
   void Warn(const std::string& message);
@@ -107,6 +111,7 @@ class CommandContext {
   GlobalFlags flags_;
   std::ostream& out_;
   std::ostream& err_;
+  const Env& env_;
 };
 
 using CommandFn = std::function<Outcome(CommandContext&)>;
@@ -131,7 +136,9 @@ class CommandRegistry {
   // Parses argv, sets up logging and runs the chosen command with output on
   // `out`/`err`. Returns the process exit code: 0 ok, 1 runtime error,
   // 2 usage error (parse errors included).
-  int Run(int argc, char** argv, std::ostream& out, std::ostream& err);
+  // Commands take their time from `env` (tests pass a FakeEnv).
+  int Run(int argc, char** argv, std::ostream& out, std::ostream& err,
+          const Env& env = Env::Default());
 
  private:
   CLI::App& root_;

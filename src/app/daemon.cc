@@ -5,14 +5,15 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
 #include "app/admin_service.h"
 #include "app/log.h"
 #include "app/sync_progress.h"
+#include "app/trust_audit.h"
 #include "rpc/server.h"
 #include "sync/rpc_glue.h"
 #include "sync/session_error.h"
@@ -39,6 +40,7 @@ struct Daemon::Impl {
   std::shared_ptr<const sync::ApiAuthenticator> auth;
   uint64_t config_sub = 0;
   uint64_t peer_sub = 0;
+  uint64_t trust_sub = 0;
   std::thread watcher;
   std::mutex mu;
   std::condition_variable cv;
@@ -60,7 +62,7 @@ namespace {
 // A periodic line while ops stream in or out (long initial syncs).
 void LogSyncProgress(Daemon::Impl& m) {
   auto line = m.progress.Tick(m.sync_metrics->ops_received.Value(),
-                              m.sync_metrics->ops_sent.Value(), rpc::SteadyNowMs());
+                              m.sync_metrics->ops_sent.Value(), m.options.env->NowMono());
   if (!line) return;
   LogInfo("sync progress", {{"received", std::to_string(line->received)},
                             {"received_per_s", std::to_string(std::lround(line->received_per_s))},
@@ -97,6 +99,7 @@ Status Daemon::Start() {
   BRS_ASSIGN_OR_RETURN(m.peers, store::PeerStateStore::Open(dir.state()));
   store::LogStore::Options lo;
   lo.path = dir.logs();
+  lo.env = m.options.env;
   BRS_ASSIGN_OR_RETURN(m.logs, store::LogStore::Open(lo));
   BRS_ASSIGN_OR_RETURN(m.admin_token, EnsureAdminToken(dir));
   m.RebuildAuth(*m.config->Get());
@@ -107,8 +110,11 @@ Status Daemon::Start() {
                          m.oplog.get(),
                          m.peers.get(),
                          m.logs.get(),
-                         &store::SystemClock::Instance(),
-                         m.sync_metrics.get()};
+                         m.options.env,
+                         m.sync_metrics.get(),
+                         [](std::string_view event, bool warning, const sync::AuditFields& f) {
+                           Log(warning ? LogLevel::kWarn : LogLevel::kInfo, event, f);
+                         }};
   so.tunables.heartbeat_interval_ms = m.options.heartbeat_interval_ms;
   so.identity = &*m.identity;
   so.retry_delay = std::chrono::milliseconds(m.options.retry_delay_ms);
@@ -116,6 +122,13 @@ Status Daemon::Start() {
   dopts.ca_file = m.options.ca_file;
   m.dialer = std::make_unique<sync::RpcDialer>(dopts);
   m.sync = std::make_unique<sync::SyncService>(so, m.dialer.get());
+
+  // The audit trail of revocations (tokens, clients), whoever made them.
+  auto seen = std::make_shared<store::ConfigStore::ConfigPtr>(m.config->Get());
+  m.trust_sub = m.config->Subscribe([seen](const store::ConfigStore::ConfigPtr& cfg) {
+    AuditTrustChanges(**seen, *cfg);
+    *seen = cfg;
+  });
 
   // One log line per session event (a change of state or message; not the
   // heartbeats and resource updates in between).
@@ -154,9 +167,7 @@ Status Daemon::Start() {
                          m.sync.get(),
                          m.admin_token,
                          "",
-                         std::chrono::duration_cast<std::chrono::seconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count()};
+                         UnixSeconds(m.options.env->NowWall())};
   RegisterAdminService(*m.server, &m.admin);
   m.server->HandleGet("/healthz", [](const std::string&, const rpc::Headers&) {
     return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
@@ -185,8 +196,8 @@ Status Daemon::Start() {
   // The CLI finds the daemon here; with TLS it pins the daemon's own
   // certificate (by absolute path), whatever names it carries.
   std::string info = "{\"listen\":\"" + JsonEscape(m.server->address()) +
-                     "\",\"pid\":" + std::to_string(::getpid()) + ",\"tls\":" +
-                     (m.options.tls_cert.empty() ? "false" : "true");
+                     "\",\"pid\":" + std::to_string(::getpid()) +
+                     ",\"tls\":" + (m.options.tls_cert.empty() ? "false" : "true");
   if (!m.options.tls_cert.empty()) {
     std::error_code ec;
     auto abs = std::filesystem::absolute(m.options.tls_cert, ec);
@@ -257,6 +268,7 @@ void Daemon::Stop() {
   if (m.server) m.server->Stop(3'000);
   if (m.config && m.config_sub) m.config->Unsubscribe(m.config_sub);
   if (m.peers && m.peer_sub) m.peers->Unsubscribe(m.peer_sub);
+  if (m.config && m.trust_sub) m.config->Unsubscribe(m.trust_sub);
   ::unlink(m.options.dir.daemon_info().c_str());
 }
 

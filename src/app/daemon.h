@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/data_dir.h"
+#include "base/env.h"
 #include "base/metrics.h"
 #include "base/status.h"
 
@@ -22,6 +23,7 @@ struct DaemonOptions {
   int64_t heartbeat_interval_ms = 600'000;
   int64_t retry_delay_ms = 60'000;
   int io_threads = 2;
+  const Env* env = &Env::Default();  // every "now" of the daemon
 };
 
 class Daemon {

@@ -37,7 +37,17 @@ Status InitLogging(std::string_view format, std::string_view level) {
   return Status();
 }
 
-void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
+namespace {
+
+// Text values with spaces, quotes or '=' are quoted, so a reason such as
+// "pairing refused: token expired" stays one field.
+std::string TextValue(const std::string& v) {
+  if (!v.empty() && v.find_first_of(" \"=") == std::string::npos) return v;
+  return "\"" + JsonEscape(v) + "\"";
+}
+
+template <typename Fields>
+void LogFields(LogLevel level, std::string_view msg, const Fields& fields) {
   std::string line;
   if (g_json) {
     line = "\"msg\":\"" + JsonEscape(msg) + "\"";
@@ -45,7 +55,7 @@ void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> f
       line += ",\"" + JsonEscape(k) + "\":\"" + JsonEscape(v) + "\"";
   } else {
     line = std::string(msg);
-    for (const auto& [k, v] : fields) line += " " + std::string(k) + "=" + v;
+    for (const auto& [k, v] : fields) line += " " + std::string(k) + "=" + TextValue(v);
   }
   switch (level) {
     case LogLevel::kDebug:
@@ -61,6 +71,17 @@ void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> f
       spdlog::error("{}", line);
       break;
   }
+}
+
+}  // namespace
+
+void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
+  LogFields(level, msg, fields);
+}
+
+void Log(LogLevel level, std::string_view msg,
+         const std::vector<std::pair<std::string, std::string>>& fields) {
+  LogFields(level, msg, fields);
 }
 
 }  // namespace brs::app

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "base/encoding.h"
 #include "base/status.h"
@@ -19,6 +20,8 @@ Status InitLogging(std::string_view format, std::string_view level);
 
 using LogField = std::pair<std::string_view, std::string>;
 void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
+void Log(LogLevel level, std::string_view msg,
+         const std::vector<std::pair<std::string, std::string>>& fields);
 inline void LogInfo(std::string_view m, std::initializer_list<LogField> f = {}) {
   Log(LogLevel::kInfo, m, f);
 }

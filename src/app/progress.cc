@@ -5,22 +5,22 @@
 namespace brs::app {
 
 ProgressLine::ProgressLine(std::ostream& err, std::string what, std::string unit, int64_t total,
-                           bool force, Clock clock)
+                           bool force, const Env& env)
     : err_(err),
       what_(std::move(what)),
       unit_(std::move(unit)),
       total_(total),
       enabled_(force || ::isatty(2) == 1),
       force_(force),
-      clock_(std::move(clock)),
-      last_(clock_()) {}
+      env_(env),
+      last_(env_.NowMono()) {}
 
 ProgressLine::~ProgressLine() { Finish(); }
 
 void ProgressLine::Update(int64_t done) {
   done_ = done;
   if (!enabled_ || finished_) return;
-  const auto now = clock_();
+  const MonoTime now = env_.NowMono();
   if (now - last_ < std::chrono::seconds(1)) return;
   last_ = now;
   Print();

@@ -11,16 +11,16 @@
 #include <ostream>
 #include <string>
 
+#include "base/env.h"
+
 namespace brs::app {
 
 class ProgressLine {
  public:
-  using Clock = std::function<std::chrono::steady_clock::time_point()>;
-
   // `what` names the work ("importing"), `unit` the items ("snapshots").
   // Enabled when `force` or stderr (fd 2) is a TTY.
   ProgressLine(std::ostream& err, std::string what, std::string unit, int64_t total, bool force,
-               Clock clock = std::chrono::steady_clock::now);
+               const Env& env = Env::Default());
   ~ProgressLine();
 
   bool enabled() const { return enabled_; }
@@ -39,8 +39,8 @@ class ProgressLine {
   std::string what_, unit_;
   int64_t total_, done_ = 0;
   bool enabled_, force_, finished_ = false;
-  Clock clock_;
-  std::chrono::steady_clock::time_point last_;
+  const Env& env_;
+  MonoTime last_;
   int lines_ = 0;
 };
 

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "base/env.h"
+
 namespace brs::app {
 
 struct SyncProgressLine {
@@ -20,16 +22,15 @@ struct SyncProgressLine {
 
 class SyncProgress {
  public:
-  explicit SyncProgress(int64_t interval_ms = 5'000) : interval_ms_(interval_ms) {}
+  explicit SyncProgress(Millis interval = Millis(5'000)) : interval_(interval) {}
   // Called often (e.g. twice a second) with the running totals and a
-  // steady-clock time; a line when an interval has passed and ops moved.
-  std::optional<SyncProgressLine> Tick(uint64_t received_total, uint64_t sent_total,
-                                       int64_t now_ms);
+  // monotonic time; a line when an interval has passed and ops moved.
+  std::optional<SyncProgressLine> Tick(uint64_t received_total, uint64_t sent_total, MonoTime now);
 
  private:
-  int64_t interval_ms_;
+  Millis interval_;
   bool started_ = false;
-  int64_t last_ms_ = 0;
+  MonoTime last_{};
   uint64_t last_received_ = 0, last_sent_ = 0;
 };
 

@@ -1,6 +1,6 @@
 #include "rpc/stream.h"
 
-#include <chrono>
+#include "base/env.h"
 
 namespace brs::rpc {
 
@@ -11,10 +11,6 @@ const std::string* FindHeader(const Headers& headers, std::string_view name) {
   return nullptr;
 }
 
-int64_t SteadyNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+int64_t SteadyNowMs() { return MonoMillis(Env::Default().NowMono()); }
 
 }  // namespace brs::rpc

@@ -131,6 +131,13 @@ ConfigStore::ConfigPtr ConfigStore::Get() const {
   return current_;
 }
 
+ConfigStore::ConfigPtr ConfigStore::GetAfterPendingUpdates() {
+  ++pending_waiters_;
+  std::lock_guard lock(mu_);
+  --pending_waiters_;
+  return Get();
+}
+
 StatusOr<ConfigStore::ConfigPtr> ConfigStore::Update(const UpdateFn& fn) {
   StatusOr<ConfigPtr> result = [&]() -> StatusOr<ConfigPtr> {
     std::lock_guard lock(mu_);

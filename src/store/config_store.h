@@ -78,6 +78,13 @@ class ConfigStore {
 
   // The current config; never null. Cheap (shared, immutable).
   ConfigPtr Get() const;
+  // The config once every Update in flight in this process has finished:
+  // waits for the update lock, so a change being written (e.g. a pairing
+  // whose fsync is under way) is seen. Must not be called from inside an
+  // update function.
+  ConfigPtr GetAfterPendingUpdates();
+  // Callers waiting in GetAfterPendingUpdates now (for tests).
+  int pending_update_waiters() const { return pending_waiters_.load(); }
 
   // Read-modify-write transaction. `fn` gets a copy of the newest config
   // (re-read from disk if another process changed it); an error from fn
@@ -118,6 +125,7 @@ class ConfigStore {
 
   Options options_;
   std::mutex mu_;  // serializes Load/Update/Reload; guards last_bytes_
+  std::atomic<int> pending_waiters_{0};
   std::string last_bytes_;
 
   mutable std::mutex current_mu_;

@@ -81,7 +81,7 @@ Status LogWriter::Close() {
 // ---- LogStore ----
 
 StatusOr<std::unique_ptr<LogStore>> LogStore::Open(Options options) {
-  if (options.clock == nullptr) options.clock = &SystemClock::Instance();
+  if (options.env == nullptr) options.env = &Env::Default();
   std::unique_ptr<LogStore> store(new LogStore(std::move(options)));
   BRS_ASSIGN_OR_RETURN(store->db_, SqliteDb::Open(store->options_.path));
   BRS_RETURN_IF_ERROR(
@@ -209,7 +209,7 @@ StatusOr<int64_t> LogStore::DeleteExpired() {
   std::lock_guard lock(mu_);
   BRS_ASSIGN_OR_RETURN(
       Statement st, db_->Prepare("DELETE FROM logs WHERE expires_unix <> 0 AND expires_unix < ?"));
-  st.Bind(1, options_.clock->NowUnixSeconds());
+  st.Bind(1, UnixSeconds(options_.env->NowWall()));
   BRS_RETURN_IF_ERROR(st.Run());
   return db_->Changes();
 }

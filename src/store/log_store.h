@@ -27,8 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/env.h"
 #include "base/status.h"
-#include "store/clock.h"
 #include "store/sqlite_db.h"
 
 namespace brs::store {
@@ -79,8 +79,8 @@ class LogWriter {
 class LogStore {
  public:
   struct Options {
-    std::string path;  // SQLite file
-    const Clock* clock = &SystemClock::Instance();
+    std::string path;                  // SQLite file
+    const Env* env = &Env::Default();  // log expiry is wall-clock time
     int64_t max_log_bytes = 64LL << 20;
   };
   static StatusOr<std::unique_ptr<LogStore>> Open(Options options);

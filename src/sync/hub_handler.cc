@@ -58,7 +58,11 @@ void HubHandler::SendConfigView(const v1::Config& config, ItemSink& out) const {
 
 Status HubHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {
   const v1::Multihost::Peer* now = FindClient(config, peer_.keyid());
-  if (now == nullptr) return Disconnected("client is no longer authorized");
+  if (now == nullptr) {
+    env_.Audit("client revoked: session ended", false,
+               {{"key_id", peer_.keyid()}, {"instance", peer_.instance_id()}});
+    return Disconnected("client is no longer authorized");
+  }
   if (!MessageDifferencer::Equals(*now, peer_)) {
     return Disconnected("client entry changed; reconnect to apply it");
   }
@@ -114,7 +118,7 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
                              : event.updated_operations();
       if (list.operations_size() == 0) return Status();
       std::vector<v1::Operation> ops(list.operations().begin(), list.operations().end());
-      const auto started = std::chrono::steady_clock::now();
+      const MonoTime started = env_.clock->NowMono();
       auto stored = env_.oplog->UpsertSynced(peer_.keyid(), std::move(ops));
       if (!stored.ok()) {
         if (stored.status().code() == Code::kInvalidArgument) {
@@ -126,7 +130,7 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
       if (env_.metrics) {
         env_.metrics->ops_received.Inc(stored->size());
         env_.metrics->ingest_latency_seconds.Observe(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+            std::chrono::duration<double>(env_.clock->NowMono() - started).count());
       }
       return Status();
     }

@@ -5,12 +5,6 @@
 
 namespace brs::sync {
 
-int64_t Outbox::SteadyNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 void Outbox::Send(SyncStreamItem item) {
   std::unique_lock lock(mu_);
   if (item.has_heartbeat()) {
@@ -19,7 +13,9 @@ void Outbox::Send(SyncStreamItem item) {
     cv_.notify_all();
     return;
   }
+  ++blocked_senders_;
   cv_.wait(lock, [&] { return closed_ || items_.size() < high_water_; });
+  --blocked_senders_;
   if (closed_) return;
   items_.push_back(std::move(item));
   cv_.notify_all();
@@ -32,13 +28,13 @@ void Outbox::SendNow(SyncStreamItem item) {
   cv_.notify_all();
 }
 
-std::optional<SyncStreamItem> Outbox::TakeLocked(int64_t now_ms) {
+std::optional<SyncStreamItem> Outbox::TakeLocked(MonoTime now) {
   if (!heartbeats_.empty()) {
     auto item = std::move(heartbeats_.front());
     heartbeats_.pop_front();
     return item;
   }
-  if (!items_.empty() && now_ms >= paused_until_ms_) {
+  if (!items_.empty() && now >= paused_until_) {
     auto item = std::move(items_.front());
     items_.pop_front();
     cv_.notify_all();  // a blocked Send may go on
@@ -47,30 +43,30 @@ std::optional<SyncStreamItem> Outbox::TakeLocked(int64_t now_ms) {
   return std::nullopt;
 }
 
-std::optional<SyncStreamItem> Outbox::Pop(int64_t deadline_ms) {
+std::optional<SyncStreamItem> Outbox::Pop(MonoTime deadline) {
   std::unique_lock lock(mu_);
   for (;;) {
     if (closed_) return std::nullopt;
-    int64_t now = SteadyNowMs();
+    const MonoTime now = env_->NowMono();
     if (auto item = TakeLocked(now)) return item;
-    if (now >= deadline_ms) return std::nullopt;
-    int64_t until = deadline_ms;
-    if (!items_.empty() && paused_until_ms_ < until) until = paused_until_ms_;
-    // Bounded wait: a far deadline (INT64_MAX) must not overflow the clock.
-    const int64_t wait = std::clamp<int64_t>(until - now, 1, 3'600'000);
-    cv_.wait_for(lock, std::chrono::milliseconds(wait));
+    if (now >= deadline) return std::nullopt;
+    MonoTime until = deadline;
+    if (!items_.empty() && paused_until_ < until) until = paused_until_;
+    // Bounded wait: a far deadline (kMonoNever) must not overflow the clock.
+    const auto wait = std::clamp<Millis>(until - now, Millis(1), Millis(3'600'000));
+    cv_.wait_for(lock, wait);
   }
 }
 
-std::optional<SyncStreamItem> Outbox::TryPop(int64_t now_ms) {
+std::optional<SyncStreamItem> Outbox::TryPop() {
   std::lock_guard lock(mu_);
   if (closed_) return std::nullopt;
-  return TakeLocked(now_ms);
+  return TakeLocked(env_->NowMono());
 }
 
-void Outbox::Pause(int64_t now_ms, int64_t delay_ms) {
+void Outbox::Pause(Millis delay) {
   std::lock_guard lock(mu_);
-  paused_until_ms_ = std::max(paused_until_ms_, now_ms + std::max<int64_t>(0, delay_ms));
+  paused_until_ = std::max(paused_until_, env_->NowMono() + std::max(Millis(0), delay));
   cv_.notify_all();
 }
 
@@ -85,6 +81,11 @@ void Outbox::Close() {
 size_t Outbox::size() const {
   std::lock_guard lock(mu_);
   return items_.size() + heartbeats_.size();
+}
+
+size_t Outbox::blocked_senders() const {
+  std::lock_guard lock(mu_);
+  return blocked_senders_;
 }
 
 bool Outbox::closed() const {

@@ -9,43 +9,49 @@
 #include <mutex>
 #include <optional>
 
+#include "base/env.h"
 #include "sync/role_handler.h"
 
 namespace brs::sync {
 
 class Outbox final : public ItemSink {
  public:
-  // `high_water`: Push blocks the pushing thread while this many items are
-  // queued (back-pressure), unless the box is closed.
-  explicit Outbox(size_t high_water = 4096) : high_water_(high_water) {}
+  // `high_water`: Send blocks the sending thread while this many items are
+  // queued (back-pressure), unless the box is closed. Pauses are measured
+  // on env's monotonic clock.
+  explicit Outbox(size_t high_water = 4096, const Env* env = &Env::Default())
+      : high_water_(high_water), env_(env) {}
 
   void Send(SyncStreamItem item) override;
   // Like Send but never blocks (for items that must not wait: errors,
   // heartbeats).
   void SendNow(SyncStreamItem item);
   // Waits until an item may be sent, the box is closed (nullopt) or
-  // `deadline_ms` (a steady-clock time in ms; nullopt then too) passes.
-  std::optional<SyncStreamItem> Pop(int64_t deadline_ms);
-  // Non-blocking variant at time now_ms.
-  std::optional<SyncStreamItem> TryPop(int64_t now_ms);
-  // Holds back everything but heartbeats until now_ms + delay_ms.
-  void Pause(int64_t now_ms, int64_t delay_ms);
+  // `deadline` passes (nullopt then too).
+  std::optional<SyncStreamItem> Pop(MonoTime deadline);
+  // Non-blocking variant.
+  std::optional<SyncStreamItem> TryPop();
+  // Holds back everything but heartbeats for `delay` from now.
+  void Pause(Millis delay);
   // Wakes every waiter; later pushes are dropped.
   void Close();
   size_t size() const;
   bool closed() const;
-
-  static int64_t SteadyNowMs();
+  // Threads blocked in Send at the high-water mark (for tests: a Send that
+  // is known to be waiting).
+  size_t blocked_senders() const;
 
  private:
-  std::optional<SyncStreamItem> TakeLocked(int64_t now_ms);
+  std::optional<SyncStreamItem> TakeLocked(MonoTime now);
 
   const size_t high_water_;
+  const Env* const env_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<SyncStreamItem> items_;
   std::deque<SyncStreamItem> heartbeats_;
-  int64_t paused_until_ms_ = 0;
+  MonoTime paused_until_{};
+  size_t blocked_senders_ = 0;
   bool closed_ = false;
 };
 

@@ -15,7 +15,7 @@ Status PeerHandlerBase::MarkConnected(const v1::Multihost::Peer& peer) {
     s.set_peer_instance_id(peer.instance_id());
     s.set_state(v1sync::CONNECTION_STATE_CONNECTED);
     s.set_status_message("connected");
-    s.set_last_heartbeat_millis(env_.clock->NowUnixMillis());
+    s.set_last_heartbeat_millis(UnixMillis(env_.clock->NowWall()));
     return Status();
   });
   if (!st.ok()) return Internal("recording peer state: " + st.status().message());
@@ -43,7 +43,7 @@ void PeerHandlerBase::OnConnectionDisconnected(const Status& why) {
 }
 
 Status PeerHandlerBase::HandleHeartbeat(const SyncStreamItem::SyncActionHeartbeat&, ItemSink&) {
-  auto st = env_.peers->RecordHeartbeat(peer_.keyid(), env_.clock->NowUnixMillis());
+  auto st = env_.peers->RecordHeartbeat(peer_.keyid(), UnixMillis(env_.clock->NowWall()));
   if (!st.ok()) return Internal("recording heartbeat: " + st.status().message());
   return Status();
 }

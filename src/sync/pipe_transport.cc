@@ -33,7 +33,7 @@ StatusOr<SyncTransport::ReadResult> PipeTransport::Read(std::string* message,
       shared_->wake[side_] = false;
       return ReadResult::kTimeout;
     }
-    int64_t now = Outbox::SteadyNowMs();
+    const int64_t now = MonoMillis(Env::Default().NowMono());
     if (now >= deadline_steady_ms) return ReadResult::kTimeout;
     shared_->cv.wait_for(
         lock, std::chrono::milliseconds(std::min<int64_t>(deadline_steady_ms - now, 3'600'000)));
@@ -51,13 +51,20 @@ Status PipeTransport::Write(std::string_view message) {
   std::unique_lock lock(shared_->mu);
   Direction& out = shared_->dir[1 - side_];
   Direction& in = shared_->dir[side_];
+  ++shared_->blocked_writers[side_];
   shared_->cv.wait(lock,
                    [&] { return out.closed || in.closed || out.items.size() < shared_->capacity; });
+  --shared_->blocked_writers[side_];
   if (in.closed && !in.close_status.ok()) return in.close_status;  // the peer's error
   if (out.closed) return Unavailable("stream already finished");
   out.items.emplace_back(message);
   shared_->cv.notify_all();
   return Status();
+}
+
+size_t PipeTransport::blocked_writers() const {
+  std::lock_guard lock(shared_->mu);
+  return shared_->blocked_writers[side_];
 }
 
 void PipeTransport::Finish(const Status& status) {

@@ -27,6 +27,9 @@ class PipeTransport final : public SyncTransport {
 
   // Breaks the pipe as a lost connection would: both ends read Unavailable.
   void Break();
+  // Writers of this end blocked on a full queue now (for tests: a Write
+  // known to be waiting).
+  size_t blocked_writers() const;
 
  private:
   struct Direction {
@@ -40,6 +43,7 @@ class PipeTransport final : public SyncTransport {
     Direction dir[2];
     size_t capacity = 0;
     bool wake[2] = {false, false};
+    size_t blocked_writers[2] = {0, 0};
   };
   PipeTransport(std::shared_ptr<Shared> shared, int side)
       : shared_(std::move(shared)), side_(side) {}

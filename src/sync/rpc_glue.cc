@@ -88,7 +88,7 @@ void RegisterSyncServices(rpc::Server& server, SyncService& service,
                         stream.AddResponseHeader(std::string(kExtensionsHeader),
                                                  PeerFeatures::All().Format());
                       RpcSyncTransport transport(stream);
-                      Status end = service.ServeStream(&transport, theirs);
+                      Status end = service.ServeStream(&transport, theirs, stream.peer_address());
                       // A clean end by the peer, or a displaced session, ends the call OK.
                       return end.code() == Code::kUnavailable ? Status() : end;
                     },

@@ -17,6 +17,20 @@ Status Prefixed(const Status& st, const char* where) {
 
 constexpr int64_t kMaxThrottleDelayMs = 60'000;
 
+// "READ_OPERATIONS:*;RECEIVE_SHARED_REPOS" (for the audit trail).
+std::string FormatGrants(const v1::Multihost::Peer& peer) {
+  std::string out;
+  for (const auto& p : peer.permissions()) {
+    if (!out.empty()) out += ";";
+    std::string type = v1::Multihost::Permission::Type_Name(p.type());
+    constexpr std::string_view kPrefix = "PERMISSION_";
+    if (type.starts_with(kPrefix)) type.erase(0, kPrefix.size());
+    out += type;
+    for (int i = 0; i < p.scopes_size(); ++i) out += (i == 0 ? ":" : ",") + p.scopes(i);
+  }
+  return out;
+}
+
 }  // namespace
 
 Session::Session(SessionOptions options, Outbox* outbox)
@@ -24,8 +38,8 @@ Session::Session(SessionOptions options, Outbox* outbox)
 
 Session::~Session() = default;
 
-Status Session::Start(int64_t now_ms) {
-  handshake_deadline_ms_ = now_ms + options_.handshake_timeout_ms;
+Status Session::Start(MonoTime now) {
+  handshake_deadline_ = now + Millis(options_.handshake_timeout_ms);
   if (options_.role == Role::kHub) return Status();
   auto initiator = crypto::ChannelInitiator::Create();
   if (!initiator.ok())
@@ -35,39 +49,39 @@ Status Session::Start(int64_t now_ms) {
   return Status();
 }
 
-int64_t Session::NextTickMs() const {
+MonoTime Session::NextTick() const {
   switch (phase_) {
     case Phase::kKeyExchange:
     case Phase::kHandshake:
-      return handshake_deadline_ms_;
+      return handshake_deadline_;
     case Phase::kEstablished:
-      return next_heartbeat_ms_;
+      return next_heartbeat_;
     case Phase::kEnded:
       break;
   }
-  return INT64_MAX;
+  return kMonoNever;
 }
 
-Status Session::OnTick(int64_t now_ms) {
+Status Session::OnTick(MonoTime now) {
   if (phase_ == Phase::kKeyExchange || phase_ == Phase::kHandshake) {
-    if (now_ms >= handshake_deadline_ms_) {
+    if (now >= handshake_deadline_) {
       return ProtocolError("no handshake from the peer within " +
                            std::to_string(options_.handshake_timeout_ms / 1000) + " s");
     }
     return Status();
   }
-  if (phase_ == Phase::kEstablished && now_ms >= next_heartbeat_ms_) {
+  if (phase_ == Phase::kEstablished && now >= next_heartbeat_) {
     SyncStreamItem hb;
     hb.mutable_heartbeat();
     outbox_->SendNow(std::move(hb));
-    next_heartbeat_ms_ = now_ms + options_.tunables.heartbeat_interval_ms;
+    next_heartbeat_ = now + Millis(options_.tunables.heartbeat_interval_ms);
   }
   return Status();
 }
 
-Status Session::OnWireItem(const SyncStreamItem& item, int64_t now_ms) {
+Status Session::OnWireItem(const SyncStreamItem& item, MonoTime now) {
   if (phase_ == Phase::kEnded) return Status();
-  if (phase_ == Phase::kKeyExchange) return OnKeyExchange(item, now_ms);
+  if (phase_ == Phase::kKeyExchange) return OnKeyExchange(item);
 
   StatusOr<SyncStreamItem> inner = [&] {
     std::lock_guard lock(channel_mu_);
@@ -75,22 +89,25 @@ Status Session::OnWireItem(const SyncStreamItem& item, int64_t now_ms) {
   }();
   if (!inner.ok()) return inner.status();  // channel errors are protocol errors
 
-  if (phase_ == Phase::kHandshake) return OnHandshake(*inner, now_ms);
+  if (phase_ == Phase::kHandshake) return OnHandshake(*inner, now);
 
   if (inner->has_throttle()) {
     if (!options_.peer_features.throttle || options_.role == Role::kHub) {
       return ProtocolError("unexpected throttle");  // we never announced it to this peer
     }
     int64_t delay = std::clamp<int64_t>(inner->throttle().delay_ms(), 0, kMaxThrottleDelayMs);
-    outbox_->Pause(Outbox::SteadyNowMs(), delay);
+    outbox_->Pause(Millis(delay));
     if (auto* m = options_.env.metrics) m->throttles.With({"received"}).Inc();
     return Status();
   }
   return DispatchItem(*inner, *handler_, *outbox_);
 }
 
-Status Session::OnKeyExchange(const SyncStreamItem& item, int64_t now_ms) {
-  (void)now_ms;
+// The hub sends its handshake as soon as the channel is up (as Backrest's
+// hub does). A client sends nothing more until it has verified the hub's
+// handshake (OnHandshake): its own carries the one-time pairing secret,
+// which must never reach a hub that is not the known host.
+Status Session::OnKeyExchange(const SyncStreamItem& item) {
   if (options_.role == Role::kHub) {
     auto responder = crypto::ChannelResponder::AcceptRequest(item);
     if (!responder.ok()) return Prefixed(responder.status(), "key exchange");
@@ -100,16 +117,17 @@ Status Session::OnKeyExchange(const SyncStreamItem& item, int64_t now_ms) {
       channel_.emplace(std::move(responder->channel()));
       transcript_ = channel_->transcript();
     }
-  } else {
-    auto channel = initiator_->FinishWithResponse(item);
-    if (!channel.ok()) return Prefixed(channel.status(), "key exchange");
-    initiator_.reset();  // wipes the ephemeral key
-    std::lock_guard lock(channel_mu_);
-    channel_.emplace(std::move(*channel));
-    transcript_ = channel_->transcript();
+    phase_ = Phase::kHandshake;
+    return SendOwnHandshake();
   }
+  auto channel = initiator_->FinishWithResponse(item);
+  if (!channel.ok()) return Prefixed(channel.status(), "key exchange");
+  initiator_.reset();  // wipes the ephemeral key
+  std::lock_guard lock(channel_mu_);
+  channel_.emplace(std::move(*channel));
+  transcript_ = channel_->transcript();
   phase_ = Phase::kHandshake;
-  return SendOwnHandshake();
+  return Status();
 }
 
 Status Session::SendOwnHandshake() {
@@ -125,19 +143,22 @@ Status Session::SendOwnHandshake() {
   return Status();
 }
 
-Status Session::OnHandshake(const SyncStreamItem& inner, int64_t now_ms) {
+Status Session::OnHandshake(const SyncStreamItem& inner, MonoTime now) {
   if (!inner.has_handshake()) {
     return ProtocolError("expected the peer's handshake, got another item");
   }
+  claimed_key_id_ = inner.handshake().public_key().keyid().substr(0, 128);
+  claimed_instance_ = inner.handshake().instance_id().substr(0, crypto::kMaxInstanceIdBytes);
   auto verified = crypto::VerifyHandshake(inner.handshake(), transcript_);
   if (!verified.ok()) return Prefixed(verified.status(), "handshake");
-  auto peer = Authorize(*verified, now_ms);
+  auto peer = Authorize(*verified);
   if (!peer.ok()) return peer.status();
-  return Establish(*peer, now_ms);
+  // The client answers only a verified, known hub.
+  if (options_.role == Role::kClient) BRS_RETURN_IF_ERROR(SendOwnHandshake());
+  return Establish(*peer, now);
 }
 
-StatusOr<v1::Multihost::Peer> Session::Authorize(const crypto::VerifiedHandshake& hs,
-                                                 int64_t now_ms) {
+StatusOr<v1::Multihost::Peer> Session::Authorize(const crypto::VerifiedHandshake& hs) {
   if (options_.role == Role::kClient) {
     const auto& kh = options_.known_host;
     if (hs.key_id != kh.keyid()) {
@@ -149,22 +170,45 @@ StatusOr<v1::Multihost::Peer> Session::Authorize(const crypto::VerifiedHandshake
     }
     return kh;
   }
-  auto config = options_.env.config->Get();
-  for (const auto& c : config->multihost().authorized_clients()) {
-    if (c.keyid() != hs.key_id) continue;
-    if (c.instance_id() != hs.instance_id) {
-      return AuthError("client instance " + hs.instance_id + " does not match the authorized " +
-                       c.instance_id() + " for key " + hs.key_id);
-    }
-    return c;
-  }
+  auto known = AuthorizeClient(hs);
+  if (known.ok() || known.status().code() != Code::kNotFound) return known;
   if (hs.pairing_secret.empty()) return AuthError("client key " + hs.key_id + " is not authorized");
+  return Pair(hs);
+}
 
-  // Pairing: match the secret and authorize the client in one transaction.
+// Finds the client among the authorized ones; NotFound when it is not one.
+// A pairing committed (or being committed) by another session must count:
+// a Backrest client redials without its secret 10-20 ms after pairing
+// (SPEC §6a). So an unknown key is looked up again after any config update
+// in flight has been published.
+StatusOr<v1::Multihost::Peer> Session::AuthorizeClient(const crypto::VerifiedHandshake& hs) {
+  auto find = [&](const v1::Config& config) -> StatusOr<v1::Multihost::Peer> {
+    for (const auto& c : config.multihost().authorized_clients()) {
+      if (c.keyid() != hs.key_id) continue;
+      if (c.instance_id() != hs.instance_id) {
+        return AuthError("client instance " + hs.instance_id + " does not match the authorized " +
+                         c.instance_id() + " for key " + hs.key_id);
+      }
+      return c;
+    }
+    return NotFound("unknown client key");
+  };
+  auto found = find(*options_.env.config->Get());
+  if (found.ok() || found.status().code() != Code::kNotFound) return found;
+  return find(*options_.env.config->GetAfterPendingUpdates());
+}
+
+// Pairing: match the secret and authorize the client in one transaction.
+// Token expiry is wall-clock time (SPEC §5).
+StatusOr<v1::Multihost::Peer> Session::Pair(const crypto::VerifiedHandshake& hs) {
+  const int64_t now_unix = UnixSeconds(options_.env.clock->NowWall());
   v1::Multihost::Peer paired;
+  std::string label;
   auto updated = options_.env.config->Update([&](v1::Config& cfg) {
-    auto p = crypto::RedeemPairingToken(cfg, hs.pairing_secret, hs.key_id, hs.instance_id,
-                                        now_ms / 1000);
+    auto index = crypto::FindPairingToken(cfg.multihost(), hs.pairing_secret, now_unix);
+    if (index.ok()) label = cfg.multihost().pairing_tokens(*index).label();
+    auto p =
+        crypto::RedeemPairingToken(cfg, hs.pairing_secret, hs.key_id, hs.instance_id, now_unix);
     if (!p.ok()) return AuthError("pairing refused: " + p.status().message());
     paired = std::move(*p);
     return Status();
@@ -173,12 +217,20 @@ StatusOr<v1::Multihost::Peer> Session::Authorize(const crypto::VerifiedHandshake
     if (updated.status().code() == Code::kPermissionDenied) return updated.status();
     return Internal("pairing: " + updated.status().message());
   }
+  options_.env.Audit("client paired", false,
+                     {{"remote", options_.remote_address},
+                      {"token_label", label},
+                      {"token_fingerprint", crypto::PairingSecretFingerprint(hs.pairing_secret)},
+                      {"key_id", hs.key_id},
+                      {"instance", hs.instance_id},
+                      {"grants", FormatGrants(paired)}});
   return paired;
 }
 
-Status Session::Establish(const v1::Multihost::Peer& peer, int64_t now_ms) {
+Status Session::Establish(const v1::Multihost::Peer& peer, MonoTime now) {
   peer_ = peer;
   if (options_.resolve_peer_features) options_.peer_features = options_.resolve_peer_features();
+  if (options_.on_authorized) options_.on_authorized(peer);
   if (options_.role == Role::kHub) {
     handler_ =
         std::make_unique<HubHandler>(options_.env, options_.tunables, options_.peer_features);
@@ -187,7 +239,7 @@ Status Session::Establish(const v1::Multihost::Peer& peer, int64_t now_ms) {
                                                options_.peer_features, options_.known_host);
   }
   phase_ = Phase::kEstablished;
-  next_heartbeat_ms_ = now_ms + options_.tunables.heartbeat_interval_ms;
+  next_heartbeat_ = now + Millis(options_.tunables.heartbeat_interval_ms);
   return handler_->OnConnectionEstablished(peer, *outbox_);
 }
 
@@ -196,11 +248,11 @@ Status Session::OnConfigChanged(const v1::Config& config) {
   return handler_->OnConfigChanged(config, *outbox_);
 }
 
-void Session::OnBacklog(size_t queued_items, int64_t now_ms) {
+void Session::OnBacklog(size_t queued_items, MonoTime now) {
   if (options_.role != Role::kHub || phase_ != Phase::kEstablished) return;
   if (!options_.peer_features.throttle || queued_items < options_.throttle_backlog) return;
-  if (now_ms - last_throttle_ms_ < options_.throttle_delay_ms) return;
-  last_throttle_ms_ = now_ms;
+  if (last_throttle_ && now - *last_throttle_ < Millis(options_.throttle_delay_ms)) return;
+  last_throttle_ = now;
   SyncStreamItem item;
   item.mutable_throttle()->set_delay_ms(options_.throttle_delay_ms);
   outbox_->SendNow(std::move(item));

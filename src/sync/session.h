@@ -39,6 +39,12 @@ struct SessionOptions {
   std::function<PeerFeatures()> resolve_peer_features;
   // Client: the known host it dialed.
   v1::Multihost::Peer known_host;
+  // The peer's network address, for the audit trail ("" when unknown).
+  std::string remote_address;
+  // Called once the peer is authorized, before the handler writes any
+  // peer state (the hub's runner claims the peer's session slot here,
+  // displacing an older session, so that the newest session's state wins).
+  std::function<void(const v1::Multihost::Peer&)> on_authorized;
   // This instance.
   const crypto::Identity* identity = nullptr;
   std::string instance_id;
@@ -57,17 +63,19 @@ class Session {
   Session(SessionOptions options, Outbox* outbox);
   ~Session();
 
+  // Times are monotonic (base/env.h); the hub checks pairing-token expiry
+  // against the wall clock of options.env.clock.
   // Client: queues the establish_shared_secret request. Hub: nothing.
-  Status Start(int64_t now_ms);
+  Status Start(MonoTime now);
   // One item from the wire.
-  Status OnWireItem(const SyncStreamItem& item, int64_t now_ms);
-  // Timers: heartbeat due, handshake deadline. Call at NextTickMs() or later.
-  Status OnTick(int64_t now_ms);
-  int64_t NextTickMs() const;
+  Status OnWireItem(const SyncStreamItem& item, MonoTime now);
+  // Timers: heartbeat due, handshake deadline. Call at NextTick() or later.
+  Status OnTick(MonoTime now);
+  MonoTime NextTick() const;
   // The config changed (hub: a client removed ends its session).
   Status OnConfigChanged(const v1::Config& config);
   // The ingest backlog of this session (hub): items read, not yet handled.
-  void OnBacklog(size_t queued_items, int64_t now_ms);
+  void OnBacklog(size_t queued_items, MonoTime now);
   // Ends the session: the handler records the peer state (unless
   // record_state is false: a displaced session leaves its successor's).
   // Idempotent.
@@ -84,20 +92,26 @@ class Session {
   Outbox& outbox() { return *outbox_; }
   const PeerFeatures& peer_features() const { return options_.peer_features; }
   const SessionOptions& options() const { return options_; }
+  // What the peer's handshake claimed (key ID, instance), verified or not;
+  // empty before its handshake arrived. For the audit trail.
+  const std::string& claimed_key_id() const { return claimed_key_id_; }
+  const std::string& claimed_instance() const { return claimed_instance_; }
 
  private:
-  Status OnKeyExchange(const SyncStreamItem& item, int64_t now_ms);
-  Status OnHandshake(const SyncStreamItem& inner, int64_t now_ms);
+  Status OnKeyExchange(const SyncStreamItem& item);
+  Status OnHandshake(const SyncStreamItem& inner, MonoTime now);
   Status SendOwnHandshake();
-  StatusOr<v1::Multihost::Peer> Authorize(const crypto::VerifiedHandshake& hs, int64_t now_ms);
-  Status Establish(const v1::Multihost::Peer& peer, int64_t now_ms);
+  StatusOr<v1::Multihost::Peer> Authorize(const crypto::VerifiedHandshake& hs);
+  StatusOr<v1::Multihost::Peer> AuthorizeClient(const crypto::VerifiedHandshake& hs);
+  StatusOr<v1::Multihost::Peer> Pair(const crypto::VerifiedHandshake& hs);
+  Status Establish(const v1::Multihost::Peer& peer, MonoTime now);
 
   SessionOptions options_;
   Outbox* outbox_;
   Phase phase_ = Phase::kKeyExchange;
-  int64_t handshake_deadline_ms_ = 0;
-  int64_t next_heartbeat_ms_ = 0;
-  int64_t last_throttle_ms_ = -1'000'000'000;
+  MonoTime handshake_deadline_{};
+  MonoTime next_heartbeat_{};
+  std::optional<MonoTime> last_throttle_;
 
   std::optional<crypto::ChannelInitiator> initiator_;
   mutable std::mutex channel_mu_;  // Seal (writer) vs Open (session thread)
@@ -105,6 +119,7 @@ class Session {
   crypto::Transcript transcript_{};
 
   v1::Multihost::Peer peer_;
+  std::string claimed_key_id_, claimed_instance_;
   std::unique_ptr<PeerHandlerBase> handler_;
   bool ended_ = false;
 };

@@ -4,29 +4,45 @@
 
 namespace brs::sync {
 
-std::shared_ptr<SessionHandle> SessionRegistry::Register(const std::string& keyid,
-                                                         std::shared_ptr<SessionHandle> session) {
+uint64_t SessionRegistry::Register(const std::string& keyid,
+                                   std::shared_ptr<SessionHandle> session) {
   std::shared_ptr<SessionHandle> previous;
+  uint64_t number = 0;
   {
     std::lock_guard lock(mu_);
-    auto& slot = sessions_[keyid];
-    previous = std::move(slot);
-    slot = std::move(session);
+    Entry& slot = sessions_[keyid];
+    previous = std::move(slot.session);
+    number = next_number_++;
+    slot = Entry{number, std::move(session)};
   }
   if (previous) previous->Terminate(Disconnected("displaced by newer connection"));
-  return previous;
+  return number;
 }
 
-void SessionRegistry::Unregister(const std::string& keyid, const SessionHandle* session) {
+void SessionRegistry::End(const std::string& keyid, uint64_t number,
+                          const std::function<void(bool current)>& record_end) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(keyid);
+    if (it != sessions_.end() && it->second.number == number) {
+      sessions_.erase(it);
+      record_end(true);
+      return;
+    }
+  }
+  record_end(false);
+}
+
+bool SessionRegistry::IsCurrent(const std::string& keyid, uint64_t number) const {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(keyid);
-  if (it != sessions_.end() && it->second.get() == session) sessions_.erase(it);
+  return it != sessions_.end() && it->second.number == number;
 }
 
 std::shared_ptr<SessionHandle> SessionRegistry::Find(const std::string& keyid) const {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(keyid);
-  return it == sessions_.end() ? nullptr : it->second;
+  return it == sessions_.end() ? nullptr : it->second.session;
 }
 
 std::vector<std::string> SessionRegistry::KeyIds() const {
@@ -42,20 +58,15 @@ size_t SessionRegistry::size() const {
 }
 
 void SessionRegistry::TerminateAll(const Status& why) {
-  std::map<std::string, std::shared_ptr<SessionHandle>> all;
-  {
-    std::lock_guard lock(mu_);
-    all = sessions_;
-  }
-  for (auto& [k, s] : all) s->Terminate(why);
+  ForEach([&](const std::string&, SessionHandle& s) { s.Terminate(why); });
 }
 
 void SessionRegistry::ForEach(
     const std::function<void(const std::string&, SessionHandle&)>& fn) const {
-  std::map<std::string, std::shared_ptr<SessionHandle>> all;
+  std::vector<std::pair<std::string, std::shared_ptr<SessionHandle>>> all;
   {
     std::lock_guard lock(mu_);
-    all = sessions_;
+    for (const auto& [k, e] : sessions_) all.emplace_back(k, e.session);
   }
   for (auto& [k, s] : all) fn(k, *s);
 }

@@ -33,15 +33,27 @@ class SessionHandle {
   virtual bool Throttle(int64_t delay_ms) = 0;
 };
 
+// Each registration gets a session number, increasing across the
+// registry. The number decides which session's state a peer shows: a
+// session registers (and so displaces its predecessor) before it writes any
+// peer state, and writes its end state only through End, under the
+// registry's lock and only while it is still the peer's current session.
+// So the stored state is always the newest session's (no displaced session
+// can write DISCONNECTED after its successor's CONNECTED).
 class SessionRegistry {
  public:
-  // Registers `session` under `keyid`. An older session of that key is
-  // terminated ("displaced by newer connection") and returned.
-  std::shared_ptr<SessionHandle> Register(const std::string& keyid,
-                                          std::shared_ptr<SessionHandle> session);
-  // Removes the entry if it is still `session` (a displaced session's
-  // unregister does not remove its successor).
-  void Unregister(const std::string& keyid, const SessionHandle* session);
+  // Registers `session` under `keyid` and returns its session number. An
+  // older session of that key is terminated ("displaced by newer
+  // connection").
+  uint64_t Register(const std::string& keyid, std::shared_ptr<SessionHandle> session);
+  // Ends session `number` of `keyid`: when it is still the current one, it
+  // is removed and `record_end(true)` runs under the registry's lock (no
+  // newer session can register meanwhile); otherwise `record_end(false)`
+  // runs with no lock held.
+  void End(const std::string& keyid, uint64_t number,
+           const std::function<void(bool current)>& record_end);
+  // Whether `number` is the current session of `keyid`.
+  bool IsCurrent(const std::string& keyid, uint64_t number) const;
   std::shared_ptr<SessionHandle> Find(const std::string& keyid) const;
   std::vector<std::string> KeyIds() const;
   size_t size() const;
@@ -52,7 +64,12 @@ class SessionRegistry {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<SessionHandle>> sessions_;
+  struct Entry {
+    uint64_t number = 0;
+    std::shared_ptr<SessionHandle> session;
+  };
+  std::map<std::string, Entry> sessions_;
+  uint64_t next_number_ = 1;
 };
 
 }  // namespace brs::sync

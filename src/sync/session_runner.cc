@@ -13,8 +13,34 @@ std::shared_ptr<SessionRunner> SessionRunner::Create(SessionOptions options,
       new SessionRunner(std::move(options), transport, std::move(hooks)));
 }
 
+namespace {
+
+// The transport waits on the machine's monotonic clock; the session's times
+// come from its Env (a fake one in tests). A wait until `due` on the
+// session's clock is this deadline on the transport's.
+int64_t TransportDeadline(MonoTime due, MonoTime now) {
+  if (due == kMonoNever) return INT64_MAX;
+  const int64_t wait = std::max<int64_t>(0, (due - now).count());
+  return MonoMillis(Env::Default().NowMono()) + wait;
+}
+
+}  // namespace
+
+SessionOptions SessionRunner::WithRegistryClaim(SessionOptions options) {
+  auto then = std::move(options.on_authorized);
+  options.on_authorized = [this, then = std::move(then)](const v1::Multihost::Peer& peer) {
+    if (hooks_.registry)
+      session_number_ = hooks_.registry->Register(peer.keyid(), shared_from_this());
+    if (then) then(peer);
+  };
+  return options;
+}
+
 SessionRunner::SessionRunner(SessionOptions options, SyncTransport* transport, Hooks hooks)
-    : session_(std::move(options), &outbox_), transport_(transport), hooks_(std::move(hooks)) {}
+    : outbox_(kOutboxHighWater, options.env.clock),
+      session_(WithRegistryClaim(std::move(options)), &outbox_),
+      transport_(transport),
+      hooks_(std::move(hooks)) {}
 
 SessionRunner::~SessionRunner() = default;
 
@@ -72,7 +98,7 @@ bool SessionRunner::Throttle(int64_t delay_ms) {
 
 void SessionRunner::WriterLoop() {
   for (;;) {
-    auto item = outbox_.Pop(INT64_MAX);
+    auto item = outbox_.Pop(kMonoNever);
     if (!item) return;  // closed
     auto wire = session_.Seal(*item);
     Status st = wire.status();
@@ -105,7 +131,7 @@ Status SessionRunner::StatusAfterWriteFailure() {
     written = writer_status_;
   }
   std::string message;
-  const int64_t until = Outbox::SteadyNowMs() + 500;
+  const int64_t until = MonoMillis(Env::Default().NowMono()) + 500;
   for (int i = 0; i < 10'000; ++i) {
     auto r = transport_->Read(&message, until);
     if (!r.ok()) return r.status();
@@ -115,7 +141,8 @@ Status SessionRunner::StatusAfterWriteFailure() {
 }
 
 Status SessionRunner::Loop() {
-  BRS_RETURN_IF_ERROR(session_.Start(Outbox::SteadyNowMs()));
+  const Env& env = *session_.options().env.clock;
+  BRS_RETURN_IF_ERROR(session_.Start(env.NowMono()));
   std::string message;
   for (;;) {
     // Work from other threads, a termination, a failed writer.
@@ -128,9 +155,9 @@ Status SessionRunner::Loop() {
     if (writer_failed_) return StatusAfterWriteFailure();
     for (Task& t : tasks) BRS_RETURN_IF_ERROR(t(session_));
 
-    int64_t now = Outbox::SteadyNowMs();
+    const MonoTime now = env.NowMono();
     BRS_RETURN_IF_ERROR(session_.OnTick(now));
-    auto r = transport_->Read(&message, session_.NextTickMs());
+    auto r = transport_->Read(&message, TransportDeadline(session_.NextTick(), now));
     if (!r.ok()) return r.status();
     if (*r == SyncTransport::ReadResult::kEnd) return Disconnected("peer closed the stream");
     if (*r == SyncTransport::ReadResult::kTimeout) continue;
@@ -140,14 +167,13 @@ Status SessionRunner::Loop() {
     SyncStreamItem item;
     if (!item.ParseFromString(message)) return ProtocolError("malformed SyncStreamItem");
     const bool was_established = session_.phase() == Session::Phase::kEstablished;
-    BRS_RETURN_IF_ERROR(session_.OnWireItem(item, Outbox::SteadyNowMs()));
+    BRS_RETURN_IF_ERROR(session_.OnWireItem(item, env.NowMono()));
     if (!was_established && session_.phase() == Session::Phase::kEstablished) {
       {
         std::lock_guard lock(mu_);
         established_ = true;
         peer_ = session_.peer();
       }
-      if (hooks_.registry) hooks_.registry->Register(session_.peer().keyid(), shared_from_this());
       // Our own config changes reach the session through its task queue.
       std::weak_ptr<SessionRunner> weak = shared_from_this();
       config_sub_ = session_.options().env.config->Subscribe(
@@ -161,8 +187,22 @@ Status SessionRunner::Loop() {
       }
       if (hooks_.on_established) hooks_.on_established(session_.peer());
     }
-    session_.OnBacklog(transport_->Backlog(), Outbox::SteadyNowMs());
+    session_.OnBacklog(transport_->Backlog(), env.NowMono());
   }
+}
+
+// The audit trail: a handshake refused (by us or by the peer) before the
+// session was established, once, with the reason.
+void SessionRunner::AuditEnd(const Status& end) const {
+  if (established_ || end.ok()) return;
+  const Code code = end.code();
+  if (code != Code::kPermissionDenied && code != Code::kInvalidArgument) return;
+  session_.options().env.Audit("handshake refused", true,
+                               {{"role", RoleName()},
+                                {"remote", session_.options().remote_address},
+                                {"key_id", session_.claimed_key_id()},
+                                {"instance", session_.claimed_instance()},
+                                {"reason", end.message()}});
 }
 
 const char* SessionRunner::RoleName() const {
@@ -196,22 +236,24 @@ Status SessionRunner::Run() {
   if (config_sub_ != 0) session_.options().env.config->Unsubscribe(config_sub_);
   if (end.ok()) {
     // A clean end: let what is queued go out first, for a bounded time.
-    const int64_t give_up = Outbox::SteadyNowMs() + 5'000;
-    while (outbox_.size() > 0 && !writer_failed_ && Outbox::SteadyNowMs() < give_up) {
+    const Env& real = Env::Default();
+    const MonoTime give_up = real.NowMono() + Millis(5'000);
+    while (outbox_.size() > 0 && !writer_failed_ && real.NowMono() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   }
   outbox_.Close();
   transport_->Finish(end);
   writer.join();
-  // A displaced session must not overwrite its successor's peer state.
-  bool displaced = false;
-  if (hooks_.registry && established_) {
-    auto current = hooks_.registry->Find(session_.peer().keyid());
-    displaced = current && current.get() != this;
-    hooks_.registry->Unregister(session_.peer().keyid(), this);
+  // A displaced session must not overwrite its successor's peer state: its
+  // end is recorded only while it is still the current session.
+  if (hooks_.registry && session_number_ != 0) {
+    hooks_.registry->End(session_.peer().keyid(), session_number_,
+                         [&](bool current) { session_.End(end, /*record_state=*/current); });
+  } else {
+    session_.End(end);
   }
-  session_.End(end, /*record_state=*/!displaced);
+  AuditEnd(end);
   if (hooks_.on_end) hooks_.on_end(session_.peer(), end);
   return end;
 }

@@ -50,6 +50,10 @@ class SessionRunner final : public SessionHandle,
 
  private:
   SessionRunner(SessionOptions options, SyncTransport* transport, Hooks hooks);
+  // Makes the session claim its peer's registry slot once authorized,
+  // before any peer state is written (SessionRegistry).
+  SessionOptions WithRegistryClaim(SessionOptions options);
+  static constexpr size_t kOutboxHighWater = 4096;
   using Task = std::function<Status(Session&)>;
   // Queues fn for the session thread; FailedPrecondition when not
   // established or already ended.
@@ -58,6 +62,7 @@ class SessionRunner final : public SessionHandle,
   Status Loop();
   Status StatusAfterWriteFailure();
   const char* RoleName() const;
+  void AuditEnd(const Status& end) const;
 
   Outbox outbox_;
   Session session_;
@@ -73,6 +78,7 @@ class SessionRunner final : public SessionHandle,
   std::atomic<bool> writer_failed_{false};
   Status writer_status_;
   uint64_t config_sub_ = 0;
+  uint64_t session_number_ = 0;  // from the registry; 0 until claimed
 };
 
 }  // namespace brs::sync

@@ -6,11 +6,12 @@
 #include <string>
 #include <string_view>
 
-#include "store/clock.h"
+#include "base/env.h"
 #include "store/config_store.h"
 #include "store/log_store.h"
 #include "store/oplog_store.h"
 #include "store/peer_state_store.h"
+#include "sync/audit.h"
 #include "sync/sync_metrics.h"
 
 namespace brs::sync {
@@ -19,9 +20,15 @@ struct SyncEnv {
   store::ConfigStore* config = nullptr;
   store::OplogStore* oplog = nullptr;
   store::PeerStateStore* peers = nullptr;
-  store::LogStore* logs = nullptr;  // optional: without it request_log is answered with an error
-  const store::Clock* clock = &store::SystemClock::Instance();
-  SyncMetrics* metrics = nullptr;  // optional
+  store::LogStore* logs = nullptr;     // optional: without it request_log is answered with an error
+  const Env* clock = &Env::Default();  // wall and monotonic time
+  SyncMetrics* metrics = nullptr;      // optional
+  AuditLog audit;                      // optional: the operator's log (sync/audit.h)
+
+  // Records an audit event when an audit log is set.
+  void Audit(std::string_view event, bool warning, const AuditFields& fields) const {
+    if (audit) audit(event, warning, fields);
+  }
 };
 
 struct SyncTunables {

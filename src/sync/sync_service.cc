@@ -67,13 +67,15 @@ void SyncService::Stop() {
   }
 }
 
-Status SyncService::ServeStream(SyncTransport* transport, const PeerFeatures& peer_features) {
+Status SyncService::ServeStream(SyncTransport* transport, const PeerFeatures& peer_features,
+                                const std::string& remote_address) {
   {
     std::lock_guard lock(mu_);
     if (stopping_) return Unavailable("shutting down");
   }
   SessionOptions o = BaseOptions(Role::kHub);
   o.peer_features = peer_features;
+  o.remote_address = remote_address;
   SessionRunner::Hooks hooks;
   hooks.registry = &sessions_;
   auto runner = SessionRunner::Create(std::move(o), transport, std::move(hooks));
@@ -141,7 +143,7 @@ void SyncService::RunClientLoop(ClientLoop* loop) {
     }
     if (host == nullptr) return;
     const v1::Multihost::Peer entry = *host;
-    const auto started = std::chrono::steady_clock::now();
+    const MonoTime started = options_.env.clock->NowMono();
     (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),
                                                  v1sync::CONNECTION_STATE_PENDING, "connecting");
     auto conn = dialer_->Dial(entry, options_.ours);
@@ -152,6 +154,7 @@ void SyncService::RunClientLoop(ClientLoop* loop) {
     } else {
       SessionOptions o = BaseOptions(Role::kClient);
       o.known_host = entry;
+      o.remote_address = entry.instance_url();
       o.peer_features = conn->peer_features;
       o.resolve_peer_features = conn->resolve_peer_features;
       auto runner = SessionRunner::Create(std::move(o), conn->transport.get(), {});
@@ -171,8 +174,7 @@ void SyncService::RunClientLoop(ClientLoop* loop) {
             entry.keyid(), entry.instance_id(), ConnectionStateFor(end), StatusMessageFor(end));
       }
     }
-    auto lasted = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
+    const Millis lasted = options_.env.clock->NowMono() - started;
     WaitFor(loop, policy.NextDelay(lasted));
   }
 }

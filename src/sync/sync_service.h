@@ -53,7 +53,9 @@ class SyncService {
 
   // Runs one incoming stream as a hub session until it ends (on the
   // calling thread). Returns why it ended.
-  Status ServeStream(SyncTransport* transport, const PeerFeatures& peer_features);
+  // `remote_address` names the peer in the audit trail.
+  Status ServeStream(SyncTransport* transport, const PeerFeatures& peer_features,
+                     const std::string& remote_address = "");
 
   StateService& state() { return state_; }
   SessionRegistry& sessions() { return sessions_; }

@@ -1,6 +1,7 @@
 // The Sync stream as a session sees it: serialized SyncStreamItems in both
-// directions, blocking calls, no HTTP. The RPC adapter (rpc_sync_transport)
-// implements it over an HTTP/2 bidi stream; PipeTransport in memory.
+// directions, blocking calls, no HTTP. RpcSyncTransport (sync/rpc_glue.cc)
+// implements it over an HTTP/2 bidi stream; PipeTransport
+// (sync/pipe_transport.h) in memory.
 #pragma once
 
 #include <cstdint>
@@ -20,12 +21,11 @@ class SyncTransport {
   enum class ReadResult { kMessage, kEnd, kTimeout };
   virtual ~SyncTransport() = default;
 
-  // Waits for the next message until `deadline_steady_ms` (Outbox's
-  // steady clock). kEnd: the peer closed its side cleanly; kTimeout: the
-  // deadline passed or Wake() was called. An error status: the stream
-  // failed (the peer's Connect error code is kept, e.g. permission_denied
-  // from a hub that refused us; a dropped connection is Unavailable).
-  // Called from one thread at a time.
+  // Waits for the next message until `deadline_steady_ms` (the machine's
+  // monotonic clock, rpc::SteadyNowMs; INT64_MAX: no deadline). kEnd: the peer closed its side
+  // cleanly; kTimeout: the deadline passed or Wake() was called. An error status: the stream failed
+  // (the peer's Connect error code is kept, e.g. permission_denied from a hub that refused us; a
+  // dropped connection is Unavailable). Called from one thread at a time.
   virtual StatusOr<ReadResult> Read(std::string* message, int64_t deadline_steady_ms) = 0;
   // Makes a Read waiting now (or the next one) return kTimeout at once.
   // Thread safe.

@@ -104,6 +104,10 @@ class Serve {
   }
   const std::string& address() const { return address_; }
   std::string log() const { return Slurp(log_); }
+  // Sends a signal (e.g. SIGHUP: reload and redial at once).
+  void Signal(int sig) const {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
 
  private:
   std::string log_;

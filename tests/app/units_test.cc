@@ -10,6 +10,7 @@
 #include "app/json_writer.h"
 #include "app/progress.h"
 #include "app/table.h"
+#include "base/fake_env.h"
 #include "v1/config.pb.h"
 
 namespace brs::app {
@@ -150,23 +151,22 @@ TEST(Grants, NamesTheFlagThatDoesNotParse) {
 }
 
 TEST(Progress, AtMostOncePerSecondAndOnlyWhenForcedOrATty) {
-  auto now = std::chrono::steady_clock::time_point{};
-  auto clock = [&] { return now; };
+  FakeEnv clock;
   std::ostringstream err;
   {
     ProgressLine p(err, "importing", "snapshots", 100, /*force=*/true, clock);
     ASSERT_TRUE(p.enabled());
     p.Update(10);
     EXPECT_EQ(p.lines(), 0);
-    now += std::chrono::milliseconds(999);
+    clock.Advance(Millis(999));
     p.Update(20);
     EXPECT_EQ(p.lines(), 0);
-    now += std::chrono::milliseconds(1);
+    clock.Advance(Millis(1));
     p.Update(30);
     EXPECT_EQ(p.lines(), 1);
     p.Update(40);
     EXPECT_EQ(p.lines(), 1);
-    now += std::chrono::seconds(5);
+    clock.Advance(Millis(5000));
     p.Update(100);
     EXPECT_EQ(p.lines(), 2);
     p.Finish();
@@ -180,7 +180,7 @@ TEST(Progress, AtMostOncePerSecondAndOnlyWhenForcedOrATty) {
     std::ostringstream quiet;
     ProgressLine p(quiet, "importing", "snapshots", 10, /*force=*/false, clock);
     EXPECT_FALSE(p.enabled());
-    now += std::chrono::seconds(10);
+    clock.Advance(Millis(10000));
     p.Update(10);
     p.Finish();
     EXPECT_EQ(quiet.str(), "");

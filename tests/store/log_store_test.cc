@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/fake_env.h"
 #include "store/store_test_util.h"
 
 namespace brs::store {
@@ -9,11 +10,11 @@ namespace {
 
 using testing::TempDir;
 
-std::unique_ptr<LogStore> OpenLogs(const std::string& path, const Clock* clock,
+std::unique_ptr<LogStore> OpenLogs(const std::string& path, const Env* env,
                                    int64_t max_bytes = 64LL << 20) {
   LogStore::Options o;
   o.path = path;
-  o.clock = clock;
+  o.env = env;
   o.max_log_bytes = max_bytes;
   auto s = LogStore::Open(o);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -28,7 +29,7 @@ std::string Pattern(size_t n) {
 
 TEST(LogStoreTest, WritesAndReadsInChunksOfAtMost64KiB) {
   TempDir dir;
-  ManualClock clock(1700000000000);
+  FakeEnv clock;
   auto logs = OpenLogs(dir.File("logs.db"), &clock);
   const std::string data = Pattern(200000);
   {
@@ -81,17 +82,17 @@ TEST(LogStoreTest, WritesAndReadsInChunksOfAtMost64KiB) {
 
 TEST(LogStoreTest, ExpiredLogsAreDeleted) {
   TempDir dir;
-  ManualClock clock(1700000000000);
+  FakeEnv clock;
   auto logs = OpenLogs(dir.File("logs.db"), &clock);
-  const int64_t now = clock.NowUnixSeconds();
+  const int64_t now = UnixSeconds(clock.NowWall());
   ASSERT_TRUE((*logs->Create("short", 1, now + 60))->Close().ok());
   ASSERT_TRUE((*logs->Create("long", 2, now + 3600))->Close().ok());
   ASSERT_TRUE((*logs->Create("forever", 3, 0))->Close().ok());
   EXPECT_EQ(*logs->DeleteExpired(), 0);
-  clock.AdvanceMillis(120 * 1000);
+  clock.Advance(Millis(120 * 1000));
   EXPECT_EQ(*logs->DeleteExpired(), 1);
   EXPECT_EQ(logs->GetMetadata("short").status().code(), Code::kNotFound);
-  clock.AdvanceMillis(7200 * 1000);
+  clock.Advance(Millis(7200 * 1000));
   // Creating a log prunes expired ones too.
   ASSERT_TRUE((*logs->Create("next", 4, 0))->Close().ok());
   EXPECT_EQ(*logs->List(), (std::vector<std::string>{"forever", "next"}));
@@ -101,7 +102,7 @@ TEST(LogStoreTest, ExpiredLogsAreDeleted) {
 
 TEST(LogStoreTest, NamesAreValidated) {
   TempDir dir;
-  auto logs = OpenLogs(dir.File("logs.db"), &SystemClock::Instance());
+  auto logs = OpenLogs(dir.File("logs.db"), &Env::Default());
   const std::vector<std::string> bad_names = {"",
                                               "../etc/passwd",
                                               "a/b",
@@ -121,7 +122,7 @@ TEST(LogStoreTest, NamesAreValidated) {
 
 TEST(LogStoreTest, SizeIsBounded) {
   TempDir dir;
-  auto logs = OpenLogs(dir.File("logs.db"), &SystemClock::Instance(), 100000);
+  auto logs = OpenLogs(dir.File("logs.db"), &Env::Default(), 100000);
   auto w = std::move(logs->Create("big", 1, 0)).value();
   ASSERT_TRUE(w->Append(Pattern(90000)).ok());
   EXPECT_EQ(w->Append(Pattern(20000)).code(), Code::kResourceExhausted);
@@ -133,7 +134,7 @@ TEST(LogStoreTest, SizeIsBounded) {
 
 TEST(LogStoreTest, DeletedWhileWritingIsReported) {
   TempDir dir;
-  auto logs = OpenLogs(dir.File("logs.db"), &SystemClock::Instance());
+  auto logs = OpenLogs(dir.File("logs.db"), &Env::Default());
   auto w = std::move(logs->Create("victim", 1, 0)).value();
   ASSERT_TRUE(logs->Delete("victim").ok());
   ASSERT_TRUE(w->Append("hello").ok());  // buffered

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "base/fake_env.h"
 #include "sync/outbox.h"
 #include "sync/state_service.h"
 #include "sync/sync_test_util.h"
@@ -37,16 +38,23 @@ TEST(SessionRegistry, NewerSessionDisplacesOlder) {
   SessionRegistry reg;
   auto a = std::make_shared<FakeSession>();
   auto b = std::make_shared<FakeSession>();
-  EXPECT_EQ(reg.Register("k", a), nullptr);
-  EXPECT_EQ(reg.Register("k", b), a);
+  const uint64_t na = reg.Register("k", a);
+  EXPECT_FALSE(a->terminated);
+  const uint64_t nb = reg.Register("k", b);
+  EXPECT_GT(nb, na);
   EXPECT_TRUE(a->terminated);
   EXPECT_EQ(a->ended.code(), Code::kUnavailable);
   EXPECT_EQ(a->ended.message(), "displaced by newer connection");
   EXPECT_FALSE(b->terminated);
-  // The displaced session's unregister leaves its successor in place.
-  reg.Unregister("k", a.get());
+  EXPECT_FALSE(reg.IsCurrent("k", na));
+  EXPECT_TRUE(reg.IsCurrent("k", nb));
+  // The displaced session's end is not current: it records nothing and
+  // leaves its successor in place.
+  std::vector<bool> recorded;
+  reg.End("k", na, [&](bool current) { recorded.push_back(current); });
   EXPECT_EQ(reg.Find("k"), b);
-  reg.Unregister("k", b.get());
+  reg.End("k", nb, [&](bool current) { recorded.push_back(current); });
+  EXPECT_EQ(recorded, (std::vector<bool>{false, true}));
   EXPECT_EQ(reg.Find("k"), nullptr);
   EXPECT_EQ(reg.size(), 0u);
 }
@@ -100,32 +108,43 @@ SyncStreamItem Numbered(int n) {
 }
 
 TEST(Outbox, KeepsOrderAndLetsOnlyHeartbeatsThroughWhilePaused) {
-  Outbox box;
+  FakeEnv env;
+  Outbox box(4096, &env);
   box.Send(Numbered(1));
   box.Send(Numbered(2));
-  int64_t now = Outbox::SteadyNowMs();
-  box.Pause(now, 60'000);
+  box.Pause(Millis(60'000));
   SyncStreamItem hb;
   hb.mutable_heartbeat();
   box.Send(hb);
-  auto first = box.TryPop(now);
+  auto first = box.TryPop();
   ASSERT_TRUE(first.has_value());
   EXPECT_TRUE(first->has_heartbeat());
-  EXPECT_FALSE(box.TryPop(now).has_value());
-  auto later = box.TryPop(now + 60'000);
+  EXPECT_FALSE(box.TryPop().has_value());
+  env.Advance(Millis(59'999));
+  EXPECT_FALSE(box.TryPop().has_value());
+  env.Advance(Millis(1));
+  auto later = box.TryPop();
   ASSERT_TRUE(later.has_value());
   EXPECT_EQ(later->request_operation_data().op_ids(0), 1);
-  EXPECT_EQ(box.TryPop(now + 60'000)->request_operation_data().op_ids(0), 2);
+  EXPECT_EQ(box.TryPop()->request_operation_data().op_ids(0), 2);
 }
 
+// A real wait on the machine's monotonic clock.
 TEST(Outbox, PopWaitsForThePauseToEnd) {
-  Outbox box;
+  const Env& env = Env::Default();
+  Outbox box(4096, &env);
   box.Send(Numbered(7));
-  int64_t start = Outbox::SteadyNowMs();
-  box.Pause(start, 50);
-  auto item = box.Pop(start + 5'000);
+  const MonoTime start = env.NowMono();
+  box.Pause(Millis(50));
+  auto item = box.Pop(start + Millis(5'000));
   ASSERT_TRUE(item.has_value());
-  EXPECT_GE(Outbox::SteadyNowMs() - start, 45);
+  EXPECT_GE(env.NowMono() - start, Millis(49));
+}
+
+// Waits (without a deadline of its own; ctest's timeout bounds it) until
+// `n` senders are blocked in Send.
+void AwaitBlockedSenders(const Outbox& box, size_t n) {
+  while (box.blocked_senders() < n) std::this_thread::yield();
 }
 
 TEST(Outbox, SendBlocksAtHighWaterUntilDrainedOrClosed) {
@@ -137,19 +156,21 @@ TEST(Outbox, SendBlocksAtHighWaterUntilDrainedOrClosed) {
     box.Send(Numbered(3));
     sent = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  EXPECT_FALSE(sent.load());
-  EXPECT_TRUE(box.TryPop(Outbox::SteadyNowMs()).has_value());
+  AwaitBlockedSenders(box, 1);
+  EXPECT_FALSE(sent.load());  // blocked in Send, by the box's own count
+  EXPECT_TRUE(box.TryPop().has_value());
   producer.join();
   EXPECT_TRUE(sent.load());
+  EXPECT_EQ(box.size(), 2u);
   std::thread blocked([&] {
     box.Send(Numbered(4));
     box.Send(Numbered(5));
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  AwaitBlockedSenders(box, 1);
   box.Close();
   blocked.join();
-  EXPECT_FALSE(box.Pop(Outbox::SteadyNowMs() + 10).has_value());
+  EXPECT_EQ(box.blocked_senders(), 0u);
+  EXPECT_FALSE(box.Pop(Env::Default().NowMono() + Millis(10)).has_value());
 }
 
 }  // namespace

@@ -34,6 +34,10 @@ struct Node {
     SessionOptions o;
     o.role = role;
     o.env = inst->env();
+    // Runners on real threads over real waits: the machine's clocks (the
+    // engine's time rules are tested with a fake clock in
+    // session_engine_test.cc).
+    o.env.clock = &Env::Default();
     o.env.metrics = &metrics;
     o.identity = &id;
     o.instance_id = inst->config->Get()->instance();
@@ -274,6 +278,100 @@ TEST(Session, TwentyClientsRaceForAOneUseToken) {
   int denied = 0;
   for (const auto& s : ends) denied += s.code() == Code::kPermissionDenied;
   EXPECT_EQ(denied, 19);
+}
+
+// A hub session and its client over one pipe, each runner on its thread.
+struct LivePair {
+  std::unique_ptr<PipeTransport> a, b;
+  std::shared_ptr<SessionRunner> hub, client;
+  std::thread th, tc;
+  std::atomic<bool> hub_ended{false};
+  void Join() {
+    if (th.joinable()) th.join();
+    if (tc.joinable()) tc.join();
+  }
+};
+
+std::unique_ptr<LivePair> StartPair(Node& hub, Node& client, const v1::Multihost::Peer& host,
+                                    SessionRegistry* registry) {
+  auto p = std::make_unique<LivePair>();
+  auto [a, b] = PipeTransport::Pair();
+  p->a = std::move(a);
+  p->b = std::move(b);
+  SessionOptions co = client.Options(Role::kClient);
+  co.known_host = host;
+  SessionRunner::Hooks hooks;
+  hooks.registry = registry;
+  p->hub = SessionRunner::Create(hub.Options(Role::kHub), p->a.get(), hooks);
+  p->client = SessionRunner::Create(co, p->b.get(), {});
+  LivePair* raw = p.get();
+  p->th = std::thread([raw] {
+    (void)raw->hub->Run();
+    raw->hub_ended = true;
+  });
+  p->tc = std::thread([raw] { (void)raw->client->Run(); });
+  return p;
+}
+
+// SPEC §6 / issue: the old session of a peer ends (its client went away)
+// just as the new one connects. Whatever the interleaving, the stored
+// state is the live session's: CONNECTED.
+TEST(Session, DisplacedSessionsNeverOverwriteTheLiveSessionsState) {
+  Node hub(HubText()), client(ClientText(nullptr));
+  Authorize(hub, client);
+  AddKnownHost(client, HostEntry(hub));
+  SessionRegistry registry;
+  const std::string key = client.id.key_id();
+
+  // When the newest session writes CONNECTED, the previous one's client
+  // hangs up; the old hub session's end then races with the new session.
+  std::mutex mu;
+  LivePair* previous = nullptr;
+  auto sub = hub.inst->peers->Subscribe([&](const v1sync::PeerState& s) {
+    if (s.state() != v1sync::CONNECTION_STATE_CONNECTED) return;
+    std::lock_guard lock(mu);
+    if (previous == nullptr) return;
+    previous->client->Terminate(Disconnected("client restarts"));
+    // Give the old session a chance to end while the new one is between
+    // its CONNECTED and whatever follows (bounded: a store that serializes
+    // deliveries would hold the old session's write until we return).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+    while (!previous->hub_ended && std::chrono::steady_clock::now() < until) {
+      std::this_thread::yield();
+    }
+    previous = nullptr;
+  });
+
+  std::unique_ptr<LivePair> old;
+  int wrong = 0;
+  for (int i = 0; i < 500 && wrong < 3; ++i) {
+    {
+      std::lock_guard lock(mu);
+      previous = old.get();
+    }
+    auto live = StartPair(hub, client, HostEntry(hub), &registry);
+    // Established: its peer is known once CONNECTED was written.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while ((live->hub->peer().keyid().empty() || registry.Find(key).get() != live->hub.get()) &&
+           !live->hub_ended && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::yield();
+    }
+    ASSERT_FALSE(live->hub_ended) << "session " << i << " ended early";
+    if (old) old->Join();  // the previous session has fully ended
+    auto state = hub.inst->peers->Get(key);
+    ASSERT_TRUE(state.ok());
+    if (state->state() != v1sync::CONNECTION_STATE_CONNECTED) {
+      ++wrong;
+      ADD_FAILURE() << "after displacement " << i << " the live session shows "
+                    << v1sync::ConnectionState_Name(state->state()) << " "
+                    << state->status_message();
+    }
+    old = std::move(live);
+  }
+  hub.inst->peers->Unsubscribe(sub);
+  old->client->Terminate(Disconnected("test done"));
+  old->Join();
+  EXPECT_EQ(wrong, 0);
 }
 
 TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 
+#include "base/fake_env.h"
 #include "store/store_test_util.h"
 #include "sync/role_handler.h"
 #include "sync/sync_env.h"
@@ -23,11 +24,8 @@
 
 namespace brs::sync::testing {
 
-inline int64_t SteadyNowMsForTestImpl() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+// The machine's monotonic clock in ms (the transports' deadlines are real).
+inline int64_t SteadyNowMsForTestImpl() { return MonoMillis(Env::Default().NowMono()); }
 
 using store::testing::TempDir;
 
@@ -40,7 +38,7 @@ M ParseText(const std::string& text) {
 
 struct Instance {
   TempDir dir;
-  store::ManualClock clock{1'700'000'000'000};
+  FakeEnv clock;
   std::unique_ptr<store::ConfigStore> config;
   std::unique_ptr<store::OplogStore> oplog;
   std::unique_ptr<store::PeerStateStore> peers;
@@ -73,7 +71,7 @@ struct Instance {
     peers = std::move(*p);
     store::LogStore::Options lo;
     lo.path = dir.File("logs.db");
-    lo.clock = &clock;
+    lo.env = &clock;
     auto l = store::LogStore::Open(lo);
     ASSERT_TRUE(l.ok()) << l.status().ToString();
     logs = std::move(*l);
