@@ -5,6 +5,10 @@
 #
 #   run_sync_interop.sh go-selftest BUILD_DIR          its Go tests (fake hub, vectors)
 #   run_sync_interop.sh hub         BUILD_DIR HUB_BIN  against `backrest-sync serve`
+#   run_sync_interop.sh impostor    BUILD_DIR HUB_BIN [DIALS [SILENT_DIALS]]
+#       the real client against `syncpeer hub` (another key at the known
+#       host's URL): it must send no handshake and no pairing secret
+#       (sync_impostor.sh); defaults 50 and 2
 #
 # Exit 77 (CTest skip) when Go >= 1.26 or the backrest-sync binary is absent.
 # Go code for the project's protos is generated at run time into the run's
@@ -19,6 +23,7 @@ mkdir -p "$build" && build=$(cd "$build" && pwd)
 
 source "$here/lib.sh"
 source "$here/gen_sync_proto.sh"
+source "$here/sync_impostor.sh"
 
 failures=0 passes=0
 work=$(mktemp -d "$build/sync.XXXXXX")
@@ -124,6 +129,12 @@ case $mode in
     fi
     echo "$passes passed, $failures failed"
     (( failures == 0 ))
+    ;;
+  impostor)
+    [[ -n $hub_bin ]] || skip "the backrest-sync target does not exist"
+    [[ -x $hub_bin ]] || skip "backrest-sync not built at $hub_bin (build target backrest-sync)"
+    build_sync_peer
+    run_impostor_checks "${4:-50}" "${5:-2}"
     ;;
   *)
     echo "unknown mode $mode"; exit 2 ;;
