@@ -31,6 +31,15 @@ forget_pid() {
   pids=("${keep[@]}")
 }
 
+# catches_hup PID: the process has installed its SIGHUP handler (/proc SigCgt,
+# bit 0 = signal 1), so a SIGHUP redials instead of killing it. (`serve`
+# starts dialing before it installs its handlers.)
+catches_hup() {
+  local mask
+  mask=$(awk '$1 == "SigCgt:" {print $2}' "/proc/$1/status" 2>/dev/null)
+  [[ -n $mask ]] && (( 0x$mask & 1 ))
+}
+
 # stop_pid PID: SIGTERM and reap (a failure unless it exits 0).
 stop_pid() {
   kill -TERM "$1" 2>/dev/null
@@ -52,7 +61,7 @@ impostor_round() {
   # Each finished stream (a line `dial N ...`) triggers the next dial.
   while kill -0 "$imp_pid" 2>/dev/null; do
     n=$(grep -c '^dial ' "$out")
-    if (( n > seen )); then
+    if (( n > seen )) && catches_hup "$client_pid"; then
       seen=$n
       kill -HUP "$client_pid"
     fi
