@@ -3,6 +3,13 @@
 # only the toolchain and the module proxy.
 # In: $build (absolute). Out: $go_bin, $go_version; exports GOPATH, GOCACHE,
 # GOTOOLCHAIN, GOFLAGS.
+#
+# Concurrency (CTest runs several interop tests at once): the module cache
+# and the build cache are Go's own and safe to share between concurrent go
+# commands. Everything else a run writes -- generated code, go.work, the
+# binaries it builds -- goes into its own $work (mktemp), and modules are
+# never written back (-mod=readonly), so two runs share no file but the
+# caches and the protoc-gen-go binary, which is installed once under a lock.
 
 skip() { echo "SKIP: $*"; exit 77; }
 
@@ -21,12 +28,15 @@ export GOTOOLCHAIN=local
 export GOPATH=$build/gopath GOCACHE=$build/gocache
 export GOFLAGS="-modcacherw -buildvcs=false"
 
-# go_build_locked DIR ARGS...: `go ARGS` in DIR, one at a time per build dir
-# (CTest may run several interop tests at once).
-go_locked() {
+# go_in DIR ARGS...: `go ARGS` in DIR.
+go_in() {
   local dir=$1; shift
-  (cd "$dir" && flock "$build/.go.lock" "$go_bin" "$@")
+  (cd "$dir" && "$go_bin" "$@")
 }
+
+# locked CMD...: CMD (a command or a shell function) in a subshell holding
+# the build dir's lock, for the one step that writes a shared file (above).
+locked() { ( flock 9 && "$@" ) 9>"$build/.go.lock"; }
 
 # Servers started with start_server are SIGTERMed on exit.
 pids=()

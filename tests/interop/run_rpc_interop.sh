@@ -9,8 +9,9 @@
 #
 # The client/server runs cover h2c and TLS, Connect and gRPC, gzip on and off.
 # Exit 77 (CTest SKIP_RETURN_CODE) when Go >= 1.26 or the C++ peer is absent.
-# The Go peer is built into BUILD_DIR with its own GOPATH/GOCACHE there, so a
-# fresh machine only needs the Go toolchain and the module proxy.
+# The Go peer is built into the run's own work dir under BUILD_DIR, with
+# GOPATH/GOCACHE in BUILD_DIR, so a fresh machine only needs the Go toolchain
+# and the module proxy, and concurrent runs share only Go's caches (lib.sh).
 # Env: BRS_GO (go binary), BRS_INTEROP_N (bidi messages per call, default
 # 5000), BRS_BENCH_N (messages per bench run, default 100000), BRS_BENCH_REPS
 # (default 10).
@@ -23,10 +24,9 @@ mkdir -p "$build" && build=$(cd "$build" && pwd)
 
 source "$here/lib.sh"
 
-go_peer=$build/rpcpeer
 build_go_peer() {
   echo "building the Go peer with $go_version (modules via ${GOPROXY:-$("$go_bin" env GOPROXY)})"
-  GOWORK=off GOFLAGS="$GOFLAGS -mod=mod" go_locked "$here" build -o "$go_peer" ./rpcpeer ||
+  go_in "$here" build -o "$go_peer" ./rpcpeer ||
     { echo "FAIL: go build of tests/interop/rpcpeer"; exit 1; }
 }
 
@@ -67,11 +67,14 @@ run_matrix() {
 
 work=$(mktemp -d "$build/run.XXXXXX")
 trap 'cleanup; rm -rf "$work"' EXIT
+go_peer=$work/rpcpeer
+# tests/interop is one module (not a workspace); its go.mod/go.sum are
+# complete and never rewritten.
+export GOWORK=off GOFLAGS="$GOFLAGS -mod=readonly"
 
 case $mode in
   go-selftest)
-    export GOWORK=off GOFLAGS="$GOFLAGS -mod=mod"
-    go_locked "$here" vet ./... && go_locked "$here" test -count=1 ./...
+    go_in "$here" vet ./... && go_in "$here" test -count=1 ./...
     ;;
   go-client)
     need_cpp; build_go_peer

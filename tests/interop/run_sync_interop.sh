@@ -5,11 +5,15 @@
 #
 #   run_sync_interop.sh go-selftest BUILD_DIR          its Go tests (fake hub, vectors)
 #   run_sync_interop.sh hub         BUILD_DIR HUB_BIN  against `backrest-sync serve`
+#   run_sync_interop.sh impostor    BUILD_DIR HUB_BIN [DIALS [SILENT_DIALS]]
+#       the real client against `syncpeer hub` (another key at the known
+#       host's URL): it must send no handshake and no pairing secret
+#       (sync_impostor.sh); defaults 50 and 2
 #
 # Exit 77 (CTest skip) when Go >= 1.26 or the backrest-sync binary is absent.
-# Go code for the project's protos is generated into BUILD_DIR at run time
-# (protoc + protoc-gen-go from the module proxy); nothing generated is
-# committed.
+# Go code for the project's protos is generated at run time into the run's
+# own work dir (protoc + protoc-gen-go from the module proxy); nothing
+# generated is committed or shared between concurrent runs (lib.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 mode=${1:?mode}
@@ -19,16 +23,17 @@ mkdir -p "$build" && build=$(cd "$build" && pwd)
 
 source "$here/lib.sh"
 source "$here/gen_sync_proto.sh"
-
-sync_peer=$build/syncpeer
-build_sync_peer() {
-  gen_sync_proto
-  go_locked "$here/syncpeer" build -o "$sync_peer" . || { echo "FAIL: go build of syncpeer"; exit 1; }
-}
+source "$here/sync_impostor.sh"
 
 failures=0 passes=0
 work=$(mktemp -d "$build/sync.XXXXXX")
 trap 'cleanup; rm -rf "$work"' EXIT
+
+sync_peer=$work/syncpeer
+build_sync_peer() {
+  gen_sync_proto
+  go_in "$here/syncpeer" build -o "$sync_peer" . || { echo "FAIL: go build of syncpeer"; exit 1; }
+}
 
 # expect NAME WANT ARGS...: runs syncpeer against the hub; WANT is "ok" (exit
 # 0 and `handshake ok hub=$hub_keyid`) or a Connect code (exit 1 and
@@ -55,7 +60,7 @@ seed() { printf '%064x' "$1"; }
 case $mode in
   go-selftest)
     gen_sync_proto
-    go_locked "$here/syncpeer" vet . && go_locked "$here/syncpeer" test -count=1 .
+    go_in "$here/syncpeer" vet . && go_in "$here/syncpeer" test -count=1 .
     ;;
   hub)
     [[ -n $hub_bin ]] || skip "the backrest-sync target does not exist"
@@ -106,9 +111,9 @@ case $mode in
     # The hub's /metrics after all that, checked as `promtool check metrics`
     # does (prometheus/common's parser + client_golang's promlint), with the
     # series the sessions above must have moved.
-    GOWORK=off go_locked "$here" build -o "$build/metricscheck" ./metricscheck ||
+    GOWORK=off go_in "$here" build -mod=readonly -o "$work/metricscheck" ./metricscheck ||
       { echo "FAIL: go build of metricscheck"; exit 1; }
-    if "$build/metricscheck" --url "http://$addr/metrics" \
+    if "$work/metricscheck" --url "http://$addr/metrics" \
          --want 'backrest_sync_handshakes_total{role="hub",result="ok"}>=3' \
          --want 'backrest_sync_handshakes_total{role="hub",result="auth"}>=5' \
          --want 'backrest_sync_sessions_started_total>=10' \
@@ -124,6 +129,12 @@ case $mode in
     fi
     echo "$passes passed, $failures failed"
     (( failures == 0 ))
+    ;;
+  impostor)
+    [[ -n $hub_bin ]] || skip "the backrest-sync target does not exist"
+    [[ -x $hub_bin ]] || skip "backrest-sync not built at $hub_bin (build target backrest-sync)"
+    build_sync_peer
+    run_impostor_checks "${4:-50}" "${5:-2}"
     ;;
   *)
     echo "unknown mode $mode"; exit 2 ;;

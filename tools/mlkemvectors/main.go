@@ -2,6 +2,7 @@
 // crypto/mlkem (standard library only), for the C++ tests:
 //
 //	cd tools/mlkemvectors && go run . -out ../../tests/data/ml-kem/go-fips203.json
+//	cd tools/mlkemvectors && go run . -accumulated 100,10000   (accumulated.go)
 //
 // "accumulated": for each test, d ‖ z, then a random ciphertext, are read
 // from one SHAKE-128 stream of the empty input; the encapsulation key and
@@ -17,8 +18,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log"
 	"os"
+	"strconv"
+	"strings"
 )
 
 type accumulated struct {
@@ -71,7 +75,12 @@ func kems() []kem {
 func main() {
 	out := flag.String("out", "go-fips203.json", "output file")
 	count := flag.Int("n", 2000, "accumulated tests per parameter set")
+	goAcc := flag.String("accumulated", "", "print Go's accumulated test hashes for these counts (e.g. 100,10000) and exit")
 	flag.Parse()
+	if *goAcc != "" {
+		printGoAccumulated(*goAcc)
+		return
+	}
 	res := output{Command: "cd tools/mlkemvectors && go run . -out ../../tests/data/ml-kem/go-fips203.json"}
 	for _, k := range kems() {
 		rng := sha3.NewSHAKE128()
@@ -121,5 +130,23 @@ func main() {
 	}
 	if err := f.Close(); err != nil {
 		log.Fatal(err)
+	}
+}
+
+// printGoAccumulated prints one line per parameter set and count:
+// `ML-KEM-1024 10000 <hash>`.
+func printGoAccumulated(counts string) {
+	for _, c := range strings.Split(counts, ",") {
+		n, err := strconv.Atoi(c)
+		if err != nil || n <= 0 {
+			log.Fatalf("bad count %q", c)
+		}
+		for _, k := range finalKEMs() {
+			h, err := goAccumulated(k, n)
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Printf("%s %d %s\n", k.name, n, h)
+		}
 	}
 }

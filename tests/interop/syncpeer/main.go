@@ -5,6 +5,8 @@
 //	syncpeer --url http://127.0.0.1:PORT --identity-seed HEX --instance NAME
 //	         [--pairing-secret S] [--expect-hub-key KEYID] [--bad-signature]
 //	         [--ops N] [--timeout 30s]
+//	syncpeer hub --listen 127.0.0.1:0 --identity-seed HEX --instance NAME
+//	         [--silent] [--dials N]          (an impostor hub: hub.go)
 //
 // Exit 0 printing `handshake ok hub=<keyid>` (then `ops sent N (hub ended:
 // <code>)` with --ops)
@@ -28,6 +30,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == "hub" {
+		return runHub(args[1:])
+	}
 	fs := flag.NewFlagSet("syncpeer", flag.ContinueOnError)
 	cfg := clientConfig{}
 	fs.StringVar(&cfg.url, "url", "", "hub URL (http:// = h2c, https:// = TLS)")
