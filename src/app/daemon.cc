@@ -5,8 +5,8 @@
 
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -143,6 +143,11 @@ Status Daemon::Start() {
   ro.tls_cert_file = m.options.tls_cert;
   ro.tls_key_file = m.options.tls_key;
   ro.io_threads = m.options.io_threads;
+  ro.metrics = &m.registry;
+  ro.on_refusal = [](const rpc::Refusal& r) {
+    LogWarn("refused a peer",
+            {{"reason", r.reason}, {"peer", r.peer}, {"count", std::to_string(r.count)}});
+  };
   m.server = std::make_unique<rpc::Server>(ro);
   sync::RegisterSyncServices(*m.server, *m.sync, [this] {
     std::lock_guard lock(impl_->auth_mu);
@@ -185,8 +190,8 @@ Status Daemon::Start() {
   // The CLI finds the daemon here; with TLS it pins the daemon's own
   // certificate (by absolute path), whatever names it carries.
   std::string info = "{\"listen\":\"" + JsonEscape(m.server->address()) +
-                     "\",\"pid\":" + std::to_string(::getpid()) + ",\"tls\":" +
-                     (m.options.tls_cert.empty() ? "false" : "true");
+                     "\",\"pid\":" + std::to_string(::getpid()) +
+                     ",\"tls\":" + (m.options.tls_cert.empty() ? "false" : "true");
   if (!m.options.tls_cert.empty()) {
     std::error_code ec;
     auto abs = std::filesystem::absolute(m.options.tls_cert, ec);
