@@ -16,6 +16,7 @@
 #include "rpc/raw_http1_peer.h"
 #include "rpc/rpc_test_util.h"
 #include "rpc/server.h"
+#include "store/store_test_util.h"
 
 namespace brs::rpc {
 namespace {
@@ -148,6 +149,22 @@ TEST_F(Http1LimitsTest, SilentConnectionIsClosedAtTheHeaderTimeout) {
   EXPECT_GE(silent.closed_ms() - silent.connected_ms(), kHeaderMs);
   EXPECT_LT(silent.closed_ms() - silent.connected_ms(), kHeaderMs + 1'000);
   EXPECT_EQ(silent.received(), "");
+  EXPECT_EQ(Refused("header_timeout"), 1u);
+}
+
+// The same over TLS: a peer that opens a TCP connection and never starts
+// the handshake is closed at the header timeout.
+TEST_F(Http1LimitsTest, SilentTlsConnectionIsClosedAtTheHeaderTimeout) {
+  store::testing::TempDir dir;
+  ServerOptions o = Short();
+  o.tls_cert_file = dir.File("cert.pem");
+  o.tls_key_file = dir.File("key.pem");
+  ASSERT_TRUE(testing::MakeSelfSignedCert(o.tls_cert_file, o.tls_key_file));
+  StartServer(o);
+  RawHttp1Peer silent(server_->port());
+  ASSERT_NE(silent.AwaitClose(5'000), 0) << "a silent TLS connection was never closed";
+  EXPECT_GE(silent.closed_ms() - silent.connected_ms(), kHeaderMs);
+  EXPECT_LT(silent.closed_ms() - silent.connected_ms(), kHeaderMs + 1'000);
   EXPECT_EQ(Refused("header_timeout"), 1u);
 }
 
