@@ -7,6 +7,10 @@
 //    (preface + SETTINGS sent, then silence) of a server in its own process
 //    (rpc_test_peer serve), for 1 000 and 10 000 connections. Target
 //    <= 64 KiB each.
+//  - BM_Http1UnaryLatency: Connect unary calls over one keep-alive
+//    HTTP/1.1 connection (curl, browsers and health checks use HTTP/1.1).
+//  - BM_Http1ConnectionPerRequest: a new HTTP/1.1 connection per GET
+//    (Connection: close), as a health check makes them.
 #include <benchmark/benchmark.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -41,6 +45,9 @@ Server& EchoServer() {
                         [](const CallInfo&, std::string_view b) -> StatusOr<std::string> {
                           return std::string(b);
                         });
+    server->HandleGet("/bench/get", [](const std::string&, const Headers&) {
+      return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+    });
     if (!server->Start().ok()) std::abort();
     return server;
   }();
@@ -235,5 +242,59 @@ void BM_BidiPingPong(benchmark::State& state) {
   (*s)->Finish(Status());
 }
 BENCHMARK(BM_BidiPingPong)->Unit(benchmark::kMicrosecond)->UseRealTime();
+}  // namespace
+}  // namespace brs::rpc
+
+namespace brs::rpc {
+namespace {
+// Reads one HTTP/1.1 response with a Content-Length from `s` (bytes past it
+// stay in `buf`); false on a short read or a status other than 200.
+bool ReadHttp1Response(asio::ip::tcp::socket& s, std::string& buf) {
+  asio::error_code ec;
+  const size_t head_end = asio::read_until(s, asio::dynamic_buffer(buf), "\r\n\r\n", ec);
+  if (ec || buf.compare(0, 12, "HTTP/1.1 200") != 0) return false;
+  const size_t cl = buf.find("Content-Length: ");
+  if (cl == std::string::npos || cl > head_end) return false;
+  const size_t want = head_end + std::stoul(buf.substr(cl + 16));
+  if (buf.size() < want)
+    asio::read(s, asio::dynamic_buffer(buf), asio::transfer_exactly(want - buf.size()), ec);
+  if (ec) return false;
+  buf.erase(0, want);
+  return true;
+}
+
+void BM_Http1UnaryLatency(benchmark::State& state) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(EchoServer().port())});
+  s.set_option(asio::ip::tcp::no_delay(true));
+  const std::string body(64, 'u');
+  const std::string req =
+      "POST /bench.Echo/Unary HTTP/1.1\r\nHost: bench\r\nContent-Type: application/proto\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string buf;
+  for (auto _ : state) {
+    asio::write(s, asio::buffer(req));
+    if (!ReadHttp1Response(s, buf)) std::abort();
+  }
+}
+BENCHMARK(BM_Http1UnaryLatency)->Unit(benchmark::kMicrosecond)->UseRealTime();
+
+void BM_Http1ConnectionPerRequest(benchmark::State& state) {
+  asio::io_context io;
+  const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"),
+                                   static_cast<uint16_t>(EchoServer().port()));
+  const std::string req = "GET /bench/get HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+  std::string buf;
+  for (auto _ : state) {
+    asio::ip::tcp::socket s(io);
+    s.connect(ep);
+    asio::write(s, asio::buffer(req));
+    buf.clear();
+    if (!ReadHttp1Response(s, buf)) std::abort();
+  }
+}
+BENCHMARK(BM_Http1ConnectionPerRequest)->Unit(benchmark::kMicrosecond)->UseRealTime();
 }  // namespace
 }  // namespace brs::rpc

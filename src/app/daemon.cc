@@ -156,6 +156,11 @@ Status Daemon::Start() {
   ro.tls_cert_file = m.options.tls_cert;
   ro.tls_key_file = m.options.tls_key;
   ro.io_threads = m.options.io_threads;
+  ro.metrics = &m.registry;
+  ro.on_refusal = [](const rpc::Refusal& r) {
+    LogWarn("refused a peer",
+            {{"reason", r.reason}, {"peer", r.peer}, {"count", std::to_string(r.count)}});
+  };
   m.server = std::make_unique<rpc::Server>(ro);
   sync::RegisterSyncServices(*m.server, *m.sync, [this] {
     std::lock_guard lock(impl_->auth_mu);

@@ -1,4 +1,4 @@
-// A connected byte stream for the HTTP/2 engine: plain TCP or TLS over TCP,
+// A connected byte stream for the HTTP/2 and HTTP/1.1 engines: plain TCP or TLS over TCP,
 // driven by asio callbacks on one strand.
 #pragma once
 
@@ -20,6 +20,9 @@ class ByteChannel {
   virtual void AsyncReadSome(asio::mutable_buffer buf, const Strand& strand, Handler h) = 0;
   virtual void AsyncWrite(asio::const_buffer buf, const Strand& strand, Handler h) = 0;
   virtual void Close() = 0;
+  // Shuts the sending side (TCP FIN; TLS without close_notify): the peer
+  // reads the end of the stream, and can still send.
+  virtual void ShutdownSend() = 0;
   virtual std::string PeerAddress() const = 0;
 };
 
@@ -36,6 +39,10 @@ class TcpChannel final : public ByteChannel {
     asio::error_code ec;
     socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     socket_.close(ec);
+  }
+  void ShutdownSend() override {
+    asio::error_code ec;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   }
   std::string PeerAddress() const override;
   asio::ip::tcp::socket& socket() { return socket_; }
@@ -57,6 +64,10 @@ class TlsChannel final : public ByteChannel {
     asio::error_code ec;
     stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
     stream_.lowest_layer().close(ec);
+  }
+  void ShutdownSend() override {
+    asio::error_code ec;
+    stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   }
   std::string PeerAddress() const override;
 

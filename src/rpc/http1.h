@@ -1,65 +1,21 @@
-// HTTP/1.1 on the RPC port (Backrest serves its API on HTTP/1.1 too): GET
-// routes, Connect unary calls and Connect server streams (chunked). Bidi
-// streams need HTTP/2 and are refused (505). One blocking thread per
-// HTTP/1.1 connection: these are rare (curl, browsers, health checks).
+// HTTP/1.1 requests on the RPC port (Backrest serves its API on HTTP/1.1
+// too): GET routes, Connect unary calls and Connect server streams
+// (chunked). Bidi streams need HTTP/2 and are refused (505).
+//
+// This file answers one parsed request on a thread that may block (the
+// handlers do); reading requests, deadlines and the connection's limits
+// are Http1Connection's (http1_connection.h).
 #pragma once
 
-#include <asio.hpp>
-#include <asio/ssl.hpp>
 #include <functional>
 #include <optional>
 #include <string>
 
+#include "rpc/http1_parser.h"
 #include "rpc/protocol.h"
 #include "rpc/server.h"
 
 namespace brs::rpc::internal {
-
-class Http1Socket {
- public:
-  virtual ~Http1Socket() = default;
-  // Blocking; 0 at end of stream.
-  virtual size_t ReadSome(char* buf, size_t len, asio::error_code& ec) = 0;
-  virtual void WriteAll(std::string_view data, asio::error_code& ec) = 0;
-  virtual void Close() = 0;
-};
-
-class Http1TcpSocket final : public Http1Socket {
- public:
-  explicit Http1TcpSocket(asio::ip::tcp::socket s) : s_(std::move(s)) {}
-  size_t ReadSome(char* buf, size_t len, asio::error_code& ec) override {
-    return s_.read_some(asio::buffer(buf, len), ec);
-  }
-  void WriteAll(std::string_view d, asio::error_code& ec) override {
-    asio::write(s_, asio::buffer(d.data(), d.size()), ec);
-  }
-  void Close() override {
-    asio::error_code ec;
-    s_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    s_.close(ec);
-  }
-
- private:
-  asio::ip::tcp::socket s_;
-};
-
-class Http1TlsSocket final : public Http1Socket {
- public:
-  explicit Http1TlsSocket(asio::ssl::stream<asio::ip::tcp::socket> s) : s_(std::move(s)) {}
-  size_t ReadSome(char* buf, size_t len, asio::error_code& ec) override {
-    return s_.read_some(asio::buffer(buf, len), ec);
-  }
-  void WriteAll(std::string_view d, asio::error_code& ec) override {
-    asio::write(s_, asio::buffer(d.data(), d.size()), ec);
-  }
-  void Close() override {
-    asio::error_code ec;
-    s_.lowest_layer().close(ec);
-  }
-
- private:
-  asio::ssl::stream<asio::ip::tcp::socket> s_;
-};
 
 struct Http1Handlers {
   std::function<std::optional<HttpResponse>(const std::string&, const Headers&)> get;
@@ -72,8 +28,27 @@ struct Http1Handlers {
   size_t max_message = size_t{16} << 20;
 };
 
-// Serves requests until the peer closes or asks to; `already` are bytes
-// read before (preface sniffing).
-void ServeHttp1Connection(Http1Socket& socket, std::string already, const Http1Handlers& handlers);
+// Where the beginning of a long response (a chunked stream) goes.
+class Http1ResponseWriter {
+ public:
+  virtual ~Http1ResponseWriter() = default;
+  // Blocks until `bytes` are written; false when the connection is gone.
+  virtual bool Write(std::string bytes) = 0;
+  // The peer has gone (closed its side) or the connection was closed.
+  virtual bool peer_gone() const = 0;
+};
+
+// The last bytes of a response, and whether the connection serves another
+// request after them.
+struct Http1ResponseEnd {
+  std::string bytes;
+  bool keep_alive = false;
+};
+
+// Answers `request` (blocking while its handler runs). A server stream
+// writes its head and messages through `out`; everything else is in the
+// returned end.
+Http1ResponseEnd ServeHttp1Request(Http1Request request, const Http1Handlers& handlers,
+                                   Http1ResponseWriter& out);
 
 }  // namespace brs::rpc::internal

@@ -11,7 +11,10 @@
 #include "rpc/gzip.h"
 #include "rpc/h2_connection.h"
 #include "rpc/http1.h"
+#include "rpc/http1_connection_set.h"
 #include "rpc/json_stream.h"
+#include "rpc/refusal_reporter.h"
+#include "rpc/start_deadline.h"
 #include "rpc/timeout.h"
 #include "rpc/worker_pool.h"
 
@@ -107,20 +110,23 @@ struct Server::Impl {
   std::mutex mu;
   std::condition_variable cv;
   std::list<std::weak_ptr<Connection>> connections;
-  std::atomic<size_t> http1_connections{0};
   bool stopping = false;
   std::string bound;
   int port = 0;
 
   void Accept();
   void OnAccepted(asio::ip::tcp::socket socket);
-  void Sniff(std::shared_ptr<asio::ip::tcp::socket> socket, std::shared_ptr<std::string> got);
+  void Sniff(std::shared_ptr<asio::ip::tcp::socket> socket, std::shared_ptr<std::string> got,
+             std::shared_ptr<internal::StartDeadline> deadline);
   void StartH2(std::unique_ptr<internal::ByteChannel> channel, std::string already);
   void OnRequest(const std::shared_ptr<StreamCore>& s);
   // Handlers run on these (a thread each while they run; idle ones reused).
   internal::WorkerPool workers;
   void Spawn(std::function<void()> fn);
-  void ServeHttp1(std::unique_ptr<internal::Http1Socket> socket, std::string already);
+  std::optional<internal::RefusalReporter> refusals;
+  internal::Http1Handlers http1_handlers;
+  std::optional<internal::Http1ConnectionSet> http1;
+  void MakeHttp1Handlers();
   void Respond(const std::shared_ptr<StreamCore>& s, int status, const std::string& ctype,
                const std::string& body);
 };
@@ -129,10 +135,9 @@ void Server::Impl::Spawn(std::function<void()> fn) {
   owner->active_calls_++;
   workers.Run([this, fn = std::move(fn)] {
     fn();
-    {
-      std::lock_guard lock(mu);
-      owner->active_calls_--;
-    }
+    // Notified under the lock: once Stop sees no calls, `this` may go.
+    std::lock_guard lock(mu);
+    owner->active_calls_--;
     cv.notify_all();
   });
 }
@@ -320,6 +325,10 @@ void Server::Impl::StartH2(std::unique_ptr<internal::ByteChannel> channel, std::
                                  [this](const std::shared_ptr<StreamCore>& s) { OnRequest(s); });
   {
     std::lock_guard lock(mu);
+    if (stopping) {  // sniffed after Stop took its list of connections
+      conn->Close(Unavailable("server stopped"));
+      return;
+    }
     for (auto it = connections.begin(); it != connections.end();) {
       it = it->expired() ? connections.erase(it) : std::next(it);
     }
@@ -329,104 +338,130 @@ void Server::Impl::StartH2(std::unique_ptr<internal::ByteChannel> channel, std::
 }
 
 void Server::Impl::Sniff(std::shared_ptr<asio::ip::tcp::socket> socket,
-                         std::shared_ptr<std::string> got) {
+                         std::shared_ptr<std::string> got,
+                         std::shared_ptr<internal::StartDeadline> deadline) {
   auto buf = std::make_shared<std::array<char, 24>>();
   const size_t want = kPreface.size() - got->size();
-  socket->async_read_some(asio::buffer(buf->data(), want), [this, socket, got, buf](
-                                                               const asio::error_code& ec,
-                                                               size_t n) {
-    if (ec) return;  // closed before saying anything
-    got->append(buf->data(), n);
-    const bool prefix_ok = kPreface.substr(0, got->size()) == *got;
-    if (prefix_ok && got->size() < kPreface.size()) {
-      Sniff(socket, got);
-      return;
-    }
-    if (prefix_ok) {
-      StartH2(std::make_unique<internal::TcpChannel>(std::move(*socket)), std::move(*got));
-    } else {
-      ServeHttp1(std::make_unique<internal::Http1TcpSocket>(std::move(*socket)), std::move(*got));
-    }
-  });
+  socket->async_read_some(
+      asio::buffer(buf->data(), want),
+      [this, socket, got, buf, deadline](const asio::error_code& ec, size_t n) {
+        if (ec) {  // closed before saying anything (or too late)
+          deadline->Meet();
+          return;
+        }
+        got->append(buf->data(), n);
+        const bool prefix_ok = kPreface.substr(0, got->size()) == *got;
+        if (prefix_ok && got->size() < kPreface.size()) {
+          Sniff(socket, got, deadline);
+          return;
+        }
+        deadline->Meet();
+        if (prefix_ok) {
+          StartH2(std::make_unique<internal::TcpChannel>(std::move(*socket)), std::move(*got));
+        } else {
+          http1->Serve(std::make_unique<internal::TcpChannel>(std::move(*socket)), std::move(*got),
+                       deadline->at_ms);
+        }
+      });
 }
 
 void Server::Impl::OnAccepted(asio::ip::tcp::socket socket) {
   asio::error_code ec;
   socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  auto deadline = std::make_shared<internal::StartDeadline>(socket.get_executor());
   if (!tls) {
-    Sniff(std::make_shared<asio::ip::tcp::socket>(std::move(socket)),
-          std::make_shared<std::string>());
+    auto s = std::make_shared<asio::ip::tcp::socket>(std::move(socket));
+    deadline->Arm(options.http1_header_timeout_ms, [this, s] {
+      asio::error_code e;
+      refusals->Note(internal::RefusalReporter::Reason::kHeaderTimeout, internal::FormatPeer(*s));
+      s->close(e);
+    });
+    Sniff(s, std::make_shared<std::string>(), deadline);
     return;
   }
   auto stream = std::make_shared<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(socket), *tls);
-  stream->async_handshake(
-      asio::ssl::stream_base::server, [this, stream](const asio::error_code& e) {
-        if (e) return;  // a failed TLS handshake just closes
-        const unsigned char* alpn = nullptr;
-        unsigned int len = 0;
-        SSL_get0_alpn_selected(stream->native_handle(), &alpn, &len);
-        if (len == 2 && std::memcmp(alpn, "h2", 2) == 0) {
-          StartH2(std::make_unique<internal::TlsChannel>(std::move(*stream)), "");
-        } else {
-          ServeHttp1(std::make_unique<internal::Http1TlsSocket>(std::move(*stream)), "");
-        }
-      });
-}
-
-void Server::Impl::Accept() {
-  acceptor->async_accept([this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
-    {
-      std::lock_guard lock(mu);
-      if (stopping) return;
+  deadline->Arm(options.http1_header_timeout_ms, [this, stream] {
+    asio::error_code e;
+    refusals->Note(internal::RefusalReporter::Reason::kHeaderTimeout,
+                   internal::FormatPeer(stream->lowest_layer()));
+    stream->lowest_layer().close(e);
+  });
+  stream->async_handshake(asio::ssl::stream_base::server, [this, stream,
+                                                           deadline](const asio::error_code& e) {
+    deadline->Meet();
+    if (e) return;  // a failed (or too slow) TLS handshake just closes
+    const unsigned char* alpn = nullptr;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(stream->native_handle(), &alpn, &len);
+    if (len == 2 && std::memcmp(alpn, "h2", 2) == 0) {
+      StartH2(std::make_unique<internal::TlsChannel>(std::move(*stream)), "");
+    } else {
+      http1->Serve(std::make_unique<internal::TlsChannel>(std::move(*stream)), "", deadline->at_ms);
     }
-    if (!ec) OnAccepted(std::move(socket));
-    Accept();
   });
 }
 
-void Server::Impl::ServeHttp1(std::unique_ptr<internal::Http1Socket> socket, std::string already) {
-  http1_connections++;
-  std::thread([this, socket = std::shared_ptr<internal::Http1Socket>(std::move(socket)),
-               already = std::move(already)]() mutable {
-    internal::Http1Handlers handlers;
-    handlers.get = [this](const std::string& path,
-                          const Headers& h) -> std::optional<HttpResponse> {
-      auto g = gets.find(path);
-      if (g == gets.end()) return std::nullopt;
-      return g->second(path, h);
-    };
-    handlers.unary = [this](const std::string& path, const Headers& h, Codec codec,
-                            std::string body) -> std::optional<StatusOr<std::string>> {
-      auto r = routes.find(path);
-      if (r == routes.end() || r->second.kind != Kind::kUnary) return std::nullopt;
-      if (codec == Codec::kJson && r->second.types.request == nullptr) {
-        return StatusOr<std::string>(Status(Code::kUnimplemented, "JSON not supported here"));
-      }
-      CallInfo info;
-      info.path = path;
-      info.headers = h;
-      info.peer = "http1";
-      info.protocol = Protocol::kConnectUnary;
-      const std::string* enc = FindHeader(h, "content-encoding");
-      auto plain = DecodeUnaryBody(enc ? *enc : "", std::move(body), options.max_message_size);
-      if (!plain.ok()) return StatusOr<std::string>(plain.status());
-      return RunUnary(r->second, info, codec, std::move(*plain));
-    };
-    handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
-      auto r = routes.find(path);
-      if (r == routes.end() || r->second.kind != Kind::kServerStream) return nullptr;
-      return &r->second.stream;
-    };
-    handlers.is_rpc_path = [this](const std::string& path) { return routes.count(path) > 0; };
-    handlers.max_message = options.max_message_size;
-    internal::ServeHttp1Connection(*socket, std::move(already), handlers);
-    http1_connections--;
-  }).detach();
+void Server::Impl::Accept() {
+  // Each connection's start (handshake, sniffing, its deadline) runs on a
+  // strand of its own.
+  acceptor->async_accept(asio::make_strand(io),
+                         [this](const asio::error_code& ec, asio::ip::tcp::socket socket) {
+                           {
+                             std::lock_guard lock(mu);
+                             if (stopping) return;
+                           }
+                           if (!ec) OnAccepted(std::move(socket));
+                           Accept();
+                         });
+}
+
+void Server::Impl::MakeHttp1Handlers() {
+  internal::Http1Handlers& handlers = http1_handlers;
+  handlers.get = [this](const std::string& path, const Headers& h) -> std::optional<HttpResponse> {
+    auto g = gets.find(path);
+    if (g == gets.end()) return std::nullopt;
+    return g->second(path, h);
+  };
+  handlers.unary = [this](const std::string& path, const Headers& h, Codec codec,
+                          std::string body) -> std::optional<StatusOr<std::string>> {
+    auto r = routes.find(path);
+    if (r == routes.end() || r->second.kind != Kind::kUnary) return std::nullopt;
+    if (codec == Codec::kJson && r->second.types.request == nullptr) {
+      return StatusOr<std::string>(Status(Code::kUnimplemented, "JSON not supported here"));
+    }
+    CallInfo info;
+    info.path = path;
+    info.headers = h;
+    info.peer = "http1";
+    info.protocol = Protocol::kConnectUnary;
+    const std::string* enc = FindHeader(h, "content-encoding");
+    auto plain = DecodeUnaryBody(enc ? *enc : "", std::move(body), options.max_message_size);
+    if (!plain.ok()) return StatusOr<std::string>(plain.status());
+    return RunUnary(r->second, info, codec, std::move(*plain));
+  };
+  handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
+    auto r = routes.find(path);
+    if (r == routes.end() || r->second.kind != Kind::kServerStream) return nullptr;
+    return &r->second.stream;
+  };
+  handlers.is_rpc_path = [this](const std::string& path) { return routes.count(path) > 0; };
+  handlers.max_message = options.max_message_size;
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
-  impl_->owner = this;
+  Impl& m = *impl_;
+  m.options = std::move(options);
+  m.owner = this;
+  m.refusals.emplace(m.io, m.options);
+  m.MakeHttp1Handlers();
+  internal::Http1ConnectionSet::Options h1;
+  h1.connection.max_message = m.options.max_message_size;
+  h1.connection.header_timeout_ms = m.options.http1_header_timeout_ms;
+  h1.connection.idle_timeout_ms = m.options.http1_idle_timeout_ms;
+  h1.max_connections = m.options.max_http1_connections;
+  m.http1.emplace(
+      m.io, h1, m.http1_handlers, [&m](std::function<void()> fn) { m.Spawn(std::move(fn)); },
+      *m.refusals);
 }
 
 Server::~Server() { Stop(0); }
@@ -498,7 +533,7 @@ int Server::port() const { return impl_->port; }
 
 size_t Server::connection_count() const {
   std::lock_guard lock(impl_->mu);
-  size_t n = impl_->http1_connections.load();
+  size_t n = impl_->http1->count();
   for (const auto& w : impl_->connections) {
     if (auto c = w.lock(); c && c->alive()) ++n;
   }
@@ -523,6 +558,7 @@ void Server::Stop(int64_t grace_ms) {
     });
   }
   for (auto& c : conns) c->Shutdown();
+  m.http1->Shutdown();
   // A handler's return is not its response on the wire: wait for the calls
   // and for the connections, which close once their last frames are out.
   auto wait = [&](int64_t ms, bool for_calls) {
@@ -531,7 +567,8 @@ void Server::Stop(int64_t grace_ms) {
     for (;;) {
       const bool done =
           (!for_calls || active_calls_.load() == 0) &&
-          std::none_of(conns.begin(), conns.end(), [](const auto& c) { return c->alive(); });
+          std::none_of(conns.begin(), conns.end(), [](const auto& c) { return c->alive(); }) &&
+          !m.http1->any_alive();
       const int64_t left = deadline - SteadyNowMs();
       if (done || left <= 0) return;
       m.cv.wait_for(lock, std::chrono::milliseconds(std::min<int64_t>(left, 10)));
@@ -539,10 +576,12 @@ void Server::Stop(int64_t grace_ms) {
   };
   wait(grace_ms, true);
   for (auto& c : conns) c->Close(Unavailable("server stopped"));
+  m.http1->Close();
   // Handlers still running see their streams fail; give them a moment.
   wait(2000, true);
   // The closes run on the connections' strands: let them before stopping.
   wait(1000, false);
+  m.refusals->Flush();
   m.work.reset();
   m.io.stop();
   for (auto& t : m.threads) {

@@ -9,7 +9,14 @@
 // text (e.g. /metrics) over both HTTP versions.
 //
 // Every handler runs on a thread of its own and may block; the connections
-// run on a small asio thread pool.
+// (HTTP/2 and HTTP/1.1 alike) run on a small asio thread pool. An HTTP/1.1
+// connection answers one request at a time, so it holds a handler thread
+// only while a request of its own is being answered.
+//
+// Limits on slow or idle peers: a new connection must send its first
+// request (HTTP/1.1) or the HTTP/2 preface within http1_header_timeout_ms;
+// HTTP/1.1 connections are bounded in number and in time (ServerOptions);
+// HTTP/2 connections are pinged (keepalive_ms).
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -27,7 +34,18 @@
 #include "rpc/protocol.h"
 #include "rpc/stream.h"
 
+namespace brs::metrics {
+class Registry;
+}
+
 namespace brs::rpc {
+
+// A refusal a peer caused, for a log line.
+struct Refusal {
+  std::string reason;  // which limit, in a sentence
+  std::string peer;    // the address of the (last) peer refused
+  uint64_t count = 0;  // refusals with this reason since the last report (>= 1)
+};
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
@@ -39,6 +57,28 @@ struct ServerOptions {
   // PING a connection silent for this long; GOAWAY and close it when the
   // PING stays unanswered for twice as long. 0: off.
   int64_t keepalive_ms = 30'000;
+
+  // HTTP/1.1 (and the start of every connection). A request's head must
+  // arrive within http1_header_timeout_ms of its first byte (the first
+  // request's, and the HTTP/2 preface, of the connection's accept); its
+  // body, and each response write, within http1_idle_timeout_ms; a
+  // keep-alive connection waiting for its next request is closed after
+  // http1_idle_timeout_ms (as an HTTP/2 connection is once silent for
+  // 3 x keepalive_ms). A late request is answered 408. 0: no limit.
+  int64_t http1_header_timeout_ms = 10'000;
+  int64_t http1_idle_timeout_ms = 90'000;
+  // HTTP/1.1 connections open at once; more are answered 503 (with
+  // "Connection: close") and closed.
+  size_t max_http1_connections = 128;
+  // Told of refusals a peer caused (connections over the limit, requests
+  // or responses too slow), on an io thread (must not block): the first of
+  // each reason at once, then at most one report per reason and interval,
+  // with a count.
+  std::function<void(const Refusal&)> on_refusal;
+  int64_t refusal_report_interval_ms = 10'000;
+  // Where the counter backrest_sync_rpc_refusals_total{reason} goes (and
+  // must outlive the server); nullptr: a registry of the server's own.
+  metrics::Registry* metrics = nullptr;
 };
 
 struct CallInfo {
@@ -84,8 +124,10 @@ class Server {
   // "host:port" actually bound.
   std::string address() const;
   int port() const;
-  // Stops accepting, sends GOAWAY, waits up to `grace_ms` for running calls,
-  // then closes everything.
+  // Stops accepting, sends GOAWAY, closes idle HTTP/1.1 connections (the
+  // others after their response), waits up to `grace_ms` for running calls,
+  // then closes everything, and waits (up to 3 s more) for the handlers to
+  // return and for every connection to be closed.
   void Stop(int64_t grace_ms = 5'000);
 
   size_t connection_count() const;
