@@ -201,4 +201,25 @@ TEST(CliAuth, ReloadedConfigCannotDisableAuthOnAWildcardListen) {
   EXPECT_FALSE(Contains(s.log(), "authentication is disabled"));
 }
 
+TEST(CliAuth, UserAddStoresABcryptHashAndRefusesBadInput) {
+  TempDir dir;
+  ASSERT_EQ(Sh(dir, "$B init --data d").code, 0);
+  ASSERT_EQ(Sh(dir, "printf 'first-pw\\n' | $B user add alice --data d").code, 0);
+  auto again = Sh(dir, "printf 'other-pw\\n' | $B user add alice --data d");
+  EXPECT_EQ(again.code, 1);
+  EXPECT_TRUE(Contains(again.err, "already exists")) << again.err;
+  EXPECT_EQ(Sh(dir, "$B user add bob --data d").code, 2) << "no password on stdin";
+  EXPECT_EQ(Sh(dir, "printf 'pw\\n' | $B user add 'a:b' --data d").code, 2);
+  EXPECT_EQ(Sh(dir, "printf '%073d\\n' 0 | $B user add carol --data d").code, 2)
+      << "longer than bcrypt's 72 bytes";
+  auto r = Sh(dir, "printf 'second-pw\\n' | $B user add alice --replace --data d --json");
+  EXPECT_EQ(r.out, "{\"added\":\"alice\",\"replaced\":true}\n") << r.err;
+  const std::string config = Slurp(dir.File("d/config.json"));
+  EXPECT_EQ(CountOf(config, "\"name\""), 1) << config;
+  EXPECT_FALSE(Contains(config, "-pw"));
+  EXPECT_EQ(Sh(dir, "$B user remove alice --data d").code, 0);
+  EXPECT_EQ(Sh(dir, "$B user remove alice --data d").code, 1);
+  EXPECT_FALSE(Contains(Slurp(dir.File("d/config.json")), "alice"));
+}
+
 }  // namespace
