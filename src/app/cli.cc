@@ -20,6 +20,7 @@ int RunCli(int argc, char** argv) {
   RegisterImportRestic(registry);
   RegisterConfigPush(registry);
   RegisterLogs(registry);
+  RegisterUser(registry);
   return registry.Run(argc, argv, std::cout, std::cerr);
 }
 

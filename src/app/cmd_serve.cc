@@ -44,6 +44,9 @@ void RegisterServe(CommandRegistry& r) {
   c->add_option("--tls-cert", flags->daemon.tls_cert, "PEM certificate (enables TLS)");
   c->add_option("--tls-key", flags->daemon.tls_key, "PEM private key");
   c->add_option("--ca", flags->daemon.ca_file, "PEM CA bundle for https:// known hosts");
+  c->add_flag("--insecure-no-auth", flags->daemon.insecure_no_auth,
+              "honour auth.disabled on a non-loopback --listen (anyone reaching the port can "
+              "read peer configs and push config)");
   c->add_option("--heartbeat", flags->heartbeat_s, "seconds between heartbeats (Backrest: 600)");
   c->add_option("--retry-delay", flags->retry_s, "reconnect delay base in seconds (Backrest: 60)");
 }

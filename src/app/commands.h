@@ -18,6 +18,7 @@ void RegisterOps(CommandRegistry& registry);           // ops add | list
 void RegisterImportRestic(CommandRegistry& registry);  // ops import-restic
 void RegisterConfigPush(CommandRegistry& registry);    // config push
 void RegisterLogs(CommandRegistry& registry);          // logs get
+void RegisterUser(CommandRegistry& registry);          // user add | remove
 
 // `init` itself, for `serve` on a fresh machine (instance "" = host name).
 struct InitFlags {

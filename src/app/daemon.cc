@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app/admin_service.h"
+#include "app/auth_policy.h"
 #include "app/log.h"
 #include "app/sync_progress.h"
 #include "app/trust_audit.h"
@@ -38,6 +39,7 @@ struct Daemon::Impl {
   std::string admin_token;
   std::mutex auth_mu;
   std::shared_ptr<const sync::ApiAuthenticator> auth;
+  int auth_mode = -1;  // the AuthMode last logged (guarded by auth_mu)
   uint64_t config_sub = 0;
   uint64_t peer_sub = 0;
   uint64_t trust_sub = 0;
@@ -49,11 +51,43 @@ struct Daemon::Impl {
   std::atomic<bool> reload_requested{false};
   SyncProgress progress;  // the watcher thread's
 
+  enum AuthMode { kRequired, kDisabled, kDisabledRefused };
+
+  // The authenticator for `cfg`; logs when auth turns off, or when a
+  // reloaded config disables it where that is not allowed.
   void RebuildAuth(const v1::Config& cfg) {
-    auto a = std::make_shared<const sync::ApiAuthenticator>(cfg.auth(),
+    const v1::Auth effective = EffectiveAuth(cfg.auth(), options.listen, options.insecure_no_auth);
+    auto a = std::make_shared<const sync::ApiAuthenticator>(effective,
                                                             std::vector<std::string>{admin_token});
+    const int mode = effective.disabled()    ? kDisabled
+                     : cfg.auth().disabled() ? kDisabledRefused
+                                             : kRequired;
     std::lock_guard lock(auth_mu);
     auth = std::move(a);
+    if (mode == auth_mode) return;
+    const bool first = auth_mode < 0;
+    auth_mode = mode;
+    LogAuthMode(static_cast<AuthMode>(mode), first);
+  }
+
+  void LogAuthMode(AuthMode mode, bool first) const {
+    switch (mode) {
+      case kDisabled:
+        LogWarn(
+            "authentication is disabled (auth.disabled in config.json): anyone who reaches "
+            "the listen address can read the peers' configs and push config to clients",
+            {{"listen", options.listen}});
+        return;
+      case kDisabledRefused:
+        LogWarn(
+            "auth.disabled in config.json ignored: the listen address is not loopback and "
+            "--insecure-no-auth was not given; credentials stay required",
+            {{"listen", options.listen}});
+        return;
+      case kRequired:
+        if (!first) LogInfo("authentication required again (auth.disabled removed)");
+        return;
+    }
   }
 };
 
@@ -84,6 +118,8 @@ Status Daemon::Start() {
   Impl& m = *impl_;
   const DataDir& dir = m.options.dir;
   BRS_ASSIGN_OR_RETURN(m.config, OpenConfig(dir));
+  BRS_RETURN_IF_ERROR(CheckAuthDisabledAllowed(m.config->Get()->auth(), m.options.listen,
+                                               m.options.insecure_no_auth));
   BRS_ASSIGN_OR_RETURN(auto id, LoadIdentity(*m.config->Get()));
   m.identity.emplace(std::move(id));
   store::OplogStore::Options oo;
@@ -162,10 +198,13 @@ Status Daemon::Start() {
             {{"reason", r.reason}, {"peer", r.peer}, {"count", std::to_string(r.count)}});
   };
   m.server = std::make_unique<rpc::Server>(ro);
-  sync::RegisterSyncServices(*m.server, *m.sync, [this] {
-    std::lock_guard lock(impl_->auth_mu);
-    return impl_->auth;
-  });
+  sync::RegisterSyncServices(
+      *m.server, *m.sync,
+      [this] {
+        std::lock_guard lock(impl_->auth_mu);
+        return impl_->auth;
+      },
+      LogAuthRefusal);
   m.admin = AdminContext{m.oplog.get(),
                          m.config.get(),
                          m.logs.get(),
@@ -230,11 +269,14 @@ Status Daemon::Start() {
     }
   });
   auto cfg = m.config->Get();
+  const bool auth_off =
+      EffectiveAuth(cfg->auth(), m.options.listen, m.options.insecure_no_auth).disabled();
   LogInfo("serving",
           {{"instance", cfg->instance()},
            {"keyid", m.identity->key_id()},
            {"listen", m.server->address()},
            {"tls", m.options.tls_cert.empty() ? "off" : "on"},
+           {"auth", auth_off ? "disabled" : "required"},
            {"known_hosts", std::to_string(cfg->multihost().known_hosts_size())},
            {"authorized_clients", std::to_string(cfg->multihost().authorized_clients_size())}});
   return Status();

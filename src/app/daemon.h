@@ -20,6 +20,9 @@ struct DaemonOptions {
   std::string listen = "127.0.0.1:9898";
   std::string tls_cert, tls_key;
   std::string ca_file;  // for dialing https:// known hosts with a private CA
+  // Honour `auth.disabled` on a non-loopback listen address too
+  // (app/auth_policy.h); without it Start refuses such a config.
+  bool insecure_no_auth = false;
   int64_t heartbeat_interval_ms = 600'000;
   int64_t retry_delay_ms = 60'000;
   int io_threads = 2;
@@ -30,7 +33,9 @@ class Daemon {
  public:
   explicit Daemon(DaemonOptions options);
   ~Daemon();
-  // Opens everything and starts serving. Errors name what failed.
+  // Opens everything and starts serving. Errors name what failed;
+  // FailedPrecondition when the config disables auth on a non-loopback
+  // address without insecure_no_auth (nothing is opened then).
   Status Start();
   // The address actually bound.
   std::string address() const;

@@ -52,7 +52,7 @@ StatusOr<std::string> SerializeConfigJson(const v1::Config& config) {
 v1::Config DefaultConfig() {
   v1::Config c;
   c.set_version(kBackrestConfigVersion);
-  c.mutable_auth()->set_disabled(true);
+  c.mutable_auth();  // present and empty: authentication required
   return c;
 }
 

@@ -51,9 +51,11 @@ inline constexpr int32_t kBackrestConfigVersion = 6;
 StatusOr<v1::Config> ParseConfigJson(std::string_view text, const std::string& path);
 // Protobuf JSON with json_names, indented by two spaces, ending in a newline.
 StatusOr<std::string> SerializeConfigJson(const v1::Config& config);
-// What Backrest writes for a new install (version = current format,
-// authentication disabled, no repos or plans). The identity is not
-// generated here (that needs crypto): the app layer adds it.
+// The config of a new install: Backrest's format version, no repos or
+// plans, and an empty `auth` section, so authentication is required
+// (secure by default; disabling it is the operator's explicit choice,
+// `auth.disabled`). The identity is not generated here (that needs
+// crypto): the app layer adds it.
 v1::Config DefaultConfig();
 
 class ConfigStore {

@@ -70,7 +70,8 @@ StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
 }
 
 void RegisterSyncServices(rpc::Server& server, SyncService& service,
-                          std::function<std::shared_ptr<const ApiAuthenticator>()> auth) {
+                          std::function<std::shared_ptr<const ApiAuthenticator>()> auth,
+                          AuthRefusalFn on_refused) {
   static const v1sync::SyncStreamItem kItem;
   static const v1sync::SyncStateStreamRequest kStatesReq;
   static const v1sync::PeerState kState;
@@ -94,17 +95,19 @@ void RegisterSyncServices(rpc::Server& server, SyncService& service,
                     },
                     {&kItem, &kItem});
 
-  auto check = [auth](const rpc::Headers& h) -> Status {
+  auto check = [auth, on_refused](const rpc::CallInfo& info) -> Status {
     auto a = auth();
-    if (!a) return Unauthenticated("authentication is not configured");
-    const std::string* authz = rpc::FindHeader(h, "authorization");
-    return a->Authenticate(authz ? *authz : "").status();
+    const std::string* authz = rpc::FindHeader(info.headers, "authorization");
+    Status st = a ? a->Authenticate(authz ? *authz : "").status()
+                  : Unauthenticated("authentication is not configured");
+    if (!st.ok() && on_refused) on_refused(info, st);
+    return st;
   };
 
   server.HandleServerStream(
       std::string(kPeerStatesPath),
       [&service, check](const rpc::CallInfo& info, rpc::Stream& stream) -> Status {
-        BRS_RETURN_IF_ERROR(check(info.headers));
+        BRS_RETURN_IF_ERROR(check(info));
         std::string req_bytes;
         BRS_ASSIGN_OR_RETURN(auto r, stream.Read(&req_bytes));
         v1sync::SyncStateStreamRequest req;
@@ -157,7 +160,7 @@ void RegisterSyncServices(rpc::Server& server, SyncService& service,
   server.HandleUnary(
       std::string(kSetRemoteConfigPath),
       [&service, check](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
-        BRS_RETURN_IF_ERROR(check(info.headers));
+        BRS_RETURN_IF_ERROR(check(info));
         v1sync::SetRemoteClientConfigRequest req;
         if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
           return InvalidArgument("malformed SetRemoteClientConfigRequest");

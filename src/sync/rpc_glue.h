@@ -51,7 +51,12 @@ class RpcDialer final : public Dialer {
 // Registers Sync, GetPeerSyncStatesStream and SetRemoteClientConfig.
 // `auth` guards the state service; it is read for every call (the daemon
 // may replace it when the config changes), so it must outlive the server.
+// A call it refuses ends with Unauthenticated before its request is read;
+// `on_refused` (may be empty) is called once for it, with the reason (which
+// never holds the presented credential).
+using AuthRefusalFn = std::function<void(const rpc::CallInfo&, const Status&)>;
 void RegisterSyncServices(rpc::Server& server, SyncService& service,
-                          std::function<std::shared_ptr<const ApiAuthenticator>()> auth);
+                          std::function<std::shared_ptr<const ApiAuthenticator>()> auth,
+                          AuthRefusalFn on_refused = {});
 
 }  // namespace brs::sync

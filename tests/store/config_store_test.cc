@@ -235,7 +235,8 @@ TEST(ConfigStoreTest, MissingFileIsNotFoundUnlessAskedToCreate) {
   auto store = ConfigStore::Open(o);
   ASSERT_TRUE(store.ok());
   EXPECT_EQ((*store)->Get()->version(), kBackrestConfigVersion);
-  EXPECT_TRUE((*store)->Get()->auth().disabled());
+  EXPECT_TRUE((*store)->Get()->has_auth());
+  EXPECT_FALSE((*store)->Get()->auth().disabled()) << "a new config must require authentication";
   EXPECT_TRUE(std::filesystem::exists(o.path));
   struct stat st {};
   ASSERT_EQ(::stat(o.path.c_str(), &st), 0);
