@@ -109,6 +109,11 @@ Status Daemon::Start() {
                          m.logs.get(),
                          &store::SystemClock::Instance(),
                          m.sync_metrics.get()};
+  so.env.log = [](const sync::SyncLogLine& line) {
+    std::vector<LogField> fields;
+    for (const auto& [k, v] : line.fields) fields.emplace_back(k, v);
+    Log(line.warning ? LogLevel::kWarn : LogLevel::kInfo, line.message, fields);
+  };
   so.tunables.heartbeat_interval_ms = m.options.heartbeat_interval_ms;
   so.identity = &*m.identity;
   so.retry_delay = std::chrono::milliseconds(m.options.retry_delay_ms);

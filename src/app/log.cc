@@ -37,7 +37,7 @@ Status InitLogging(std::string_view format, std::string_view level) {
   return Status();
 }
 
-void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields) {
+void Log(LogLevel level, std::string_view msg, std::span<const LogField> fields) {
   std::string line;
   if (g_json) {
     line = "\"msg\":\"" + JsonEscape(msg) + "\"";

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,7 +19,10 @@ enum class LogLevel { kDebug, kInfo, kWarn, kError };
 Status InitLogging(std::string_view format, std::string_view level);
 
 using LogField = std::pair<std::string_view, std::string>;
-void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {});
+void Log(LogLevel level, std::string_view msg, std::span<const LogField> fields);
+inline void Log(LogLevel level, std::string_view msg, std::initializer_list<LogField> fields = {}) {
+  Log(level, msg, std::span<const LogField>(fields.begin(), fields.size()));
+}
 inline void LogInfo(std::string_view m, std::initializer_list<LogField> f = {}) {
   Log(LogLevel::kInfo, m, f);
 }

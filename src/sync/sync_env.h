@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "store/clock.h"
 #include "store/config_store.h"
@@ -15,6 +18,16 @@
 
 namespace brs::sync {
 
+// One line for the operator's log, for events no peer state shows (a pushed
+// config applied or refused). `warning` marks a refusal. Fields never carry
+// a secret (repo and plan IDs, instance names, reasons).
+struct SyncLogLine {
+  bool warning = false;
+  std::string message;
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+using SyncLogFn = std::function<void(const SyncLogLine&)>;
+
 struct SyncEnv {
   store::ConfigStore* config = nullptr;
   store::OplogStore* oplog = nullptr;
@@ -22,6 +35,7 @@ struct SyncEnv {
   store::LogStore* logs = nullptr;  // optional: without it request_log is answered with an error
   const store::Clock* clock = &store::SystemClock::Instance();
   SyncMetrics* metrics = nullptr;  // optional
+  SyncLogFn log = nullptr;         // optional: where applied/refused set_config is logged
 };
 
 struct SyncTunables {
@@ -44,11 +58,14 @@ inline constexpr std::string_view kExtensionsHeader = "x-backrest-sync-extension
 struct PeerFeatures {
   bool log_transfer = false;  // "log-transfer": request_log / receive_log_data
   bool throttle = false;      // "throttle"
+  // "set-config-result": a client answers each set_config of a hub that
+  // announced it with a set_config of its own (set_config_result.h).
+  bool set_config_result = false;
 
   // Parses a header value (unknown names are ignored, whitespace trimmed).
   static PeerFeatures Parse(std::string_view header_value);
   // What this build announces: every extension it implements.
-  static PeerFeatures All() { return PeerFeatures{true, true}; }
+  static PeerFeatures All() { return PeerFeatures{true, true, true}; }
   std::string Format() const;
 };
 
