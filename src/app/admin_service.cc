@@ -32,6 +32,37 @@ StatusOr<std::shared_ptr<sync::SessionHandle>> FindPeerSession(const AdminContex
   return NotFound("peer " + keyid + " is not connected");
 }
 
+// PushConfig: SetRemoteClientConfig, then the client's outcome within
+// wait_ms (StateService::PushConfigAndWait).
+void RegisterPushConfig(rpc::Server& server, const AdminContext* ctx) {
+  static const admin::v1::PushConfigRequest kPushReq;
+  static const admin::v1::PushConfigResponse kPushResp;
+  server.HandleUnary(
+      std::string(kAdminPushConfig),
+      [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
+        BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
+        admin::v1::PushConfigRequest req;
+        if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          return InvalidArgument("malformed PushConfigRequest");
+        }
+        if (req.wait_ms() < 0 || req.wait_ms() > kMaxPushWaitMs) {
+          return InvalidArgument("wait_ms must be 0 to " + std::to_string(kMaxPushWaitMs));
+        }
+        BRS_ASSIGN_OR_RETURN(auto outcome,
+                             ctx->sync->state().PushConfigAndWait(
+                                 req.request(), std::chrono::milliseconds(req.wait_ms())));
+        admin::v1::PushConfigResponse resp;
+        using Kind = sync::PushOutcome::Kind;
+        resp.set_outcome(
+            outcome.kind == Kind::kApplied   ? admin::v1::PushConfigResponse::OUTCOME_APPLIED
+            : outcome.kind == Kind::kRefused ? admin::v1::PushConfigResponse::OUTCOME_REFUSED
+                                             : admin::v1::PushConfigResponse::OUTCOME_UNKNOWN);
+        resp.set_message(outcome.message);
+        return resp.SerializeAsString();
+      },
+      {&kPushReq, &kPushResp});
+}
+
 }  // namespace
 
 store::OpQuery QueryFromFlags(const std::string& peer_keyid, const std::string& instance,
@@ -56,8 +87,6 @@ void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
   static const admin::v1::LogChunk kChunk;
   static const admin::v1::StatusRequest kStatusReq;
   static const admin::v1::StatusResponse kStatusResp;
-  static const admin::v1::PushConfigRequest kPushReq;
-  static const admin::v1::PushConfigResponse kPushResp;
 
   server.HandleUnary(
       std::string(kAdminAddOps),
@@ -149,30 +178,7 @@ void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
       },
       {&kFetch, &kChunk});
 
-  server.HandleUnary(
-      std::string(kAdminPushConfig),
-      [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
-        BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
-        admin::v1::PushConfigRequest req;
-        if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          return InvalidArgument("malformed PushConfigRequest");
-        }
-        if (req.wait_ms() < 0 || req.wait_ms() > kMaxPushWaitMs) {
-          return InvalidArgument("wait_ms must be 0 to " + std::to_string(kMaxPushWaitMs));
-        }
-        BRS_ASSIGN_OR_RETURN(auto outcome,
-                             ctx->sync->state().PushConfigAndWait(
-                                 req.request(), std::chrono::milliseconds(req.wait_ms())));
-        admin::v1::PushConfigResponse resp;
-        using Kind = sync::PushOutcome::Kind;
-        resp.set_outcome(
-            outcome.kind == Kind::kApplied   ? admin::v1::PushConfigResponse::OUTCOME_APPLIED
-            : outcome.kind == Kind::kRefused ? admin::v1::PushConfigResponse::OUTCOME_REFUSED
-                                             : admin::v1::PushConfigResponse::OUTCOME_UNKNOWN);
-        resp.set_message(outcome.message);
-        return resp.SerializeAsString();
-      },
-      {&kPushReq, &kPushResp});
+  RegisterPushConfig(server, ctx);
 
   server.HandleUnary(std::string(kAdminStatus),
                      [ctx](const rpc::CallInfo& info, std::string_view) -> StatusOr<std::string> {
