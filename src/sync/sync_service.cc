@@ -162,7 +162,6 @@ void SyncService::RunClientLoop(ClientLoop* loop) {
     {
       std::lock_guard lock(mu_);
       loop->dialed = entry;
-      loop->redial = false;  // this dial already uses the newest entry
     }
     const auto started = std::chrono::steady_clock::now();
     (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),

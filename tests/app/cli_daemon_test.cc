@@ -164,7 +164,7 @@ TEST(CliDaemon, SharedRepoLandsWithJoinsDefaultGrantAndARefusalKeepsTheSession) 
   EXPECT_TRUE(WaitFor([&] { return q.HubHoldsOps(1); })) << q.Logs();
   EXPECT_TRUE(WaitFor([&] {
     return Contains(Sh(q.dir, "$B peers --data laptop --json").out,
-                    "refused the hub's set_config: host may not change repo \"hubrepo\"");
+                    "refused the hub's set_config: host may not change repo \\\"hubrepo\\\"");
   })) << Sh(q.dir, "$B peers --data laptop --json").out
       << q.Logs();
   EXPECT_FALSE(Contains(Slurp(q.dir.File("laptop/config.json")), "g-hubrepo"));
