@@ -23,6 +23,51 @@ Status CheckToken(const AdminContext* ctx, const rpc::CallInfo& info) {
   return refused;
 }
 
+// The live session with a peer: a client of this hub, else a hub this
+// instance is a client of. A Backrest hub cannot serve logs: FetchLog on
+// its session says so (it did not announce log transfer).
+StatusOr<std::shared_ptr<sync::SessionHandle>> FindPeerSession(const AdminContext* ctx,
+                                                               const std::string& keyid) {
+  if (auto hub_side = ctx->sync->sessions().Find(keyid)) return hub_side;
+  if (auto client_side = ctx->sync->ClientSession(keyid)) {
+    if (!client_side->peer().keyid().empty()) {
+      return std::shared_ptr<sync::SessionHandle>(client_side);
+    }
+  }
+  return NotFound("peer " + keyid + " is not connected");
+}
+
+// PushConfig: SetRemoteClientConfig, then the client's outcome within
+// wait_ms (StateService::PushConfigAndWait).
+void RegisterPushConfig(rpc::Server& server, const AdminContext* ctx) {
+  static const admin::v1::PushConfigRequest kPushReq;
+  static const admin::v1::PushConfigResponse kPushResp;
+  server.HandleUnary(
+      std::string(kAdminPushConfig),
+      [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
+        BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
+        admin::v1::PushConfigRequest req;
+        if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+          return InvalidArgument("malformed PushConfigRequest");
+        }
+        if (req.wait_ms() < 0 || req.wait_ms() > kMaxPushWaitMs) {
+          return InvalidArgument("wait_ms must be 0 to " + std::to_string(kMaxPushWaitMs));
+        }
+        BRS_ASSIGN_OR_RETURN(auto outcome,
+                             ctx->sync->state().PushConfigAndWait(
+                                 req.request(), std::chrono::milliseconds(req.wait_ms())));
+        admin::v1::PushConfigResponse resp;
+        using Kind = sync::PushOutcome::Kind;
+        resp.set_outcome(
+            outcome.kind == Kind::kApplied   ? admin::v1::PushConfigResponse::OUTCOME_APPLIED
+            : outcome.kind == Kind::kRefused ? admin::v1::PushConfigResponse::OUTCOME_REFUSED
+                                             : admin::v1::PushConfigResponse::OUTCOME_UNKNOWN);
+        resp.set_message(outcome.message);
+        return resp.SerializeAsString();
+      },
+      {&kPushReq, &kPushResp});
+}
+
 }  // namespace
 
 store::OpQuery QueryFromFlags(const std::string& peer_keyid, const std::string& instance,
@@ -100,8 +145,7 @@ void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
                                          return stream.Write(c.SerializeAsString()).ok();
                                        });
         }
-        auto session = ctx->sync->sessions().Find(req.peer_keyid());
-        if (!session) return NotFound("peer " + req.peer_keyid() + " is not connected");
+        BRS_ASSIGN_OR_RETURN(auto session, FindPeerSession(ctx, req.peer_keyid()));
         std::mutex mu;
         std::condition_variable cv;
         std::deque<std::string> chunks;
@@ -138,6 +182,8 @@ void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
         }
       },
       {&kFetch, &kChunk});
+
+  RegisterPushConfig(server, ctx);
 
   server.HandleUnary(std::string(kAdminStatus),
                      [ctx](const rpc::CallInfo& info, std::string_view) -> StatusOr<std::string> {

@@ -1,6 +1,7 @@
 // The daemon's admin API for the CLI (proto/brs/admin.proto), behind the
 // admin bearer token: add and query operations (the daemon holds the oplog
-// open), fetch a peer's log, status.
+// open), fetch a peer's log, push config to a client and wait for its
+// outcome, status.
 #pragma once
 
 #include <functional>
@@ -16,6 +17,9 @@ inline constexpr std::string_view kAdminAddOps = "/brs.admin.v1.Admin/AddOperati
 inline constexpr std::string_view kAdminQueryOps = "/brs.admin.v1.Admin/QueryOperations";
 inline constexpr std::string_view kAdminFetchLog = "/brs.admin.v1.Admin/FetchLog";
 inline constexpr std::string_view kAdminStatus = "/brs.admin.v1.Admin/Status";
+inline constexpr std::string_view kAdminPushConfig = "/brs.admin.v1.Admin/PushConfig";
+// The longest a PushConfig call waits for the client's outcome.
+inline constexpr int64_t kMaxPushWaitMs = 300'000;
 
 struct AdminContext {
   store::OplogStore* oplog = nullptr;

@@ -1,11 +1,16 @@
-// `backrest-sync config push --peer KEYID`: SetRemoteClientConfig through
-// the running daemon, which sends set_config to that connected client.
+// `backrest-sync config push --peer KEYID [--wait 5s]`: the running daemon
+// sends set_config to that connected client and waits for what the client
+// did with it (StateService::PushConfigAndWait). Exit 0 when applied, 1
+// when refused, 3 when no outcome was seen within --wait ("0": send only,
+// exit 0).
 #include <google/protobuf/util/json_util.h>
 
+#include "app/admin_service.h"
 #include "app/commands.h"
 #include "app/daemon_link.h"
+#include "app/duration.h"
+#include "brs/admin.pb.h"
 #include "rpc/client.h"
-#include "sync/rpc_glue.h"
 
 namespace brs::app {
 namespace {
@@ -15,12 +20,45 @@ struct PushFlags {
   std::string repos_file;
   std::vector<std::string> delete_repos;
   std::vector<std::string> delete_plans;
+  std::string wait = "5s";
 };
+
+// Exit code of a push whose outcome did not show within --wait.
+constexpr int kExitNoOutcome = 3;
+
+Outcome Report(CommandContext& ctx, const std::string& peer,
+               const admin::v1::PushConfigResponse& resp, bool waited) {
+  using R = admin::v1::PushConfigResponse;
+  switch (resp.outcome()) {
+    case R::OUTCOME_APPLIED:
+      ctx.out() << "applied by " << peer
+                << (resp.message().empty() ? "" : " (" + resp.message() + ")") << "\n";
+      return Outcome();
+    case R::OUTCOME_REFUSED:
+      ctx.out() << "refused by " << peer << ": " << resp.message() << "\n";
+      return Outcome::Silent(1);
+    default:
+      ctx.out() << "sent set_config to " << peer;
+      if (!waited) {
+        ctx.out() << "\n";
+        return Outcome();
+      }
+      ctx.out() << "; " << resp.message() << "\n";
+      return Outcome::Silent(kExitNoOutcome);
+  }
+}
 
 Outcome RunConfigPush(CommandContext& ctx, const PushFlags& flags) {
   if (flags.peer.empty()) return Outcome::Usage("config push needs --peer KEYID");
   if (flags.repos_file.empty() && flags.delete_repos.empty() && flags.delete_plans.empty()) {
     return Outcome::Usage("nothing to push: give --repos, --delete-repo or --delete-plan");
+  }
+  int64_t wait_ms = 0;
+  if (flags.wait != "0") {
+    auto secs = ParseDuration(flags.wait);
+    if (!secs.ok()) return Outcome::Usage("--wait: " + secs.status().message());
+    wait_ms = *secs * 1000;
+    if (wait_ms > kMaxPushWaitMs) return Outcome::Usage("--wait is at most 5m");
   }
   BRS_ASSIGN_OR_RETURN(DataDir dir, ctx.RequireDataDir());
   v1sync::SetRemoteClientConfigRequest req;
@@ -45,11 +83,15 @@ Outcome RunConfigPush(CommandContext& ctx, const PushFlags& flags) {
   for (const auto& r : flags.delete_repos) req.add_repos_to_delete(r);
   for (const auto& p : flags.delete_plans) req.add_plans_to_delete(p);
   BRS_ASSIGN_OR_RETURN(DaemonLink link, RequireDaemon(dir));
-  BRS_RETURN_IF_ERROR(
-      link.client->Unary(sync::kSetRemoteConfigPath, req.SerializeAsString(), link.auth, 30'000)
-          .status());
-  ctx.out() << "sent set_config to " << flags.peer << "\n";
-  return Outcome();
+  admin::v1::PushConfigRequest push;
+  *push.mutable_request() = std::move(req);
+  push.set_wait_ms(wait_ms);
+  BRS_ASSIGN_OR_RETURN(
+      std::string body,
+      link.client->Unary(kAdminPushConfig, push.SerializeAsString(), link.auth, 30'000 + wait_ms));
+  admin::v1::PushConfigResponse resp;
+  if (!resp.ParseFromString(body)) return Internal("the daemon sent a malformed PushConfig answer");
+  return Report(ctx, flags.peer, resp, wait_ms > 0);
 }
 
 }  // namespace
@@ -64,6 +106,8 @@ void RegisterConfigPush(CommandRegistry& r) {
                 "JSON array of repos (Backrest format) or a config.json (- for stdin)");
   c->add_option("--delete-repo", flags->delete_repos, "repo ID to delete on the client");
   c->add_option("--delete-plan", flags->delete_plans, "plan ID to delete on the client");
+  c->add_option("--wait", flags->wait,
+                "how long to wait for the client's outcome (default 5s; 0: send only)");
 }
 
 }  // namespace brs::app

@@ -1,6 +1,8 @@
 // `backrest-sync join TOKEN --url URL`: adds the hub of a pairing token as
 // a known host {instance_id, keyid, instance_url, initial_pairing_secret,
 // permissions}. The running daemon notices the config change and connects.
+// Without --grant the hub gets what Backrest's UI gives a pasted known host:
+// READ_OPERATIONS:* and RECEIVE_SHARED_REPOS (so a hub's shared repos land).
 #include "app/commands.h"
 #include "app/grants.h"
 #include "app/json_writer.h"
@@ -8,6 +10,9 @@
 
 namespace brs::app {
 namespace {
+
+// Backrest's UI default for a known host (SPEC §6a).
+const std::vector<std::string> kDefaultJoinGrants = {"READ_OPERATIONS:*", "RECEIVE_SHARED_REPOS"};
 
 struct JoinFlags {
   std::string token;
@@ -63,7 +68,7 @@ Outcome RunJoin(CommandContext& ctx, const JoinFlags& flags) {
   auto parsed = crypto::ParsePairingToken(flags.token);
   if (!parsed.ok()) return Outcome::Usage(parsed.status().message());
   if (Status st = CheckHubUrl(flags.url); !st.ok()) return Outcome::Usage(st.message());
-  auto perms = ParseGrantFlags(flags.grants);
+  auto perms = ParseGrantFlags(flags.grants.empty() ? kDefaultJoinGrants : flags.grants);
   if (!perms.ok()) return Outcome::Usage(perms.status().message());
   bool replaced = false;
   BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
@@ -119,8 +124,8 @@ void RegisterJoin(CommandRegistry& r) {
   c->add_option("--url", flags->url, "the hub's URL (http://HOST:PORT or https://HOST:PORT)")
       ->required();
   c->add_option("--grant", flags->grants,
-                "what the hub may do here, TYPE[:SCOPE,...] (repeatable; default "
-                "READ_OPERATIONS:*)");
+                "what the hub may do here, TYPE[:SCOPE,...] (repeatable; default, as Backrest: "
+                "READ_OPERATIONS:* RECEIVE_SHARED_REPOS)");
   c->add_flag("--replace", flags->replace, "replace an existing entry for that hub");
 }
 

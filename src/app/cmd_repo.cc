@@ -13,6 +13,7 @@ struct RepoAddFlags {
   std::string id;
   std::string guid;
   std::string uri;
+  bool shared = false;
 };
 
 Outcome RunRepoAdd(CommandContext& ctx, const RepoAddFlags& flags) {
@@ -35,6 +36,7 @@ Outcome RunRepoAdd(CommandContext& ctx, const RepoAddFlags& flags) {
     r->set_id(flags.id);
     r->set_guid(flags.guid);
     r->set_uri(flags.uri);
+    r->set_shared(flags.shared);
     return Status();
   }));
   if (!IsBackrestGuid(flags.guid)) {
@@ -43,9 +45,9 @@ Outcome RunRepoAdd(CommandContext& ctx, const RepoAddFlags& flags) {
              "(`restic cat config --json`)");
   }
   if (ctx.json()) {
-    ctx.out() << JsonObject().Str("added", flags.id).str() << "\n";
+    ctx.out() << JsonObject().Str("added", flags.id).Bool("shared", flags.shared).str() << "\n";
   } else {
-    ctx.out() << "added repo " << flags.id << "\n";
+    ctx.out() << "added " << (flags.shared ? "shared repo " : "repo ") << flags.id << "\n";
   }
   return Outcome();
 }
@@ -102,6 +104,8 @@ void RegisterRepo(CommandRegistry& r) {
   a->add_option("--id", add->id, "repo ID")->required();
   a->add_option("--guid", add->guid, "repo GUID (the restic repository ID)")->required();
   a->add_option("--uri", add->uri, "restic repository URI");
+  a->add_flag("--shared", add->shared,
+              "a hub pushes this repo to clients that grant it RECEIVE_SHARED_REPOS");
 
   r.AddCommand(repo, "list", "list repos", [](CommandContext& ctx) { return RunRepoList(ctx); });
 

@@ -193,18 +193,6 @@ Status ClientHandler::HandleRequestOperationData(
   return Status();
 }
 
-Status ClientHandler::HandleSetConfig(const SyncStreamItem::SyncActionSetConfig& item, ItemSink&) {
-  SetConfigReport report;
-  auto updated = env_.config->Update([&](v1::Config& cfg) {
-    return ApplySetConfig(item, perms_, known_host_.instance_id(), &cfg, &report);
-  });
-  if (!updated.ok()) {
-    if (updated.status().code() == Code::kPermissionDenied) return updated.status();
-    return Internal("applying set_config: " + updated.status().message());
-  }
-  return Status();
-}
-
 Status ClientHandler::HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
                                              ItemSink& out) {
   auto config = env_.config->Get();

@@ -36,6 +36,11 @@ class ClientHandler final : public PeerHandlerBase {
                                  ItemSink&) override;
   Status HandleRequestOperationData(const SyncStreamItem::SyncActionRequestOperationData&,
                                     ItemSink&) override;
+  // Applies the push within the known host's permissions
+  // (client_set_config.cc). A refusal refuses it whole, is logged, counted
+  // and shown in the host's peer state until a later push applies, and does
+  // not end the session; a hub that announced "set-config-result" is told
+  // the outcome (set_config_result.h).
   Status HandleSetConfig(const SyncStreamItem::SyncActionSetConfig&, ItemSink&) override;
   Status HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
                                 ItemSink&) override;
@@ -60,6 +65,8 @@ class ClientHandler final : public PeerHandlerBase {
   void SendConfigView(const v1::Config& config, ItemSink& out);
   Status SendManifest(ItemSink& out);
   void OnOplogEvent(const store::OpEvent& event);
+  void RecordSetConfigRefused(const SetConfigRefusal& refusal);
+  void RecordSetConfigApplied(const SetConfigReport& report);
 
   v1::Multihost::Peer known_host_;
   PermissionSet perms_;
@@ -74,6 +81,7 @@ class ClientHandler final : public PeerHandlerBase {
   std::deque<SyncStreamItem> held_;  // events waiting for the first manifest
   std::optional<store::SubscriptionId> subscription_;
   Stats stats_;
+  bool refusal_shown_ = false;  // the peer state shows a set_config refusal
 };
 
 }  // namespace brs::sync

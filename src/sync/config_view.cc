@@ -72,35 +72,72 @@ std::vector<v1::Repo> SharedReposFor(const v1::Config& config, const PermissionS
   return out;
 }
 
-Status ApplySetConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
-                      const PermissionSet& perms, std::string_view hub_instance_id,
-                      v1::Config* config, SetConfigReport* report) {
-  const auto kWrite = Permission::PERMISSION_READ_WRITE_CONFIG;
-  SetConfigReport r;
-  v1::Config next = *config;
+std::string SetConfigRefusal::Reason() const {
+  switch (kind) {
+    case Kind::kPlan:
+      return "host may not change plan \"" + id + "\"";
+    case Kind::kRepo:
+      return "host may not change repo \"" + id + "\"";
+    case Kind::kDeletePlan:
+      return "host may not delete plan \"" + id + "\"";
+    case Kind::kDeleteRepo:
+      return "host may not delete repo \"" + id + "\"";
+    case Kind::kNone:
+      break;
+  }
+  return "";
+}
 
+namespace {
+
+using Refusal = SetConfigRefusal;
+
+Status Refuse(SetConfigReport* report, Refusal::Kind kind, const std::string& id,
+              const std::string& guid = "") {
+  Refusal r{kind, id, guid};
+  std::string reason = r.Reason();
+  if (report) report->refusal = std::move(r);
+  return PermissionDenied(reason);
+}
+
+Status ApplyPlans(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
+                  const PermissionSet& perms, v1::Config& next, SetConfigReport& r,
+                  SetConfigReport* out) {
+  const auto kWrite = Permission::PERMISSION_READ_WRITE_CONFIG;
   for (const v1::Plan& plan : set_config.plans()) {
-    if (!perms.AllowsPlan(kWrite, plan.id())) {
-      return PermissionDenied("host may not change plan \"" + plan.id() + "\"");
-    }
+    if (!perms.AllowsPlan(kWrite, plan.id())) return Refuse(out, Refusal::Kind::kPlan, plan.id());
     int i = IndexOf(next.plans(), [&](const v1::Plan& p) { return p.id() == plan.id(); });
     if (i >= 0) {
-      if (!MessageDifferencer::Equals(next.plans(i), plan)) ++r.plans_updated;
+      if (!MessageDifferencer::Equals(next.plans(i), plan)) r.plans_updated.push_back(plan.id());
       *next.mutable_plans(i) = plan;
     } else {
-      ++r.plans_new;
+      r.plans_new.push_back(plan.id());
       *next.add_plans() = plan;
     }
   }
+  for (const std::string& id : set_config.plans_to_delete()) {
+    if (!perms.AllowsPlan(kWrite, id)) return Refuse(out, Refusal::Kind::kDeletePlan, id);
+    int i = IndexOf(next.plans(), [&](const v1::Plan& p) { return p.id() == id; });
+    if (i >= 0) {
+      next.mutable_plans()->DeleteSubrange(i, 1);
+      r.plans_deleted.push_back(id);
+    }
+  }
+  return Status::Ok();
+}
 
+Status ApplyRepos(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
+                  const PermissionSet& perms, std::string_view hub_instance_id, v1::Config& next,
+                  SetConfigReport& r, SetConfigReport* out) {
+  const auto kWrite = Permission::PERMISSION_READ_WRITE_CONFIG;
   const bool receives_shared = perms.Has(Permission::PERMISSION_RECEIVE_SHARED_REPOS);
   for (const v1::Repo& repo : set_config.repos()) {
     int i = IndexOf(next.repos(), [&](const v1::Repo& x) { return x.guid() == repo.guid(); });
     bool new_or_owned = i < 0 || next.repos(i).origin_instance_id() == hub_instance_id;
     bool allowed = (new_or_owned && receives_shared) || perms.AllowsRepo(kWrite, repo.id());
-    if (!allowed) return PermissionDenied("host may not change repo \"" + repo.id() + "\"");
+    if (!allowed) return Refuse(out, Refusal::Kind::kRepo, repo.id(), repo.guid());
     if (i >= 0) {
-      if (!MessageDifferencer::Equals(next.repos(i), repo)) ++r.repos_updated;
+      if (!MessageDifferencer::Equals(next.repos(i), repo)) r.repos_updated.push_back(repo.id());
       *next.mutable_repos(i) = repo;
       continue;
     }
@@ -111,31 +148,30 @@ Status ApplySetConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_con
       r.repos_skipped.push_back(repo.id());
       continue;
     }
-    ++r.repos_new;
+    r.repos_new.push_back(repo.id());
     *next.add_repos() = repo;
   }
-
-  for (const std::string& id : set_config.plans_to_delete()) {
-    if (!perms.AllowsPlan(kWrite, id)) {
-      return PermissionDenied("host may not delete plan \"" + id + "\"");
-    }
-    int i = IndexOf(next.plans(), [&](const v1::Plan& p) { return p.id() == id; });
-    if (i >= 0) {
-      next.mutable_plans()->DeleteSubrange(i, 1);
-      ++r.plans_deleted;
-    }
-  }
   for (const std::string& id : set_config.repos_to_delete()) {
-    if (!perms.AllowsRepo(kWrite, id)) {
-      return PermissionDenied("host may not delete repo \"" + id + "\"");
-    }
+    if (!perms.AllowsRepo(kWrite, id)) return Refuse(out, Refusal::Kind::kDeleteRepo, id);
     int i = IndexOf(next.repos(), [&](const v1::Repo& x) { return x.id() == id; });
     if (i >= 0) {
       next.mutable_repos()->DeleteSubrange(i, 1);
-      ++r.repos_deleted;
+      r.repos_deleted.push_back(id);
     }
   }
+  return Status::Ok();
+}
 
+}  // namespace
+
+Status ApplySetConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
+                      const PermissionSet& perms, std::string_view hub_instance_id,
+                      v1::Config* config, SetConfigReport* report) {
+  SetConfigReport r;
+  v1::Config next = *config;
+  // Any refused entry refuses the whole push: nothing is applied.
+  BRS_RETURN_IF_ERROR(ApplyPlans(set_config, perms, next, r, report));
+  BRS_RETURN_IF_ERROR(ApplyRepos(set_config, perms, hub_instance_id, next, r, report));
   r.changed = !MessageDifferencer::Equals(next, *config);
   if (r.changed) *config = std::move(next);
   if (report) *report = std::move(r);

@@ -32,12 +32,25 @@ v1sync::SyncStreamItem::SyncActionReceiveResources ResourcesFor(
 // client, each a copy with origin_instance_id set to the hub's instance.
 std::vector<v1::Repo> SharedReposFor(const v1::Config& config, const PermissionSet& perms);
 
-// What ApplySetConfig did, for the log line.
+// The first entry of a set_config that the known host may not apply (the
+// reason the whole push was refused).
+struct SetConfigRefusal {
+  enum class Kind { kNone, kPlan, kRepo, kDeletePlan, kDeleteRepo };
+  Kind kind = Kind::kNone;
+  std::string id;    // plan or repo ID
+  std::string guid;  // kRepo: the repo's GUID
+  bool refused() const { return kind != Kind::kNone; }
+  // "host may not change repo \"x\"" and the like.
+  std::string Reason() const;
+};
+
+// What ApplySetConfig did, by ID, for the log line.
 struct SetConfigReport {
-  int plans_new = 0, plans_updated = 0, plans_deleted = 0;
-  int repos_new = 0, repos_updated = 0, repos_deleted = 0;
+  std::vector<std::string> plans_new, plans_updated, plans_deleted;
+  std::vector<std::string> repos_new, repos_updated, repos_deleted;
   std::vector<std::string> repos_skipped;  // new repos whose ID or URI clashed
   bool changed = false;                    // the config differs from before
+  SetConfigRefusal refusal;                // set when the push was refused
 };
 
 // Applies a hub's set_config to a client's config, as a known host with
@@ -49,8 +62,9 @@ struct SetConfigReport {
 //   its ID; a new repo whose ID or URI clashes with a local repo is skipped
 //   and reported;
 // - repo deletions (by ID) need READ_WRITE_CONFIG.
-// Any refusal returns PermissionDenied and leaves `config` untouched; on
-// success `config` holds the result. modno is not touched: the caller's
+// Any refusal returns PermissionDenied (message: refusal.Reason()), fills
+// report->refusal and leaves `config` untouched; on success `config` holds
+// the result. modno is not touched: the caller's
 // config transaction bumps it when report->changed.
 Status ApplySetConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
                       const PermissionSet& perms, std::string_view hub_instance_id,

@@ -37,7 +37,7 @@ Status HubHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, Item
   return Status();
 }
 
-void HubHandler::SendConfigView(const v1::Config& config, ItemSink& out) const {
+void HubHandler::SendConfigView(const v1::Config& config, ItemSink& out) {
   SyncStreamItem item;
   *item.mutable_receive_config()->mutable_config() = RemoteConfigFor(config, perms_);
   out.Send(std::move(item));
@@ -50,9 +50,9 @@ void HubHandler::SendConfigView(const v1::Config& config, ItemSink& out) const {
 
   std::vector<v1::Repo> shared = SharedReposFor(config, perms_);
   if (!shared.empty()) {
-    SyncStreamItem set;
-    for (auto& repo : shared) *set.mutable_set_config()->add_repos() = std::move(repo);
-    out.Send(std::move(set));
+    SyncStreamItem::SyncActionSetConfig set;
+    for (auto& repo : shared) *set.add_repos() = std::move(repo);
+    (void)PushConfig(set, out);
   }
 }
 
@@ -68,14 +68,6 @@ Status HubHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {
   }
   read_filter_.emplace(config, perms_);
   SendConfigView(config, out);
-  return Status();
-}
-
-Status HubHandler::PushConfig(const SyncStreamItem::SyncActionSetConfig& set_config,
-                              ItemSink& out) {
-  SyncStreamItem item;
-  *item.mutable_set_config() = set_config;
-  out.Send(std::move(item));
   return Status();
 }
 

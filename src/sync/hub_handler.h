@@ -7,7 +7,10 @@
 // methods from one thread at a time.
 #pragma once
 
+#include <deque>
+
 #include "sync/peer_handler_base.h"
+#include "sync/set_config_result.h"
 
 namespace brs::sync {
 
@@ -31,8 +34,16 @@ class HubHandler final : public PeerHandlerBase {
   Status OnConfigChanged(const v1::Config& config, ItemSink& out) override;
 
   // Sends set_config to the client (SetRemoteClientConfig of the state
-  // service). Thread: the session's.
-  Status PushConfig(const SyncStreamItem::SyncActionSetConfig& set_config, ItemSink& out);
+  // service). `done` (optional) learns what became of it: the client's
+  // answer when it announced "set-config-result", else kUnreported at once;
+  // kEnded when the session ends first. Thread: the session's.
+  Status PushConfig(const SyncStreamItem::SyncActionSetConfig& set_config, ItemSink& out,
+                    PushCallback done = nullptr);
+  // A client's answer to a push (set_config_result.h); without the
+  // extension, the default protocol error.
+  Status HandleSetConfig(const SyncStreamItem::SyncActionSetConfig&, ItemSink&) override;
+  // Also ends the pushes still waiting for an answer (kEnded).
+  void OnConnectionDisconnected(const Status& why) override;
 
   // Counters for metrics and tests.
   struct Stats {
@@ -46,11 +57,15 @@ class HubHandler final : public PeerHandlerBase {
   bool MayReadOperation(const v1::Operation& op) const override;
 
  private:
-  void SendConfigView(const v1::Config& config, ItemSink& out) const;
+  void SendConfigView(const v1::Config& config, ItemSink& out);
+  void RecordPushRefused(const SetConfigRefusal& refusal);
 
   PermissionSet perms_;
   std::optional<ForwardFilter> read_filter_;
   Stats stats_;
+  // One entry per set_config sent to a client that answers, oldest first.
+  std::deque<PushCallback> awaiting_;
+  bool refusal_shown_ = false;  // the peer state shows the client's refusal
 };
 
 }  // namespace brs::sync

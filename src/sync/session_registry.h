@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "sync/set_config_result.h"
 #include "v1sync/syncservice.pb.h"
 
 namespace brs::sync {
@@ -23,8 +24,11 @@ class SessionHandle {
   virtual ~SessionHandle() = default;
   // Ends the session with `why` (its peer state records it).
   virtual void Terminate(const Status& why) = 0;
-  // Queues set_config for the peer.
-  virtual Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config) = 0;
+  // Queues set_config for the peer; `done` (optional) is told what became
+  // of it (HubHandler::PushConfig). Not called if the session ends before
+  // the push was sent.
+  virtual Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
+                            PushCallback done = nullptr) = 0;
   // Fetches one of the peer's logs; fn receives the chunks then done.
   virtual Status FetchLog(const std::string& log_id,
                           std::function<void(std::string_view, bool, const Status&)> fn) = 0;

@@ -69,10 +69,12 @@ void SessionRunner::Terminate(const Status& why) {
   transport_->Wake();
 }
 
-Status SessionRunner::PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config) {
-  return Post([set_config](Session& s) {
-    if (s.options().role != Role::kHub) return FailedPrecondition("only a hub pushes config");
-    return static_cast<HubHandler*>(s.handler())->PushConfig(set_config, s.outbox());
+Status SessionRunner::PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
+                                 PushCallback done) {
+  if (session_.options().role != Role::kHub) return FailedPrecondition("only a hub pushes config");
+  return Post([set_config, done = std::move(done)](Session& s) mutable {
+    return static_cast<HubHandler*>(s.handler())
+        ->PushConfig(set_config, s.outbox(), std::move(done));
   });
 }
 

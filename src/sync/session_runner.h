@@ -40,7 +40,8 @@ class SessionRunner final : public SessionHandle,
 
   // SessionHandle (any thread).
   void Terminate(const Status& why) override;
-  Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config) override;
+  Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
+                    PushCallback done = nullptr) override;
   Status FetchLog(const std::string& log_id,
                   std::function<void(std::string_view, bool, const Status&)> fn) override;
   bool Throttle(int64_t delay_ms) override;

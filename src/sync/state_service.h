@@ -4,6 +4,7 @@
 // layer authenticates callers (api_auth.h) before calling in.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 #include "store/config_store.h"
@@ -31,6 +32,19 @@ class StateService {
   // InvalidArgument for an empty key ID; NotFound when that peer has no
   // live session; else queues set_config for it.
   Status SetRemoteClientConfig(const v1sync::SetRemoteClientConfigRequest& request) const;
+
+  // SetRemoteClientConfig, then up to `wait` for what the client did with
+  // it (the wire stays Backrest's; set_config_result.h):
+  //  - kApplied: the client answered so, or its receive_config (in this
+  //    session or the next) carries another modno than before the push;
+  //  - kRefused: the client answered so (message: why), or its session
+  //    ended after the push and it did not come back changed before the
+  //    deadline (how a Backrest client refuses);
+  //  - kUnreported: neither within `wait` (e.g. nothing to change for a
+  //    client that does not answer), or `wait` is 0.
+  // Errors as SetRemoteClientConfig. Blocks the calling thread.
+  StatusOr<PushOutcome> PushConfigAndWait(const v1sync::SetRemoteClientConfigRequest& request,
+                                          std::chrono::milliseconds wait) const;
 
  private:
   store::ConfigStore* config_;

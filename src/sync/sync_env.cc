@@ -12,6 +12,7 @@ PeerFeatures PeerFeatures::Parse(std::string_view value) {
     while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
     if (item == "log-transfer") f.log_transfer = true;
     if (item == "throttle") f.throttle = true;
+    if (item == "set-config-result") f.set_config_result = true;
   }
   return f;
 }
@@ -19,7 +20,12 @@ PeerFeatures PeerFeatures::Parse(std::string_view value) {
 std::string PeerFeatures::Format() const {
   std::string out;
   if (log_transfer) out += "log-transfer";
-  if (throttle) out += out.empty() ? "throttle" : ",throttle";
+  auto add = [&out](const char* name) {
+    if (!out.empty()) out += ",";
+    out += name;
+  };
+  if (throttle) add("throttle");
+  if (set_config_result) add("set-config-result");
   return out;
 }
 

@@ -51,11 +51,14 @@ inline constexpr std::string_view kExtensionsHeader = "x-backrest-sync-extension
 struct PeerFeatures {
   bool log_transfer = false;  // "log-transfer": request_log / receive_log_data
   bool throttle = false;      // "throttle"
+  // "set-config-result": a client answers each set_config of a hub that
+  // announced it with a set_config of its own (set_config_result.h).
+  bool set_config_result = false;
 
   // Parses a header value (unknown names are ignored, whitespace trimmed).
   static PeerFeatures Parse(std::string_view header_value);
   // What this build announces: every extension it implements.
-  static PeerFeatures All() { return PeerFeatures{true, true}; }
+  static PeerFeatures All() { return PeerFeatures{true, true, true}; }
   std::string Format() const;
 };
 

@@ -30,6 +30,8 @@ SyncMetrics::SyncMetrics(metrics::Registry& r)
       throttles(r.AddCounter("backrest_sync_throttles_total",
                              "Throttle requests of the throttle extension, by direction.",
                              {"direction"})),
+      set_config_refused(r.AddCounter("backrest_sync_set_config_refused_total",
+                                      "Pushed set_config refused as a whole, by role.", {"role"})),
       peers_by_state(
           r.AddGauge("backrest_sync_peers", "Known peers by connection state.", {"state"})) {}
 

@@ -23,6 +23,9 @@ struct SyncMetrics {
   // Throttle requests (SPEC §8 extension), by direction: sent (hub) or
   // received (client).
   metrics::Family<metrics::Counter>& throttles;
+  // set_config pushes refused, by role: "client" (this instance refused a
+  // hub's push) or "hub" (a client refused this hub's push).
+  metrics::Family<metrics::Counter>& set_config_refused;
   // Sessions by connection state, filled from the peer states at scrape time.
   metrics::Family<metrics::Gauge>& peers_by_state;
 };

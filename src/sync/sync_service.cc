@@ -1,11 +1,22 @@
 #include "sync/sync_service.h"
 
+#include <google/protobuf/util/message_differencer.h>
+
 #include <set>
 
 #include "sync/reconnect_policy.h"
 #include "sync/session_error.h"
 
 namespace brs::sync {
+namespace {
+
+bool SameEntryButSecret(v1::Multihost::Peer a, v1::Multihost::Peer b) {
+  a.clear_initial_pairing_secret();
+  b.clear_initial_pairing_secret();
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+}  // namespace
 
 SyncService::SyncService(SyncServiceOptions options, Dialer* dialer)
     : options_(std::move(options)),
@@ -100,7 +111,14 @@ void SyncService::SyncClientLoops(const v1::Config& config) {
   std::lock_guard lock(mu_);
   if (stopping_) return;
   std::set<std::string> wanted;
-  for (const auto& kh : config.multihost().known_hosts()) wanted.insert(kh.keyid());
+  for (const auto& kh : config.multihost().known_hosts()) {
+    wanted.insert(kh.keyid());
+    auto it = loops_.find(kh.keyid());
+    if (it != loops_.end() && !it->second->dialed.keyid().empty() &&
+        !SameEntryButSecret(kh, it->second->dialed)) {
+      it->second->redial = true;  // e.g. `join --replace` during a back-off
+    }
+  }
   for (auto it = loops_.begin(); it != loops_.end();) {
     if (wanted.count(it->first)) {
       ++it;
@@ -143,6 +161,10 @@ void SyncService::RunClientLoop(ClientLoop* loop) {
     }
     if (host == nullptr) return;
     const v1::Multihost::Peer entry = *host;
+    {
+      std::lock_guard lock(mu_);
+      loop->dialed = entry;
+    }
     const MonoTime started = options_.env.clock->NowMono();
     (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),
                                                  v1sync::CONNECTION_STATE_PENDING, "connecting");

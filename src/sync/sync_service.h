@@ -71,6 +71,9 @@ class SyncService {
     bool stop = false;
     bool redial = false;
     std::shared_ptr<SessionRunner> session;
+    // The entry last dialed: a change of it (other than the pairing secret
+    // the client clears itself) redials at once, even mid back-off.
+    v1::Multihost::Peer dialed;
   };
   SessionOptions BaseOptions(Role role) const;
   void RunClientLoop(ClientLoop* loop);

@@ -176,8 +176,9 @@ TEST(Cli, RepoAddListRemove) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "added repo repo1\n");
   EXPECT_EQ(r.err, "");
-  r = Sh(dir, "$B repo add --data d --id repo2 --guid g-two");
+  r = Sh(dir, "$B repo add --data d --id repo2 --guid g-two --shared");
   ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "added shared repo repo2\n");
   EXPECT_TRUE(Contains(r.err, "warning: GUID g-two is not 64 hex")) << r.err;
 
   r = Sh(dir, "$B repo add --data d --id repo1 --guid other");
@@ -199,11 +200,13 @@ TEST(Cli, RepoAddListRemove) {
   EXPECT_EQ(holder.repos(0).guid(), guid);
   EXPECT_EQ(holder.repos(0).uri(), "/srv/restic");
   EXPECT_EQ(holder.repos(1).id(), "repo2");
+  EXPECT_FALSE(holder.repos(0).shared());
+  EXPECT_TRUE(holder.repos(1).shared());
 
   r = Sh(dir, "$B repo list --data d");
   EXPECT_EQ(r.out, "ID     GUID" + std::string(62, ' ') + "URI          SHARED  ORIGIN\n" +
                        "repo1  " + guid + "  /srv/restic  no      -\n" + "repo2  g-two" +
-                       std::string(61, ' ') + "-            no      -\n");
+                       std::string(61, ' ') + "-            yes     -\n");
 
   r = Sh(dir, "$B repo remove --data d repo1");
   ASSERT_EQ(r.code, 0) << r.err;
@@ -475,10 +478,13 @@ TEST(Cli, JoinAddsTheHubAsAKnownHost) {
   EXPECT_EQ(h.keyid(), hub_key);
   EXPECT_EQ(h.instance_url(), "http://127.0.0.1:9898");
   EXPECT_EQ(h.initial_pairing_secret(), token.substr(hub_key.size() + 1, 64));
-  ASSERT_EQ(h.permissions_size(), 1);
+  // Backrest's default for a known host: read every op, receive shared repos.
+  ASSERT_EQ(h.permissions_size(), 2);
   EXPECT_EQ(h.permissions(0).type(), v1::Multihost::Permission::PERMISSION_READ_OPERATIONS);
   ASSERT_EQ(h.permissions(0).scopes_size(), 1);
   EXPECT_EQ(h.permissions(0).scopes(0), "*");
+  EXPECT_EQ(h.permissions(1).type(), v1::Multihost::Permission::PERMISSION_RECEIVE_SHARED_REPOS);
+  EXPECT_EQ(h.permissions(1).scopes_size(), 0);
 
   r = Sh(dir, "$B join --data laptop '" + token + "' --url http://127.0.0.1:9898");
   EXPECT_EQ(r.code, 1);

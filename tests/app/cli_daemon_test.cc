@@ -10,14 +10,14 @@ namespace {
 
 using namespace brs::app::testing;
 
-// A hub and a laptop client paired with `grants`, both serving; the laptop
-// has repo1 and `ops` operations in it.
+// A hub and a laptop client paired with `grants` (the laptop's for the hub;
+// `hub_grants` the hub's for the laptop), both serving; the laptop has repo1.
 struct Pair {
   TempDir dir;
   std::string hub_keyid, laptop_keyid;
   std::unique_ptr<Serve> hub, laptop;
 
-  void Init(const std::string& grants) {
+  void Init(const std::string& grants, const std::string& hub_grants = "READ_OPERATIONS:*") {
     auto h = Sh(dir, "$B init --data hub --instance hub --json");
     ASSERT_EQ(h.code, 0) << h.err;
     hub_keyid = JsonField(h.out, "keyid");
@@ -26,7 +26,7 @@ struct Pair {
     laptop_keyid = JsonField(l.out, "keyid");
     ASSERT_FALSE(hub_keyid.empty() || laptop_keyid.empty()) << h.out << l.out;
     hub = std::make_unique<Serve>(dir, "hub");
-    auto tok = Sh(dir, "$B pair new --data hub --label laptop --grant READ_OPERATIONS:*");
+    auto tok = Sh(dir, "$B pair new --data hub --label laptop --grant " + hub_grants);
     ASSERT_EQ(tok.code, 0) << tok.err;
     auto j = Sh(dir, "$B join '" + tok.out.substr(0, tok.out.find('\n')) + "' --url http://" +
                          hub->address() + " --data laptop " + grants);
@@ -36,6 +36,17 @@ struct Pair {
   void StartLaptop() { laptop = std::make_unique<Serve>(dir, "laptop"); }
   bool LaptopConnected() {
     return Contains(Sh(dir, "$B peers --data hub --json").out, "CONNECTION_STATE_CONNECTED");
+  }
+  // Adds one op of repo1 on the laptop; true once the hub holds `n` ops.
+  void AddLaptopOp() {
+    auto add = Sh(dir,
+                  "echo '{\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
+                  "\"status\":\"STATUS_SUCCESS\"}' | $B ops add --data laptop -");
+    ASSERT_EQ(add.code, 0) << add.err;
+  }
+  bool HubHoldsOps(int n) {
+    return CountLines(Sh(dir, "$B ops list --data hub --peer " + laptop_keyid + " --json").out) ==
+           n;
   }
   std::string Logs() { return hub->log() + (laptop ? laptop->log() : ""); }
 };
@@ -85,28 +96,108 @@ TEST(CliDaemon, ConfigPushAppliesOnlyWhatTheClientGranted) {
   ASSERT_TRUE(WaitFor([&] { return p.LaptopConnected(); })) << p.Logs();
   Spit(p.dir.File("push.json"),
        R"([{"id":"pushed","guid":"g-pushed","uri":"/srv/pushed","password":"pw"}])");
-  auto push =
-      Sh(p.dir, "$B config push --data hub --peer " + p.laptop_keyid + " --repos push.json");
-  ASSERT_EQ(push.code, 0) << push.err;
-  EXPECT_TRUE(WaitFor([&] {
-    return Contains(Slurp(p.dir.File("laptop/config.json")), "g-pushed");
-  })) << p.Logs();
-  // A repo the grant does not cover is refused as a whole: nothing applied.
+  const std::string push_cmd = "$B config push --data hub --peer " + p.laptop_keyid;
+  auto push = Sh(p.dir, push_cmd + " --repos push.json");
+  ASSERT_EQ(push.code, 0) << push.out << push.err << p.Logs();
+  EXPECT_TRUE(Contains(push.out, "applied by " + p.laptop_keyid)) << push.out;
+  EXPECT_TRUE(Contains(Slurp(p.dir.File("laptop/config.json")), "g-pushed"));
+  EXPECT_TRUE(Contains(p.laptop->log(), "applied set_config from hub")) << p.laptop->log();
+  EXPECT_FALSE(Contains(p.laptop->log(), "pw")) << "never a password in the log";
+  // A repo the grant does not cover is refused as a whole: nothing applied,
+  // and the push says so.
   Spit(p.dir.File("push2.json"),
        R"([{"id":"other","guid":"g-other","uri":"/srv/other","password":"pw"}])");
-  push = Sh(p.dir, "$B config push --data hub --peer " + p.laptop_keyid + " --repos push2.json");
-  ASSERT_EQ(push.code, 0) << push.err;  // sent; the client refuses it
-  EXPECT_TRUE(WaitFor([&] {
-    return Contains(Sh(p.dir, "$B peers --data laptop --json").out, "CONNECTION_STATE_ERROR_AUTH");
-  })) << Sh(p.dir, "$B peers --data laptop --json").out;
+  push = Sh(p.dir, push_cmd + " --repos push2.json");
+  EXPECT_EQ(push.code, 1) << push.out << push.err;
+  EXPECT_TRUE(
+      Contains(push.out, "refused by " + p.laptop_keyid + ": host may not change repo \"other\""))
+      << push.out;
   EXPECT_FALSE(Contains(Slurp(p.dir.File("laptop/config.json")), "g-other"));
   EXPECT_TRUE(Contains(Slurp(p.dir.File("laptop/config.json")), "g-pushed"));
-  // Unknown peer and missing input are clear errors.
+  // The session stays up; both sides show the refusal.
+  auto laptop_peers = Sh(p.dir, "$B peers --data laptop --json").out;
+  EXPECT_TRUE(Contains(laptop_peers, "CONNECTION_STATE_CONNECTED")) << laptop_peers;
+  EXPECT_TRUE(Contains(laptop_peers, "refused the hub's set_config")) << laptop_peers;
+  EXPECT_TRUE(Contains(Sh(p.dir, "$B peers --data hub --json").out, "the client refused"));
+  // Pushed again, already in place: applied (the client answers anyway).
+  push = Sh(p.dir, push_cmd + " --repos push.json --wait 10s");
+  EXPECT_EQ(push.code, 0) << push.out << push.err;
+  EXPECT_TRUE(Contains(push.out, "applied by")) << push.out;
+  // --wait 0 only sends.
+  push = Sh(p.dir, push_cmd + " --repos push.json --wait 0");
+  EXPECT_EQ(push.code, 0) << push.err;
+  EXPECT_TRUE(Contains(push.out, "sent set_config to")) << push.out;
+  // Unknown peer, missing input and a bad --wait are clear errors.
   auto unknown = Sh(p.dir, "$B config push --data hub --peer ed25519.nobody --repos push.json");
   EXPECT_EQ(unknown.code, 1);
-  EXPECT_TRUE(Contains(unknown.err, "not")) << unknown.err;
-  auto nothing = Sh(p.dir, "$B config push --data hub --peer " + p.laptop_keyid);
-  EXPECT_EQ(nothing.code, 2) << nothing.err;
+  EXPECT_TRUE(Contains(unknown.err, "not connected")) << unknown.err;
+  EXPECT_EQ(Sh(p.dir, push_cmd).code, 2);
+  EXPECT_EQ(Sh(p.dir, push_cmd + " --repos push.json --wait soon").code, 2);
+}
+
+TEST(CliDaemon, SharedRepoLandsWithJoinsDefaultGrantAndARefusalKeepsTheSession) {
+  // Backrest's defaults on both sides: the token grants RECEIVE_SHARED_REPOS,
+  // `join` without --grant gives READ_OPERATIONS:* and RECEIVE_SHARED_REPOS.
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(p.Init("", "RECEIVE_SHARED_REPOS:* --grant READ_OPERATIONS:*"));
+  EXPECT_TRUE(Contains(Slurp(p.dir.File("laptop/config.json")), "PERMISSION_RECEIVE_SHARED_REPOS"));
+  auto add =
+      Sh(p.dir, "$B repo add --data hub --id hubrepo --guid g-hubrepo --uri /srv/h --shared");
+  ASSERT_EQ(add.code, 0) << add.err;
+  EXPECT_TRUE(Contains(add.out, "added shared repo hubrepo")) << add.out;
+  ASSERT_NO_FATAL_FAILURE(p.AddLaptopOp());
+  p.StartLaptop();
+  EXPECT_TRUE(WaitFor([&] { return p.HubHoldsOps(1); })) << p.Logs();
+  EXPECT_TRUE(WaitFor([&] {
+    return Contains(Slurp(p.dir.File("laptop/config.json")), "g-hubrepo");
+  })) << p.Logs();
+  EXPECT_TRUE(Contains(p.laptop->log(), "repos_new=hubrepo")) << p.laptop->log();
+
+  // Without RECEIVE_SHARED_REPOS: ops arrive, the repo does not land, the
+  // refusal shows in `peers --json` and the session stays up.
+  Pair q;
+  ASSERT_NO_FATAL_FAILURE(
+      q.Init("--grant READ_OPERATIONS:*", "RECEIVE_SHARED_REPOS:* --grant READ_OPERATIONS:*"));
+  ASSERT_EQ(Sh(q.dir, "$B repo add --data hub --id hubrepo --guid g-hubrepo --shared").code, 0);
+  ASSERT_NO_FATAL_FAILURE(q.AddLaptopOp());
+  q.StartLaptop();
+  EXPECT_TRUE(WaitFor([&] { return q.HubHoldsOps(1); })) << q.Logs();
+  EXPECT_TRUE(WaitFor([&] {
+    return Contains(Sh(q.dir, "$B peers --data laptop --json").out,
+                    "refused the hub's set_config: host may not change repo \\\"hubrepo\\\"");
+  })) << Sh(q.dir, "$B peers --data laptop --json").out
+      << q.Logs();
+  EXPECT_FALSE(Contains(Slurp(q.dir.File("laptop/config.json")), "g-hubrepo"));
+  EXPECT_TRUE(
+      Contains(Sh(q.dir, "$B peers --data laptop --json").out, "CONNECTION_STATE_CONNECTED"));
+  ASSERT_NO_FATAL_FAILURE(q.AddLaptopOp());
+  EXPECT_TRUE(WaitFor([&] { return q.HubHoldsOps(2); })) << q.Logs();
+  EXPECT_TRUE(Contains(q.laptop->log(), "refused set_config from hub")) << q.laptop->log();
+  auto metrics = Sh(q.dir, "curl -s http://" + q.laptop->address() + "/metrics");
+  if (metrics.code == 0) {
+    EXPECT_TRUE(Contains(metrics.out, "backrest_sync_set_config_refused_total{role=\"client\"} 1"))
+        << metrics.out;
+  }
+}
+
+TEST(CliDaemon, JoinReplaceDuringABackOffRedialsAtOnce) {
+  Pair p;
+  ASSERT_NO_FATAL_FAILURE(p.Init(""));
+  const std::string token = Sh(p.dir, "$B pair new --data hub --label again").out;
+  // Point the laptop at a port where nothing listens; with a 60 s retry
+  // delay its next dial after the failure is a minute away.
+  ASSERT_EQ(Sh(p.dir, "$B join '" + token.substr(0, token.find('\n')) +
+                          "' --url http://127.0.0.1:1 --data laptop --replace")
+                .code,
+            0);
+  p.laptop = std::make_unique<Serve>(p.dir, "laptop", "", "127.0.0.1:0", 60);
+  ASSERT_TRUE(WaitFor([&] {
+    return Contains(Sh(p.dir, "$B peers --data laptop --json").out, "dial http://127.0.0.1:1");
+  })) << p.Logs();
+  auto j = Sh(p.dir, "$B join '" + token.substr(0, token.find('\n')) + "' --url http://" +
+                         p.hub->address() + " --data laptop --replace");
+  ASSERT_EQ(j.code, 0) << j.err;
+  EXPECT_TRUE(WaitFor([&] { return p.LaptopConnected(); }, 20)) << p.Logs();
 }
 
 TEST(CliDaemon, LogsGetLocallyAndFromAConnectedPeer) {
@@ -149,6 +240,11 @@ TEST(CliDaemon, LogsGetLocallyAndFromAConnectedPeer) {
   missing = Sh(p.dir, "$B logs get no-such-log --data hub --peer " + p.laptop_keyid);
   EXPECT_EQ(missing.code, 1);
   EXPECT_FALSE(missing.err.empty());
+  // The laptop asks its hub (it is the hub's client, not the other way).
+  missing = Sh(p.dir, "$B logs get no-such-log --data laptop --peer " + p.hub_keyid);
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_FALSE(Contains(missing.err, "not connected")) << missing.err;
+  EXPECT_TRUE(Contains(missing.err, "not found")) << missing.err;
 }
 
 TEST(CliDaemon, CliReachesADaemonServingTls) {

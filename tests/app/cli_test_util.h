@@ -55,17 +55,17 @@ inline Result Sh(const TempDir& dir, const std::string& cmd) {
   return r;
 }
 
-// A `serve` process on 127.0.0.1:0 (plus `extra` arguments), stopped with
-// SIGTERM; its log is DIR/<data>.log.
+// A `serve` process on 127.0.0.1:0 (plus `extra` arguments; reconnect
+// delay `retry_s`), stopped with SIGTERM; its log is DIR/<data>.log.
 class Serve {
  public:
   Serve(const TempDir& dir, const std::string& data, const std::string& extra = "",
-        const std::string& listen = "127.0.0.1:0")
+        const std::string& listen = "127.0.0.1:0", int retry_s = 1)
       : log_(dir.File(data + ".log")) {
     std::string args = "cd '" + dir.path() +
                        "' && unset BACKREST_SYNC_DATA && exec '" BRS_BINARY "' serve --data " +
-                       data + " --listen " + listen + " --retry-delay 1 " + extra + " >>'" + log_ +
-                       "' 2>&1 </dev/null";
+                       data + " --listen " + listen + " --retry-delay " + std::to_string(retry_s) +
+                       " " + extra + " >>'" + log_ + "' 2>&1 </dev/null";
     const char* argv[] = {"/bin/sh", "-c", args.c_str(), nullptr};
     EXPECT_EQ(posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
               0);

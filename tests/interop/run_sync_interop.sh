@@ -108,6 +108,31 @@ case $mode in
     else
       failures=$((failures + 1)); echo "FAIL hub stored $stored operations from laptop, want 40"
     fi
+    # config push to a client that refuses it as Backrest's does, by ending
+    # the session: the push reports the refusal (exit 1) after --wait.
+    "$sync_peer" --url "http://$addr" "${A[@]}" --refuse-set-config --timeout 30s \
+      >"$work/refuse.out" 2>&1 &
+    refuse_pid=$!
+    laptop_keyid=
+    for _ in $(seq 200); do
+      line=$("$hub_bin" peers --data "$data" --json 2>/dev/null | grep '"peerInstanceId":"laptop"')
+      if [[ $line == *CONNECTION_STATE_CONNECTED* ]]; then
+        laptop_keyid=${line#*\"peerKeyid\":\"}; laptop_keyid=${laptop_keyid%%\"*}; break
+      fi
+      sleep 0.1
+    done
+    echo '[{"id":"pushed","guid":"g-pushed","uri":"/srv/pushed"}]' >"$work/push.json"
+    out=$("$hub_bin" config push --data "$data" --peer "$laptop_keyid" --repos "$work/push.json" \
+            --wait 3s 2>&1); rc=$?
+    wait "$refuse_pid"; peer_rc=$?
+    if [[ -n $laptop_keyid && $rc == 1 && $out == *"refused by $laptop_keyid"* &&
+          $out == *"Backrest client refuses"* && $peer_rc == 0 ]] &&
+       grep -q "set_config refused" "$work/refuse.out"; then
+      passes=$((passes + 1)); echo "ok   config push refused by a client that ends the session"
+    else
+      failures=$((failures + 1))
+      echo "FAIL config push to a refusing client: exit $rc: $out; peer exit $peer_rc: $(cat "$work/refuse.out")"
+    fi
     # The hub's /metrics after all that, checked as `promtool check metrics`
     # does (prometheus/common's parser + client_golang's promlint), with the
     # series the sessions above must have moved.

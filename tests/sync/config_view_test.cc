@@ -107,8 +107,8 @@ TEST(ApplySetConfig, SharedRepoAcceptedNewAndOwned) {
   SetConfigReport report;
   ASSERT_TRUE(ApplySetConfig(item, perms, "hub", &cfg, &report).ok());
   EXPECT_TRUE(report.changed);
-  EXPECT_EQ(report.repos_new, 1);
-  EXPECT_EQ(report.repos_updated, 1);
+  EXPECT_EQ(report.repos_new, (std::vector<std::string>{"shared"}));
+  EXPECT_EQ(report.repos_updated, (std::vector<std::string>{"mine"}));
   ASSERT_EQ(cfg.repos_size(), 3);
   EXPECT_EQ(cfg.repos(1).uri(), "/mine2");
   EXPECT_EQ(cfg.repos(2).id(), "shared");
@@ -125,14 +125,26 @@ TEST(ApplySetConfig, RefusalAppliesNothing) {
     repos { id: "shared" guid: "gs" uri: "/shared" }
     repos { id: "local" guid: "gl" uri: "/evil" }
   )pb");
-  Status s = ApplySetConfig(item, perms, "hub", &cfg, nullptr);
+  SetConfigReport report;
+  Status s = ApplySetConfig(item, perms, "hub", &cfg, &report);
   EXPECT_EQ(s.code(), Code::kPermissionDenied);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(cfg, before));
+  // The report names the entry that was refused, with the reason.
+  EXPECT_EQ(report.refusal.kind, SetConfigRefusal::Kind::kRepo);
+  EXPECT_EQ(report.refusal.id, "local");
+  EXPECT_EQ(report.refusal.guid, "gl");
+  EXPECT_EQ(s.message(), "host may not change repo \"local\"");
+  EXPECT_EQ(report.refusal.Reason(), s.message());
+  EXPECT_TRUE(report.repos_new.empty());
 
   auto plan_item = Parse<SetConfig>(R"pb(plans { id: "daily" repo: "x" })pb");
   EXPECT_EQ(ApplySetConfig(plan_item, perms, "hub", &cfg, nullptr).code(), Code::kPermissionDenied);
   auto del_item = Parse<SetConfig>(R"pb(repos_to_delete: "local")pb");
-  EXPECT_EQ(ApplySetConfig(del_item, perms, "hub", &cfg, nullptr).code(), Code::kPermissionDenied);
+  SetConfigReport del_report;
+  EXPECT_EQ(ApplySetConfig(del_item, perms, "hub", &cfg, &del_report).code(),
+            Code::kPermissionDenied);
+  EXPECT_EQ(del_report.refusal.kind, SetConfigRefusal::Kind::kDeleteRepo);
+  EXPECT_EQ(del_report.refusal.Reason(), "host may not delete repo \"local\"");
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(cfg, before));
 }
 
@@ -172,11 +184,11 @@ TEST(ApplySetConfig, ReadWriteConfigCoversPlansAndDeletes) {
   SetConfigReport report;
   ASSERT_TRUE(ApplySetConfig(item, perms, "hub", &cfg, &report).ok());
   EXPECT_TRUE(report.changed);
-  EXPECT_EQ(report.plans_updated, 1);
-  EXPECT_EQ(report.plans_new, 1);
-  EXPECT_EQ(report.repos_updated, 1);
-  EXPECT_EQ(report.repos_deleted, 1);
-  EXPECT_EQ(report.plans_deleted, 0);
+  EXPECT_EQ(report.plans_updated, (std::vector<std::string>{"daily"}));
+  EXPECT_EQ(report.plans_new, (std::vector<std::string>{"weekly"}));
+  EXPECT_EQ(report.repos_updated, (std::vector<std::string>{"local"}));
+  EXPECT_EQ(report.repos_deleted, (std::vector<std::string>{"mine"}));
+  EXPECT_TRUE(report.plans_deleted.empty()) << "\"absent\" was not there";
   EXPECT_EQ(cfg.plans_size(), 2);
   EXPECT_EQ(cfg.repos_size(), 1);
   EXPECT_EQ(cfg.plans(0).paths(0), "/home");

@@ -20,7 +20,7 @@ class FakeSession final : public SessionHandle {
     ended = why;
     terminated = true;
   }
-  Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& s) override {
+  Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& s, PushCallback) override {
     pushed.push_back(s);
     return Status();
   }

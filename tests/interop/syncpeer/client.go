@@ -33,6 +33,10 @@ type clientConfig struct {
 	expectHubKey  string // if set, the hub's key ID must equal it
 	badSignature  bool   // corrupt our handshake signature
 	ops           int    // operations to push after the handshake
+	// refuseSetConfig: after the handshake, wait for a set_config and end
+	// the session (Backrest's client refuses a push it may not apply by
+	// ending the session with an auth error; the hub sees the stream reset).
+	refuseSetConfig bool
 }
 
 // result is what a successful run learned.
@@ -189,6 +193,13 @@ func runClient(ctx context.Context, cfg clientConfig) (*result, error) {
 	}
 	res.hubItems = 1
 
+	if cfg.refuseSetConfig {
+		if err := awaitSetConfig(s, res); err != nil {
+			return nil, err
+		}
+		cancel() // resets the stream, as a Backrest client's ended session
+		return res, nil
+	}
 	if cfg.ops > 0 {
 		if err := pushOperations(s, cfg); err != nil {
 			return nil, fmt.Errorf("push operations: %w", receiveErr(stream, err))
@@ -229,6 +240,20 @@ func receiveErr(stream *syncStream, err error) error {
 		return rerr
 	}
 	return err
+}
+
+// awaitSetConfig reads (decrypting) until the hub sends set_config.
+func awaitSetConfig(s *session, res *result) error {
+	for {
+		item, err := s.receive()
+		if err != nil {
+			return fmt.Errorf("await set_config: %w", err)
+		}
+		res.hubItems++
+		if item.GetSetConfig() != nil {
+			return nil
+		}
+	}
 }
 
 // pushOperations sends receive_resources (one repo, one plan) and ops

@@ -4,12 +4,14 @@
 //
 //	syncpeer --url http://127.0.0.1:PORT --identity-seed HEX --instance NAME
 //	         [--pairing-secret S] [--expect-hub-key KEYID] [--bad-signature]
-//	         [--ops N] [--timeout 30s]
+//	         [--ops N] [--refuse-set-config] [--timeout 30s]
 //	syncpeer hub --listen 127.0.0.1:0 --identity-seed HEX --instance NAME
 //	         [--silent] [--dials N]          (an impostor hub: hub.go)
 //
 // Exit 0 printing `handshake ok hub=<keyid>` (then `ops sent N (hub ended:
-// <code>)` with --ops)
+// <code>)` with --ops, `set_config refused: ended the session` with
+// --refuse-set-config, which waits for the hub's first set_config and then
+// ends the session as a Backrest client does when it refuses one)
 // when the hub accepts; otherwise exit 1 printing `error <code>: <message>`,
 // <code> being the Connect code the hub ended the stream with (or the local
 // verdict: permission_denied for a hub handshake that fails verification,
@@ -42,6 +44,8 @@ func run(args []string) int {
 	fs.StringVar(&cfg.expectHubKey, "expect-hub-key", "", "required hub key ID")
 	fs.BoolVar(&cfg.badSignature, "bad-signature", false, "corrupt our handshake signature")
 	fs.IntVar(&cfg.ops, "ops", 0, "operations to push after the handshake")
+	fs.BoolVar(&cfg.refuseSetConfig, "refuse-set-config", false,
+		"wait for a set_config and refuse it by ending the session (as Backrest)")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall deadline")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -62,6 +66,9 @@ func run(args []string) int {
 	fmt.Printf("handshake ok hub=%s\n", res.hubKeyID)
 	if cfg.ops > 0 {
 		fmt.Printf("ops sent %d (hub ended: %s)\n", cfg.ops, res.hubEnd)
+	}
+	if cfg.refuseSetConfig {
+		fmt.Println("set_config refused: ended the session")
 	}
 	return 0
 }
