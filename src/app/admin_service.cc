@@ -45,7 +45,7 @@ void RegisterPushConfig(rpc::Server& server, const AdminContext* ctx) {
   server.HandleUnary(
       std::string(kAdminPushConfig),
       [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
-        BRS_RETURN_IF_ERROR(CheckToken(ctx, info.headers));
+        BRS_RETURN_IF_ERROR(CheckToken(ctx, info));
         admin::v1::PushConfigRequest req;
         if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
           return InvalidArgument("malformed PushConfigRequest");
