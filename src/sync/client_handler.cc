@@ -263,9 +263,11 @@ void ClientHandler::NoteSent(const Ops& ops) {
 void ClientHandler::NoteInvalidOps() {
   auto notice = guard_.TakeNotice();
   if (!notice) return;
-  if (env_.metrics) env_.metrics->ops_invalid.With({"client"}).Inc();
+  if (env_.metrics) {
+    env_.metrics->ops_invalid.With({"client"}).Inc(static_cast<uint64_t>(notice->count));
+  }
   (void)env_.peers->Update(known_host_.keyid(), [&](v1sync::PeerState& s) {
-    s.set_status_message(*notice);
+    s.set_status_message(notice->message);
     return Status();
   });
 }

@@ -26,7 +26,7 @@ void OpSendGuard::Refused(int64_t id, const Status& why) {
   if (refused_++ == 0) first_refusal_ = "op " + std::to_string(id) + ": " + why.message();
 }
 
-std::optional<std::string> OpSendGuard::TakeNotice() {
+std::optional<OpSendGuard::Notice> OpSendGuard::TakeNotice() {
   std::lock_guard lock(mu_);
   if (refused_ == 0) return std::nullopt;
   std::string notice = "connected; not sending " + std::to_string(refused_) + " local op" +
@@ -34,9 +34,10 @@ std::optional<std::string> OpSendGuard::TakeNotice() {
                        " failing Backrest's validation (a Backrest hub ends the stream on "
                        "one), first " +
                        first_refusal_ + "; fix with `ops update` or remove with `ops delete`";
+  Notice out{refused_, std::move(notice)};
   refused_ = 0;
   first_refusal_.clear();
-  return notice;
+  return out;
 }
 
 void OpSendGuard::OnHubRequest() {

@@ -35,9 +35,13 @@ class OpSendGuard {
   bool Valid(const store::OpMetadata& m);
   bool Valid(const v1::Operation& op);
 
-  // The ops refused since the last call, as a sentence for the peer state;
-  // nullopt when none.
-  std::optional<std::string> TakeNotice();
+  // The ops refused since the last call: how many, and a sentence for the
+  // peer state naming the first; nullopt when none.
+  struct Notice {
+    int64_t count = 0;
+    std::string message;
+  };
+  std::optional<Notice> TakeNotice();
 
   // The hub asked for data (or a manifest): what was sent before has been
   // read by it.
