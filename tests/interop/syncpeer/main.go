@@ -4,7 +4,7 @@
 //
 //	syncpeer --url http://127.0.0.1:PORT --identity-seed HEX --instance NAME
 //	         [--pairing-secret S] [--expect-hub-key KEYID] [--bad-signature]
-//	         [--ops N] [--timeout 30s]
+//	         [--ops N [--first-id ID] [--invalid-every K]] [--timeout 30s]
 //
 // Exit 0 printing `handshake ok hub=<keyid>` (then `ops sent N (hub ended:
 // <code>)` with --ops)
@@ -37,6 +37,9 @@ func run(args []string) int {
 	fs.StringVar(&cfg.expectHubKey, "expect-hub-key", "", "required hub key ID")
 	fs.BoolVar(&cfg.badSignature, "bad-signature", false, "corrupt our handshake signature")
 	fs.IntVar(&cfg.ops, "ops", 0, "operations to push after the handshake")
+	fs.IntVar(&cfg.firstID, "first-id", 1, "the first pushed op's ID")
+	fs.IntVar(&cfg.invalidEvery, "invalid-every", 0,
+		"every Nth pushed op has an 8-character snapshot_id (Backrest refuses it); 10 ops per item")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall deadline")
 	if err := fs.Parse(args); err != nil {
 		return 2
