@@ -3,6 +3,7 @@
 #include <condition_variable>
 
 #include "app/auth_policy.h"
+#include "app/oplog_actions.h"
 #include "base/secret.h"
 #include "brs/admin.pb.h"
 #include "v1/operations.pb.h"
@@ -68,41 +69,38 @@ void RegisterPushConfig(rpc::Server& server, const AdminContext* ctx) {
       {&kPushReq, &kPushResp});
 }
 
-}  // namespace
+// Ops per QueryOperations page, and the bytes after which a page ends
+// (well under the RPC message limit; one op is at most 4 MiB).
+constexpr size_t kPageOps = 5000;
+constexpr size_t kPageBytes = 8 << 20;
 
-store::OpQuery QueryFromFlags(const std::string& peer_keyid, const std::string& instance,
-                              const std::string& repo, const std::string& plan, int64_t limit) {
-  store::OpQuery q;
-  if (!peer_keyid.empty()) q.original_instance_keyid = peer_keyid;
-  if (!instance.empty()) q.instance_id = instance;
-  if (!repo.empty()) q.repo_id = repo;
-  if (!plan.empty()) q.plan_id = plan;
-  if (limit > 0) {
-    q.limit = limit;
-    q.reversed = true;  // the newest ones
+template <typename Message>
+StatusOr<Message> ParseBody(std::string_view body, const char* what) {
+  Message m;
+  if (!m.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return InvalidArgument(std::string("malformed ") + what);
   }
-  return q;
+  return m;
 }
 
-void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
+// Add, query (one page), update and delete operations.
+void RegisterOpsProcedures(rpc::Server& server, const AdminContext* ctx) {
   static const v1::OperationList kOpList;
   static const admin::v1::AddOpsResponse kAddResp;
   static const admin::v1::OpsQuery kQuery;
-  static const admin::v1::FetchLogRequest kFetch;
-  static const admin::v1::LogChunk kChunk;
-  static const admin::v1::StatusRequest kStatusReq;
-  static const admin::v1::StatusResponse kStatusResp;
+  static const admin::v1::OpsPage kPage;
+  static const admin::v1::UpdateOpsResponse kUpdateResp;
+  static const admin::v1::DeleteOpsRequest kDeleteReq;
+  static const admin::v1::DeleteOpsResponse kDeleteResp;
+  using Body = std::string_view;
 
   server.HandleUnary(
       std::string(kAdminAddOps),
-      [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
+      [ctx](const rpc::CallInfo& info, Body body) -> StatusOr<std::string> {
         BRS_RETURN_IF_ERROR(CheckToken(ctx, info));
-        v1::OperationList list;
-        if (!list.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          return InvalidArgument("malformed OperationList");
-        }
+        BRS_ASSIGN_OR_RETURN(auto list, ParseBody<v1::OperationList>(body, "OperationList"));
         std::vector<v1::Operation> ops(list.operations().begin(), list.operations().end());
-        BRS_RETURN_IF_ERROR(ctx->oplog->Add(ops));
+        BRS_RETURN_IF_ERROR(AddLocalOps(*ctx->oplog, ops));
         admin::v1::AddOpsResponse resp;
         for (const auto& op : ops) resp.add_ids(op.id());
         return resp.SerializeAsString();
@@ -111,20 +109,50 @@ void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
 
   server.HandleUnary(
       std::string(kAdminQueryOps),
-      [ctx](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
+      [ctx](const rpc::CallInfo& info, Body body) -> StatusOr<std::string> {
         BRS_RETURN_IF_ERROR(CheckToken(ctx, info));
-        admin::v1::OpsQuery q;
-        if (!q.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          return InvalidArgument("malformed OpsQuery");
-        }
-        auto query = QueryFromFlags(q.peer_keyid(), q.instance_id(), q.repo_id(), q.plan_id(),
-                                    q.limit() > 0 ? q.limit() : 100'000);
-        BRS_ASSIGN_OR_RETURN(auto ops, ctx->oplog->Query(query));
-        v1::OperationList out;
-        for (auto& op : ops) *out.add_operations() = std::move(op);
-        return out.SerializeAsString();
+        BRS_ASSIGN_OR_RETURN(auto q, ParseBody<admin::v1::OpsQuery>(body, "OpsQuery"));
+        BRS_ASSIGN_OR_RETURN(auto page, QueryOpsPage(*ctx->oplog, q, kPageOps, kPageBytes));
+        return page.SerializeAsString();
       },
-      {&kQuery, &kOpList});
+      {&kQuery, &kPage});
+
+  server.HandleUnary(
+      std::string(kAdminUpdateOps),
+      [ctx](const rpc::CallInfo& info, Body body) -> StatusOr<std::string> {
+        BRS_RETURN_IF_ERROR(CheckToken(ctx, info));
+        BRS_ASSIGN_OR_RETURN(auto list, ParseBody<v1::OperationList>(body, "OperationList"));
+        std::vector<v1::Operation> ops(list.operations().begin(), list.operations().end());
+        BRS_RETURN_IF_ERROR(UpdateLocalOps(*ctx->oplog, ops));
+        admin::v1::UpdateOpsResponse resp;
+        for (const auto& op : ops) resp.add_modnos(op.modno());
+        return resp.SerializeAsString();
+      },
+      {&kOpList, &kUpdateResp});
+
+  server.HandleUnary(std::string(kAdminDeleteOps),
+                     [ctx](const rpc::CallInfo& info, Body body) -> StatusOr<std::string> {
+                       BRS_RETURN_IF_ERROR(CheckToken(ctx, info));
+                       BRS_ASSIGN_OR_RETURN(
+                           auto req, ParseBody<admin::v1::DeleteOpsRequest>(body, "request"));
+                       std::vector<int64_t> ids(req.ids().begin(), req.ids().end());
+                       BRS_ASSIGN_OR_RETURN(size_t n, DeleteLocalOps(*ctx->oplog, ids));
+                       admin::v1::DeleteOpsResponse resp;
+                       resp.set_deleted(static_cast<int64_t>(n));
+                       return resp.SerializeAsString();
+                     },
+                     {&kDeleteReq, &kDeleteResp});
+}
+
+}  // namespace
+
+void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
+  static const admin::v1::FetchLogRequest kFetch;
+  static const admin::v1::LogChunk kChunk;
+  static const admin::v1::StatusRequest kStatusReq;
+  static const admin::v1::StatusResponse kStatusResp;
+
+  RegisterOpsProcedures(server, ctx);
 
   server.HandleServerStream(
       std::string(kAdminFetchLog),

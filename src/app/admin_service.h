@@ -1,7 +1,8 @@
 // The daemon's admin API for the CLI (proto/brs/admin.proto), behind the
-// admin bearer token: add and query operations (the daemon holds the oplog
-// open), fetch a peer's log, push config to a client and wait for its
-// outcome, status.
+// admin bearer token: add, query (page by page, newest first), update and
+// delete operations (the daemon holds the oplog open; app/oplog_actions.h
+// checks them), fetch a peer's log, push config to a client and wait for
+// its outcome, status.
 #pragma once
 
 #include <functional>
@@ -15,6 +16,8 @@ namespace brs::app {
 
 inline constexpr std::string_view kAdminAddOps = "/brs.admin.v1.Admin/AddOperations";
 inline constexpr std::string_view kAdminQueryOps = "/brs.admin.v1.Admin/QueryOperations";
+inline constexpr std::string_view kAdminUpdateOps = "/brs.admin.v1.Admin/UpdateOperations";
+inline constexpr std::string_view kAdminDeleteOps = "/brs.admin.v1.Admin/DeleteOperations";
 inline constexpr std::string_view kAdminFetchLog = "/brs.admin.v1.Admin/FetchLog";
 inline constexpr std::string_view kAdminStatus = "/brs.admin.v1.Admin/Status";
 inline constexpr std::string_view kAdminPushConfig = "/brs.admin.v1.Admin/PushConfig";
@@ -32,9 +35,5 @@ struct AdminContext {
 };
 
 void RegisterAdminService(rpc::Server& server, const AdminContext* ctx);
-
-// Shared by the admin service and the CLI's direct mode.
-store::OpQuery QueryFromFlags(const std::string& peer_keyid, const std::string& instance,
-                              const std::string& repo, const std::string& plan, int64_t limit);
 
 }  // namespace brs::app

@@ -1,5 +1,6 @@
-// `backrest-sync ops add [FILE|-]` and `ops list`: this instance's oplog,
-// directly or through the running daemon (app/ops_backend.h).
+// `backrest-sync ops add [FILE|-]`, `ops update [FILE|-]`, `ops delete
+// ID…` and `ops list`: this instance's oplog, directly or through the
+// running daemon (app/ops_backend.h), whose hubs receive every change.
 #include <chrono>
 #include <set>
 
@@ -47,6 +48,55 @@ Outcome RunOpsAdd(CommandContext& ctx, const std::string& file) {
               << "\n";
   } else {
     ctx.out() << "added " << ops.size() << " operation" << (ops.size() == 1 ? "" : "s") << "\n";
+  }
+  return Outcome();
+}
+
+Outcome RunOpsUpdate(CommandContext& ctx, const std::string& file) {
+  BRS_ASSIGN_OR_RETURN(DataDir dir, ctx.RequireDataDir());
+  BRS_ASSIGN_OR_RETURN(std::string text, ReadInputFile(file));
+  OpInputOptions o;
+  o.source = InputName(file);
+  o.update = true;
+  BRS_ASSIGN_OR_RETURN(std::vector<v1::Operation> ops, ParseOperationsInput(text, o));
+  BRS_ASSIGN_OR_RETURN(auto backend, OpenOpsBackend(dir));
+  BRS_RETURN_IF_ERROR(backend->Update(ops));
+  if (ctx.json()) {
+    std::vector<std::string> ids, modnos;
+    for (const auto& op : ops) {
+      ids.push_back(std::to_string(op.id()));
+      modnos.push_back(std::to_string(op.modno()));
+    }
+    ctx.out() << JsonObject()
+                     .Int("updated", static_cast<int64_t>(ops.size()))
+                     .Raw("ids", JsonArray(ids))
+                     .Raw("modnos", JsonArray(modnos))
+                     .str()
+              << "\n";
+  } else {
+    ctx.out() << "updated " << ops.size() << " operation" << (ops.size() == 1 ? "" : "s") << "\n";
+  }
+  return Outcome();
+}
+
+Outcome RunOpsDelete(CommandContext& ctx, const std::vector<int64_t>& given) {
+  std::set<int64_t> unique;
+  for (int64_t id : given) {
+    if (id <= 0) return Outcome::Usage("operation IDs are positive, got " + std::to_string(id));
+    unique.insert(id);
+  }
+  BRS_ASSIGN_OR_RETURN(DataDir dir, ctx.RequireDataDir());
+  BRS_ASSIGN_OR_RETURN(auto backend, OpenOpsBackend(dir));
+  std::vector<int64_t> ids(unique.begin(), unique.end());
+  BRS_ASSIGN_OR_RETURN(size_t n, backend->Delete(ids));
+  if (ctx.json()) {
+    std::vector<std::string> out;
+    for (int64_t id : ids) out.push_back(std::to_string(id));
+    ctx.out()
+        << JsonObject().Int("deleted", static_cast<int64_t>(n)).Raw("ids", JsonArray(out)).str()
+        << "\n";
+  } else {
+    ctx.out() << "deleted " << n << " operation" << (n == 1 ? "" : "s") << "\n";
   }
   return Outcome();
 }
@@ -113,15 +163,27 @@ void RegisterOps(CommandRegistry& r) {
                    [file](CommandContext& ctx) { return RunOpsAdd(ctx, *file); });
   add->add_option("file", *file, "file, or - for stdin (default)");
 
+  auto ufile = std::make_shared<std::string>();
+  CLI::App* update = r.AddCommand(
+      ops, "update", "rewrite own operations (protobuf JSON with \"id\"; the modno is bumped)",
+      [ufile](CommandContext& ctx) { return RunOpsUpdate(ctx, *ufile); });
+  update->add_option("file", *ufile, "file, or - for stdin (default)");
+
+  auto ids = std::make_shared<std::vector<int64_t>>();
+  CLI::App* del = r.AddCommand(ops, "delete", "delete own operations by ID",
+                               [ids](CommandContext& ctx) { return RunOpsDelete(ctx, *ids); });
+  del->add_option("id", *ids, "operation IDs")->required();
+
   auto lf = std::make_shared<OpsListFlags>();
-  CLI::App* list = r.AddCommand(ops, "list", "list operations (--json: protobuf JSON lines)",
-                                [lf](CommandContext& ctx) { return RunOpsList(ctx, *lf); });
+  CLI::App* list =
+      r.AddCommand(ops, "list", "list operations, newest first (--json: protobuf JSON lines)",
+                   [lf](CommandContext& ctx) { return RunOpsList(ctx, *lf); });
   CLI::Option* peer = list->add_option("--peer", lf->peer, "only ops synced from this key ID");
   CLI::Option* inst = list->add_option("--instance", lf->instance, "only ops of this instance");
   peer->excludes(inst);
   list->add_option("--repo", lf->repo, "only ops of this repo ID");
   list->add_option("--plan", lf->plan, "only ops of this plan ID");
-  list->add_option("--limit", lf->limit, "only the newest N (newest first)");
+  list->add_option("--limit", lf->limit, "only the newest N");
 }
 
 }  // namespace brs::app

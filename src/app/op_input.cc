@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "store/oplog_store.h"
+#include "store/op_validation.h"
 
 namespace brs::app {
 namespace {
@@ -18,27 +18,26 @@ Status ParseOne(std::string_view json, const std::string& where, const OpInputOp
                            ": not a v1.Operation in protobuf JSON: " + std::string(st.message()));
   }
   if (!op->original_instance_keyid().empty()) {
-    return InvalidArgument(where +
-                           ": originalInstanceKeyid is set (only ops received from peers have "
-                           "one; the daemon stores those)");
+    return InvalidArgument(where + ": originalInstanceKeyid is set " +
+                           (options.update ? "(an op synced from a peer is changed on that peer)"
+                                           : "(only ops received from peers have one; the daemon "
+                                             "stores those)"));
+  }
+  if (options.update) {
+    // The op as it will be: only the modno is the store's.
+    if (op->id() == 0) return InvalidArgument(where + ": id is required (the op to update)");
+    op->set_modno(0);
+    Status valid = store::ValidateOperation(*op, store::StoreAssigns::kModno);
+    if (!valid.ok()) return InvalidArgument(where + ": " + valid.message());
+    return Status();
   }
   if (op->instance_id().empty()) op->set_instance_id(options.instance_id);
   if (op->unix_time_start_ms() == 0) op->set_unix_time_start_ms(options.now_ms);
   op->set_id(0);
   op->set_modno(0);
-  // What the store checks once it has assigned the IDs.
-  v1::Operation probe = *op;
-  probe.set_id(1);
-  probe.set_modno(1);
-  if (probe.flow_id() == 0) probe.set_flow_id(1);
-  Status valid = store::ValidateOperation(probe);
-  if (!valid.ok()) {
-    std::string why = valid.message();
-    if (auto colon = why.find(": "); why.rfind("operation ", 0) == 0 && colon != why.npos) {
-      why = why.substr(colon + 2);  // "operation 1: " is the probe's ID
-    }
-    return InvalidArgument(where + ": " + why);
-  }
+  // Backrest's rules, but for the IDs the store is about to assign.
+  Status valid = store::ValidateOperation(*op, store::StoreAssigns::kIdModnoAndFlowId);
+  if (!valid.ok()) return InvalidArgument(where + ": " + valid.message());
   return Status();
 }
 

@@ -17,11 +17,15 @@ struct OpInputOptions {
   std::string source = "stdin";  // how errors name the input ("ops.jsonl")
   std::string instance_id;       // filled in where instanceId is empty
   int64_t now_ms = 0;            // filled in where unixTimeStartMs is 0
+  // `ops update`: each op is a whole op with its "id"; nothing is filled
+  // in, the modno is cleared (the store bumps it).
+  bool update = false;
 };
 
 // Parsed ops ready for OplogStore::Add: id and modno cleared (the store
 // assigns them), instance and start time filled in, and each checked
-// against Backrest's validation. InvalidArgument naming the input and line
+// against Backrest's validation (store/op_validation.h; with `update`:
+// ready for OplogStore::Update, see OpInputOptions). InvalidArgument naming the input and line
 // ("ops.jsonl:2: …") for the first op that does not parse or validate, or
 // for an input without any op.
 StatusOr<std::vector<v1::Operation>> ParseOperationsInput(std::string_view text,

@@ -2,6 +2,7 @@
 
 #include "app/admin_service.h"
 #include "app/daemon_link.h"
+#include "app/oplog_actions.h"
 #include "store/oplog_store.h"
 
 namespace brs::app {
@@ -14,11 +15,14 @@ class DirectOpsBackend final : public OpsBackend {
  public:
   explicit DirectOpsBackend(std::unique_ptr<store::OplogStore> store) : store_(std::move(store)) {}
 
-  Status Add(std::vector<v1::Operation>& ops) override { return store_->Add(ops); }
+  Status Add(std::vector<v1::Operation>& ops) override { return AddLocalOps(*store_, ops); }
+  Status Update(std::vector<v1::Operation>& ops) override { return UpdateLocalOps(*store_, ops); }
+  StatusOr<size_t> Delete(std::span<const int64_t> ids) override {
+    return DeleteLocalOps(*store_, ids);
+  }
 
   StatusOr<std::vector<v1::Operation>> Query(const admin::v1::OpsQuery& q) override {
-    return store_->Query(
-        QueryFromFlags(q.peer_keyid(), q.instance_id(), q.repo_id(), q.plan_id(), q.limit()));
+    return store_->Query(QueryOf(q));
   }
 
   StatusOr<OpCounts> Count() override {
@@ -57,15 +61,62 @@ class DaemonOpsBackend final : public OpsBackend {
     return Status();
   }
 
-  StatusOr<std::vector<v1::Operation>> Query(const admin::v1::OpsQuery& q) override {
-    BRS_ASSIGN_OR_RETURN(
-        std::string body,
-        Call(link_.client->Unary(kAdminQueryOps, q.SerializeAsString(), link_.auth, 60'000)));
-    v1::OperationList list;
-    if (!list.ParseFromString(body)) {
-      return Internal("the daemon's answer to QueryOperations is malformed");
+  Status Update(std::vector<v1::Operation>& ops) override {
+    for (size_t at = 0; at < ops.size(); at += kDaemonBatch) {
+      const size_t end = std::min(ops.size(), at + kDaemonBatch);
+      v1::OperationList list;
+      for (size_t i = at; i < end; ++i) *list.add_operations() = ops[i];
+      BRS_ASSIGN_OR_RETURN(
+          std::string body,
+          Call(link_.client->Unary(kAdminUpdateOps, list.SerializeAsString(), link_.auth, 60'000)));
+      admin::v1::UpdateOpsResponse resp;
+      if (!resp.ParseFromString(body) || resp.modnos_size() != static_cast<int>(end - at)) {
+        return Internal("the daemon's answer to UpdateOperations is malformed");
+      }
+      for (size_t i = at; i < end; ++i) ops[i].set_modno(resp.modnos(static_cast<int>(i - at)));
     }
-    return std::vector<v1::Operation>(list.operations().begin(), list.operations().end());
+    return Status();
+  }
+
+  StatusOr<size_t> Delete(std::span<const int64_t> ids) override {
+    size_t deleted = 0;
+    for (size_t at = 0; at < ids.size(); at += kDaemonBatch) {
+      admin::v1::DeleteOpsRequest req;
+      for (size_t i = at; i < std::min(ids.size(), at + kDaemonBatch); ++i) req.add_ids(ids[i]);
+      BRS_ASSIGN_OR_RETURN(
+          std::string body,
+          Call(link_.client->Unary(kAdminDeleteOps, req.SerializeAsString(), link_.auth, 60'000)));
+      admin::v1::DeleteOpsResponse resp;
+      if (!resp.ParseFromString(body)) {
+        return Internal("the daemon's answer to DeleteOperations is malformed");
+      }
+      deleted += static_cast<size_t>(resp.deleted());
+    }
+    return deleted;
+  }
+
+  // Page by page, each asking for the ops below the last one received.
+  StatusOr<std::vector<v1::Operation>> Query(const admin::v1::OpsQuery& q) override {
+    std::vector<v1::Operation> out;
+    admin::v1::OpsQuery page_query = q;
+    for (;;) {
+      if (q.limit() > 0) page_query.set_limit(q.limit() - static_cast<int64_t>(out.size()));
+      BRS_ASSIGN_OR_RETURN(std::string body,
+                           Call(link_.client->Unary(kAdminQueryOps, page_query.SerializeAsString(),
+                                                    link_.auth, 60'000)));
+      admin::v1::OpsPage page;
+      if (!page.ParseFromString(body)) {
+        return Internal("the daemon's answer to QueryOperations is malformed");
+      }
+      for (auto& op : *page.mutable_operations()) out.push_back(std::move(op));
+      if (!page.more() || page.operations_size() == 0) return out;
+      if (q.limit() > 0 && out.size() >= static_cast<size_t>(q.limit())) return out;
+      const int64_t last = out.back().id();
+      if (page_query.before_id() > 0 && last >= page_query.before_id()) {
+        return Internal("the daemon's QueryOperations pages do not advance");
+      }
+      page_query.set_before_id(last);
+    }
   }
 
   StatusOr<OpCounts> Count() override {

@@ -2,10 +2,13 @@
 // time (OplogStore holds an exclusive flock on DIR/oplog.sqlite): without a
 // daemon the CLI opens the store itself; while `serve` runs, the CLI goes
 // through the daemon's admin API (app/admin_service.h), and the daemon
-// forwards what is added to its hubs at once.
+// forwards what is added, updated or deleted to its hubs at once. Through
+// the daemon, writes go in batches of 2000 ops: an error stops at its
+// batch, the batches before it stay applied.
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,10 +30,16 @@ class OpsBackend {
 
   // Adds new ops (id 0); the store assigns id, flow ID and modno and they
   // are written back into `ops`. InvalidArgument for an op the store
-  // refuses (nothing added then).
+  // refuses (nothing added then). Checks: app/oplog_actions.h.
   virtual Status Add(std::vector<v1::Operation>& ops) = 0;
-  // Ops matching every set field of `query`; ascending by ID, or the newest
-  // `limit` ones (newest first) when limit > 0.
+  // Rewrites this instance's own ops (each with its ID); each gets the next
+  // modno (written back). Errors as UpdateLocalOps.
+  virtual Status Update(std::vector<v1::Operation>& ops) = 0;
+  // Deletes this instance's own ops by ID. Errors as DeleteLocalOps.
+  virtual StatusOr<size_t> Delete(std::span<const int64_t> ids) = 0;
+  // Every op matching every set field of `query`, newest first (descending
+  // ID); only the newest `limit` when limit > 0. Through the daemon it is
+  // read page by page (no cap).
   virtual StatusOr<std::vector<v1::Operation>> Query(const admin::v1::OpsQuery& query) = 0;
   virtual StatusOr<OpCounts> Count() = 0;
   // "direct" (the CLI owns the store) or "daemon" (through serve).

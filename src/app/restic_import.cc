@@ -5,6 +5,8 @@
 
 #include <ctime>
 
+#include "store/op_validation.h"
+
 namespace brs::app {
 namespace {
 
@@ -178,6 +180,12 @@ StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
     op.set_unix_time_end_ms(end);
     op.set_status(v1::STATUS_SUCCESS);
     op.set_snapshot_id(id);
+    // Backrest's rules (e.g. a snapshot dated at the epoch has no start
+    // time a Backrest hub would accept).
+    if (Status valid = store::ValidateOperation(op, store::StoreAssigns::kIdModnoAndFlowId);
+        !valid.ok()) {
+      return InvalidArgument(where + " (" + id.substr(0, 8) + "): " + valid.message());
+    }
     ops.push_back(std::move(op));
   }
   return ops;

@@ -116,6 +116,7 @@ std::string BuildClauses(const OpQuery& q, const std::vector<int64_t>* ogids,
   add_int("o.original_id", q.original_id);
   add_int("o.original_flow_id", q.original_flow_id);
   add_int("o.flow_id", q.flow_id);
+  add_int("o.id", q.id_lt, " < ?");
   add_int("o.modno", q.modno_gte, " >= ?");
   if (q.status) add_int("o.status", std::optional<int64_t>(*q.status));
   add_int("o.start_time_ms", q.start_time_ms_gte, " >= ?");
@@ -195,20 +196,30 @@ OpMetadata MetadataOf(const v1::Operation& op) {
   return m;
 }
 
-Status ValidateOperation(const v1::Operation& op) {
-  auto bad = [&](const char* what) {
-    return InvalidArgument(std::string("operation ") + std::to_string(op.id()) + ": " + what);
-  };
-  if (op.id() == 0) return bad("id is required");
-  if (op.modno() == 0) return bad("modno is required");
-  if (op.flow_id() == 0) return bad("flow_id is required");
-  if (op.repo_guid().empty()) return bad("repo_guid is required");
-  if (op.repo_id().empty()) return bad("repo_id is required");
-  if (op.plan_id().empty()) return bad("plan_id is required");
-  if (op.instance_id().empty()) return bad("instance_id is required");
-  if (op.unix_time_start_ms() == 0) return bad("unix_time_start_ms is required");
-  return Status::Ok();
+Status ValidateOperation(const OpMetadata& m) {
+  OpValidationFields f;
+  f.id = m.id;
+  f.modno = m.modno;
+  f.flow_id = m.flow_id;
+  f.unix_time_start_ms = m.start_time_ms;
+  f.repo_guid = m.repo_guid;
+  f.repo_id = m.repo_id;
+  f.plan_id = m.plan_id;
+  f.instance_id = m.instance_id;
+  f.snapshot_id = m.snapshot_id;
+  return ValidateOperation(f);
 }
+
+namespace {
+
+// Every write checks the op as it will be stored.
+Status CheckBeforeWrite(const v1::Operation& op) {
+  Status s = ValidateOperation(op);
+  if (s.ok()) return s;
+  return InvalidArgument("operation " + std::to_string(op.id()) + ": " + s.message());
+}
+
+}  // namespace
 
 // ---- Subscribers and pending events ----
 
@@ -532,7 +543,7 @@ Status OplogStore::Add(std::span<v1::Operation> ops) {
       op.set_id(next_id_++);
       op.set_modno(++last_modno_);
       if (op.flow_id() == 0) op.set_flow_id(op.id());
-      Status s = ValidateOperation(op);
+      Status s = CheckBeforeWrite(op);
       if (s.ok()) s = Serialize(op, &bytes);
       if (s.ok()) s = InsertRow(op, bytes);
       if (!s.ok()) {
@@ -572,7 +583,7 @@ Status OplogStore::Update(std::span<v1::Operation> ops) {
     Status s;
     for (auto& op : ops) {
       op.set_modno(++last_modno_);
-      s = ValidateOperation(op);
+      s = CheckBeforeWrite(op);
       if (s.ok()) s = Serialize(op, &bytes);
       if (s.ok()) s = UpdateRow(op, bytes);
       if (!s.ok()) break;
@@ -614,7 +625,7 @@ Status OplogStore::Set(std::span<v1::Operation> ops) {
       if (op.modno() == 0) op.set_modno(++last_modno_);
       if (op.flow_id() == 0) op.set_flow_id(op.id());
       if (op.id() >= next_id_) next_id_ = op.id() + 1;
-      s = ValidateOperation(op);
+      s = CheckBeforeWrite(op);
       if (s.ok()) s = Serialize(op, &bytes);
       if (s.ok()) s = insert ? InsertRow(op, bytes) : UpdateRow(op, bytes);
       if (!s.ok()) break;
@@ -728,7 +739,7 @@ StatusOr<std::vector<v1::Operation>> OplogStore::UpsertSynced(std::string_view k
       if (!insert) synced_flows_.Clear();
       // Backrest's Set gives an op without a modno the next local one.
       if (op.modno() == 0) op.set_modno(++last_modno_);
-      s = ValidateOperation(op);
+      s = CheckBeforeWrite(op);
       if (s.ok()) s = Serialize(op, &bytes);
       if (s.ok()) s = insert ? InsertRow(op, bytes) : UpdateRow(op, bytes);
       if (!s.ok()) break;

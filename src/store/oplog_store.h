@@ -17,7 +17,9 @@
 //    the local ID it already has, or a new one, and (key ID,
 //    original_flow_id) to the local flow ID already used for it, or the new
 //    op's own ID; the client's modno is kept.
-//  - Every op written must pass Backrest's validation (ValidateOperation).
+//  - Every op written must pass Backrest's validation (ValidateOperation,
+//    store/op_validation.h): InvalidArgument "operation ID: <rule>" and the
+//    whole batch refused otherwise.
 //  - Only UpsertSynced writes ops with an original_instance_keyid; Add, Set
 //    and Update refuse them (so the (key ID, original_id) mapping stays
 //    one-to-one).
@@ -59,6 +61,7 @@
 #include "base/status.h"
 #include "store/file_system.h"
 #include "store/id_map_cache.h"
+#include "store/op_validation.h"
 #include "store/sqlite_db.h"
 #include "v1/operations.pb.h"
 
@@ -82,9 +85,8 @@ struct OpMetadata {
 };
 OpMetadata MetadataOf(const v1::Operation& op);
 
-// Backrest's operation validation: id, modno, flow_id non-zero; repo_id,
-// repo_guid, plan_id, instance_id non-empty; unix_time_start_ms non-zero.
-Status ValidateOperation(const v1::Operation& op);
+// Backrest's validation (store/op_validation.h) of an op's indexed columns.
+Status ValidateOperation(const OpMetadata& m);
 
 // A conjunction of column filters; unset fields match everything. Results
 // are ordered by id (descending when `reversed`), then `offset` rows are
@@ -93,6 +95,7 @@ struct OpQuery {
   std::optional<int64_t> flow_id;
   std::optional<int64_t> original_id;
   std::optional<int64_t> original_flow_id;
+  std::optional<int64_t> id_lt;  // id < this (paging newest first)
   std::optional<int64_t> modno_gte;
   std::optional<int32_t> status;             // v1::OperationStatus value
   std::optional<int64_t> start_time_ms_gte;  // unix_time_start_ms >= this

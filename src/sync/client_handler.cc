@@ -73,7 +73,8 @@ Status ClientHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, I
   store::OpFilter op_filter = [this](const store::OpMetadata& m) {
     auto filter = filter_.load();
     return filter &&
-           filter->CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id);
+           filter->CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id) &&
+           guard_.Valid(m);
   };
   auto sub = env_.oplog->SubscribeWithManifest(
       store::OpQuery{}, op_filter, [this](const store::OpEvent& e) { OnOplogEvent(e); });
@@ -96,6 +97,7 @@ Status ClientHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, I
     out.Send(std::move(held_.front()));
     held_.pop_front();
   }
+  NoteInvalidOps();
   return Status();
 }
 
@@ -109,7 +111,7 @@ void ClientHandler::OnConnectionDisconnected(const Status& why) {
     sink_ = nullptr;
     held_.clear();
   }
-  PeerHandlerBase::OnConnectionDisconnected(why);
+  PeerHandlerBase::OnConnectionDisconnected(guard_.ExplainEnd(why, env_.clock->NowMono()));
 }
 
 void ClientHandler::OnOplogEvent(const store::OpEvent& event) {
@@ -129,6 +131,7 @@ void ClientHandler::OnOplogEvent(const store::OpEvent& event) {
   }
   std::lock_guard lock(forward_mu_);
   if (sink_ == nullptr) return;
+  if (event.kind != store::OpEventKind::kDeleted) NoteSent(event.ops);
   ++stats_.events_forwarded;
   if (env_.metrics && event.kind != store::OpEventKind::kDeleted) {
     env_.metrics->ops_sent.Inc(event.ops.size());
@@ -147,8 +150,9 @@ Status ClientHandler::SendManifest(ItemSink& out) {
   auto filter_ptr = filter_.load();
   if (!filter_ptr) return Internal("manifest before the session was established");
   const ForwardFilter& filter = *filter_ptr;
-  auto entries = env_.oplog->Manifest(store::OpQuery{}, [&filter](const store::OpMetadata& m) {
-    return filter.CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id);
+  auto entries = env_.oplog->Manifest(store::OpQuery{}, [&](const store::OpMetadata& m) {
+    return filter.CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id) &&
+           guard_.Valid(m);
   });
   if (!entries.ok()) return Internal("reading the manifest: " + entries.status().message());
   SyncStreamItem manifest;
@@ -159,12 +163,14 @@ Status ClientHandler::SendManifest(ItemSink& out) {
   }
   out.Send(std::move(manifest));
   ++stats_.manifests_sent;
+  NoteInvalidOps();
   return Status();
 }
 
 Status ClientHandler::HandleOperationManifest(const SyncStreamItem::SyncActionOperationManifest&,
                                               ItemSink& out) {
   // The hub asks for a fresh manifest.
+  guard_.OnHubRequest();
   return SendManifest(out);
 }
 
@@ -173,6 +179,7 @@ Status ClientHandler::HandleRequestOperationData(
   if (static_cast<size_t>(item.op_ids_size()) > tunables_.max_ids_per_message) {
     return ProtocolError("request_operation_data too large");
   }
+  guard_.OnHubRequest();
   const auto& ids = item.op_ids();
   for (int at = 0; at < ids.size(); at += static_cast<int>(tunables_.operation_batch)) {
     int n = std::min<int>(static_cast<int>(tunables_.operation_batch), ids.size() - at);
@@ -183,13 +190,17 @@ Status ClientHandler::HandleRequestOperationData(
     auto filter = filter_.load();
     for (auto& op : *ops) {
       // Only what this host may read: a hub cannot fetch other ops by ID.
-      if (filter && filter->CanForward(op)) *list->add_operations() = std::move(op);
+      if (filter && filter->CanForward(op) && guard_.Valid(op)) {
+        *list->add_operations() = std::move(op);
+      }
     }
     if (list->operations_size() == 0) continue;  // deleted since the manifest
+    NoteSent(list->operations());
     stats_.ops_sent += list->operations_size();
     if (env_.metrics) env_.metrics->ops_sent.Inc(static_cast<uint64_t>(list->operations_size()));
     out.Send(std::move(reply));
   }
+  NoteInvalidOps();
   return Status();
 }
 
@@ -227,6 +238,26 @@ Status ClientHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {
   filter_.store(std::make_shared<const ForwardFilter>(config, perms_));
   SendConfigView(config, out);
   return Status();
+}
+
+template <typename Ops>
+void ClientHandler::NoteSent(const Ops& ops) {
+  if (ops.empty()) return;
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (const auto& op : ops) lo = std::min(lo, op.id()), hi = std::max(hi, op.id());
+  guard_.OnSent(lo, hi, env_.clock->NowMono());
+}
+
+void ClientHandler::NoteInvalidOps() {
+  auto notice = guard_.TakeNotice();
+  if (!notice) return;
+  if (env_.metrics) {
+    env_.metrics->ops_invalid.With({"client"}).Inc(static_cast<uint64_t>(notice->count));
+  }
+  (void)env_.peers->Update(known_host_.keyid(), [&](v1sync::PeerState& s) {
+    s.set_status_message(notice->message);
+    return Status();
+  });
 }
 
 ClientHandler::Stats ClientHandler::stats() const {

@@ -2,7 +2,8 @@
 // it sends its config view and resources, forwards its own operations
 // (live events and a manifest, ordered so nothing is lost between them),
 // answers the hub's requests for operation data, and applies the config the
-// hub pushes within the known host's permissions.
+// hub pushes within the known host's permissions. Local ops failing
+// Backrest's validation are never sent (sync/op_send_guard.h).
 //
 // No I/O: items go out through the ItemSink. The driver calls the Handle*
 // methods from one thread at a time; the oplog subscription calls Send from
@@ -14,6 +15,7 @@
 #include <memory>
 #include <mutex>
 
+#include "sync/op_send_guard.h"
 #include "sync/peer_handler_base.h"
 
 namespace brs::sync {
@@ -67,6 +69,11 @@ class ClientHandler final : public PeerHandlerBase {
   void OnOplogEvent(const store::OpEvent& event);
   void RecordSetConfigRefused(const SetConfigRefusal& refusal);
   void RecordSetConfigApplied(const SetConfigReport& report);
+  // Ops went out to the hub (for OpSendGuard::ExplainEnd).
+  template <typename Ops>
+  void NoteSent(const Ops& ops);
+  // Names the local ops the guard kept back, once, in the hub's peer state.
+  void NoteInvalidOps();
 
   v1::Multihost::Peer known_host_;
   PermissionSet perms_;
@@ -82,6 +89,7 @@ class ClientHandler final : public PeerHandlerBase {
   std::optional<store::SubscriptionId> subscription_;
   Stats stats_;
   bool refusal_shown_ = false;  // the peer state shows a set_config refusal
+  OpSendGuard guard_;  // Backrest's validation on the way out (SPEC §6a)
 };
 
 }  // namespace brs::sync

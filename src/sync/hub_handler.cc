@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "store/op_validation.h"
 #include "sync/session_error.h"
 
 namespace brs::sync {
@@ -109,7 +110,8 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
                              ? event.created_operations()
                              : event.updated_operations();
       if (list.operations_size() == 0) return Status();
-      std::vector<v1::Operation> ops(list.operations().begin(), list.operations().end());
+      std::vector<v1::Operation> ops = ValidOps(list);
+      if (ops.empty()) return Status();
       const MonoTime started = env_.clock->NowMono();
       auto stored = env_.oplog->UpsertSynced(peer_.keyid(), std::move(ops));
       if (!stored.ok()) {
@@ -144,6 +146,40 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
       break;
   }
   return ProtocolError("receive_operations with an unknown event type");
+}
+
+std::vector<v1::Operation> HubHandler::ValidOps(const v1::OperationList& list) {
+  std::vector<v1::Operation> ops;
+  ops.reserve(static_cast<size_t>(list.operations_size()));
+  int64_t refused = 0;
+  std::string first;
+  for (const auto& op : list.operations()) {
+    // The modno is left out: an op without one gets the next local modno
+    // (the store does it, as Backrest's Set).
+    Status valid = store::ValidateOperation(op, store::StoreAssigns::kModno);
+    if (valid.ok()) {
+      ops.push_back(op);
+      continue;
+    }
+    if (refused++ == 0) first = "op " + std::to_string(op.id()) + ": " + valid.message();
+  }
+  if (refused > 0) RecordRefused(refused, first);
+  return ops;
+}
+
+// One peer-state message per batch with refusals (the daemon logs each
+// change of it once); the session goes on with the batch's valid ops.
+void HubHandler::RecordRefused(int64_t count, const std::string& first) {
+  stats_.ops_refused += count;
+  if (env_.metrics) env_.metrics->ops_invalid.With({"hub"}).Inc(static_cast<uint64_t>(count));
+  std::string message = "connected; refused " + std::to_string(stats_.ops_refused) + " invalid op" +
+                        (stats_.ops_refused == 1 ? "" : "s") +
+                        " this session (Backrest's validation), last " + first;
+  if (count > 1) message += " (and " + std::to_string(count - 1) + " more in that batch)";
+  (void)env_.peers->Update(peer_.keyid(), [&](v1sync::PeerState& s) {
+    s.set_status_message(message);
+    return Status();
+  });
 }
 
 bool HubHandler::MayReadOperation(const v1::Operation& op) const {

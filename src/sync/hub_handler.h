@@ -3,6 +3,11 @@
 // operations the client forwards (mapped to local IDs, the client's modno
 // kept), reconciles manifests, and pushes config and shared repos.
 //
+// A received op that fails Backrest's validation (store/op_validation.h) is
+// refused alone: not stored, counted, and named in the peer's state
+// message; the batch's valid ops are stored and the session goes on (a
+// Backrest hub would end the stream instead).
+//
 // No I/O: items go out through the ItemSink; the session driver calls the
 // methods from one thread at a time.
 #pragma once
@@ -50,6 +55,7 @@ class HubHandler final : public PeerHandlerBase {
     int64_t ops_upserted = 0;
     int64_t ops_deleted = 0;
     int64_t ops_requested = 0;
+    int64_t ops_refused = 0;  // failed Backrest's validation; not stored
   };
   Stats stats() const { return stats_; }
 
@@ -59,6 +65,10 @@ class HubHandler final : public PeerHandlerBase {
  private:
   void SendConfigView(const v1::Config& config, ItemSink& out);
   void RecordPushRefused(const SetConfigRefusal& refusal);
+  // The ops of a received batch that pass Backrest's validation; the others
+  // are refused (counted, and named in the peer state).
+  std::vector<v1::Operation> ValidOps(const v1::OperationList& list);
+  void RecordRefused(int64_t count, const std::string& first);
 
   PermissionSet perms_;
   std::optional<ForwardFilter> read_filter_;

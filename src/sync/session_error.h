@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 #include "v1sync/syncservice.pb.h"
@@ -17,6 +18,10 @@ namespace brs::sync {
 inline Status AuthError(std::string m) { return PermissionDenied(std::move(m)); }
 inline Status ProtocolError(std::string m) { return InvalidArgument(std::move(m)); }
 inline Status Disconnected(std::string m) { return Unavailable(std::move(m)); }
+
+// The message of the Disconnected status a session ends with when the peer
+// closed the stream without an error.
+inline constexpr std::string_view kPeerClosedStream = "peer closed the stream";
 
 v1sync::ConnectionState ConnectionStateFor(const Status& session_end);
 

@@ -161,7 +161,7 @@ Status SessionRunner::Loop() {
     BRS_RETURN_IF_ERROR(session_.OnTick(now));
     auto r = transport_->Read(&message, TransportDeadline(session_.NextTick(), now));
     if (!r.ok()) return r.status();
-    if (*r == SyncTransport::ReadResult::kEnd) return Disconnected("peer closed the stream");
+    if (*r == SyncTransport::ReadResult::kEnd) return Disconnected(std::string(kPeerClosedStream));
     if (*r == SyncTransport::ReadResult::kTimeout) continue;
 
     if (message.size() > kMaxWireItemBytes) return ProtocolError("item larger than 16 MiB");

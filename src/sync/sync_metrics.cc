@@ -12,6 +12,10 @@ SyncMetrics::SyncMetrics(metrics::Registry& r)
           r.AddCounter("backrest_sync_ops_deleted_total", "Synced operations deleted at the hub.")
               .With({})),
       ops_sent(r.AddCounter("backrest_sync_ops_sent_total", "Operations sent to hubs.").With({})),
+      ops_invalid(r.AddCounter("backrest_sync_ops_invalid_total",
+                               "Operations failing Backrest's validation: refused by the hub "
+                               "or not sent by the client.",
+                               {"role"})),
       bytes_received(r.AddCounter("backrest_sync_stream_received_bytes_total",
                                   "Bytes of Sync stream items received.")
                          .With({})),

@@ -11,9 +11,12 @@ struct SyncMetrics {
   // Handshakes by role and result: ok, or the failure class (auth,
   // protocol, timeout, internal).
   metrics::Family<metrics::Counter>& handshakes;
-  metrics::Counter& ops_received;    // ops upserted at the hub
-  metrics::Counter& ops_deleted;     // ops deleted at the hub (events, manifests)
-  metrics::Counter& ops_sent;        // ops a client sent (events and requested data)
+  metrics::Counter& ops_received;  // ops upserted at the hub
+  metrics::Counter& ops_deleted;   // ops deleted at the hub (events, manifests)
+  metrics::Counter& ops_sent;      // ops a client sent (events and requested data)
+  // Ops failing Backrest's validation (store/op_validation.h), by role:
+  // hub (received and refused) or client (local ops not sent).
+  metrics::Family<metrics::Counter>& ops_invalid;
   metrics::Counter& bytes_received;  // wire bytes of Sync streams
   metrics::Counter& bytes_sent;
   metrics::Counter& sessions_started;

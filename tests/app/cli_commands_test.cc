@@ -248,7 +248,7 @@ TEST(Cli, OpsAddAThousandAndListThemBack) {
   for (size_t i = 0; i < ops.size(); ++i) {
     ids.insert(ops[i].id());
     EXPECT_EQ(ops[i].instance_id(), "laptop");
-    EXPECT_EQ(ops[i].display_message(), "op " + std::to_string(i));
+    EXPECT_EQ(ops[i].display_message(), "op " + std::to_string(999 - i));  // newest first
     EXPECT_GT(ops[i].modno(), 0);
     EXPECT_EQ(ops[i].flow_id(), ops[i].id());
   }

@@ -57,6 +57,9 @@ TEST(OpInput, ErrorsNameTheLine) {
        "ops.jsonl:3: plan_id is required"},
       {R"({"repoId":"r","repoGuid":"g","planId":"p","originalInstanceKeyid":"k"})",
        "originalInstanceKeyid"},
+      {std::string(kOp) + "\n" +
+           R"({"repoId":"r","repoGuid":"g","planId":"p","snapshotId":"deadbeef"})",
+       "ops.jsonl:2: snapshot_id is invalid: must be 64 characters"},
       {"", "no operations"},
       {" \n \n", "no operations"},
       {"[" + std::string(kOp) + "]", "ops.jsonl:1"},
@@ -75,6 +78,36 @@ TEST(OpInput, NoInstanceAnywhereIsAnError) {
   auto ops = ParseOperationsInput(kOp, o);
   ASSERT_FALSE(ops.ok());
   EXPECT_NE(ops.status().message().find("instance_id is required"), std::string::npos);
+}
+
+TEST(OpInput, UpdatesAreWholeOpsWithAnIdAndNothingFilledIn) {
+  OpInputOptions o = Opts();
+  o.update = true;
+  const std::string full =
+      R"({"id":"5","modno":"9","flowId":"5","repoId":"r","repoGuid":"g","planId":"p",)"
+      R"("instanceId":"me","unixTimeStartMs":"7"})";
+  auto ops = ParseOperationsInput(full, o);
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  EXPECT_EQ((*ops)[0].id(), 5);
+  EXPECT_EQ((*ops)[0].modno(), 0);  // the store bumps it
+  struct Case {
+    std::string text, want;
+  } cases[] = {
+      {kOp, "ops.jsonl:1: id is required"},
+      {R"({"id":"5","repoId":"r","repoGuid":"g","planId":"p","instanceId":"me",)"
+       R"("unixTimeStartMs":"7"})",
+       "ops.jsonl:1: flow_id is required"},
+      {R"({"id":"5","flowId":"5","repoId":"r","repoGuid":"g","planId":"p"})",
+       "ops.jsonl:1: instance_id is required"},
+      {R"({"id":"5","flowId":"5","repoId":"r","repoGuid":"g","planId":"p","instanceId":"me",)"
+       R"("unixTimeStartMs":"7","snapshotId":"abc"})",
+       "snapshot_id is invalid"},
+  };
+  for (const auto& c : cases) {
+    auto bad = ParseOperationsInput(c.text, o);
+    ASSERT_FALSE(bad.ok()) << c.text;
+    EXPECT_NE(bad.status().message().find(c.want), std::string::npos) << bad.status().message();
+  }
 }
 
 }  // namespace

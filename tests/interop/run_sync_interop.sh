@@ -108,6 +108,17 @@ case $mode in
     else
       failures=$((failures + 1)); echo "FAIL hub stored $stored operations from laptop, want 40"
     fi
+    # A peer that skips Backrest's validation: every 4th op of 40 (10 per
+    # item) has a short snapshot_id. The hub refuses those alone and keeps
+    # the 30 valid ones around them; the session goes on.
+    expect "push 40 more, every 4th invalid" ok "${A[@]}" --ops 40 --first-id 1001 --invalid-every 4
+    listed=$("$hub_bin" ops list --data "$data" --json 2>&1)
+    stored=$(grep -c laptop <<<"$listed")
+    if (( stored == 70 )) && ! grep -q deadbeef <<<"$listed"; then
+      passes=$((passes + 1)); echo "ok   hub kept the 30 valid ops and refused the 10 invalid ones"
+    else
+      failures=$((failures + 1)); echo "FAIL hub stored $stored operations from laptop, want 70 (none invalid)"
+    fi
     # config push to a client that refuses it as Backrest's does, by ending
     # the session: the push reports the refusal (exit 1) after --wait.
     "$sync_peer" --url "http://$addr" "${A[@]}" --refuse-set-config --timeout 30s \
@@ -143,7 +154,8 @@ case $mode in
          --want 'backrest_sync_handshakes_total{role="hub",result="auth"}>=5' \
          --want 'backrest_sync_sessions_started_total>=10' \
          --want 'backrest_sync_sessions_ended_total>=1' \
-         --want 'backrest_sync_ops_received_total>=40' \
+         --want 'backrest_sync_ops_received_total>=70' \
+         --want 'backrest_sync_ops_invalid_total{role="hub"}>=10' \
          --want 'backrest_sync_stream_received_bytes_total>=1000' \
          --want 'backrest_sync_stream_sent_bytes_total>=1000' \
          --want 'backrest_sync_ingest_latency_seconds_count>=1' \

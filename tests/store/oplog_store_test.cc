@@ -179,7 +179,8 @@ TEST(OplogStoreTest, QueriesByColumnsWithOrderLimitOffset) {
   auto store = OpenStore(dir.File("oplog.db"));
   std::vector<v1::Operation> ops;
   for (int i = 0; i < 10; ++i) ops.push_back(MakeOp(i % 2 ? "odd" : "even", i < 5 ? "r1" : "r2"));
-  ops[3].set_snapshot_id("abc123");
+  const std::string snapshot(64, 'a');  // Backrest accepts only full IDs
+  ops[3].set_snapshot_id(snapshot);
   ASSERT_TRUE(store->Add(ops).ok());
 
   OpQuery q;
@@ -202,12 +203,22 @@ TEST(OplogStoreTest, QueriesByColumnsWithOrderLimitOffset) {
   EXPECT_EQ((*r)[0].id(), 8);
   EXPECT_EQ((*r)[2].id(), 6);
 
+  OpQuery below;  // a page below a cursor, newest first
+  below.id_lt = 8;
+  below.limit = 2;
+  below.reversed = true;
+  r = store->Query(below);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].id(), 7);
+  EXPECT_EQ((*r)[1].id(), 6);
+
   OpQuery by_repo_id;
   by_repo_id.repo_id = "r1";
   by_repo_id.instance_id = "inst-a";
   EXPECT_EQ(*store->Count(by_repo_id), 5);
   OpQuery by_snapshot;
-  by_snapshot.snapshot_id = "abc123";
+  by_snapshot.snapshot_id = snapshot;
   EXPECT_EQ(store->Query(by_snapshot)->at(0).id(), 4);
   OpQuery by_flow;
   by_flow.flow_id = 7;

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "store/invalid_ops.h"
+#include "store/sqlite_db.h"
 #include "sync/client_handler.h"
 #include "sync/hub_handler.h"
 #include "sync/session_error.h"
@@ -328,19 +330,8 @@ TEST(SessionHandlers, ProtocolViolationsChangeNothing) {
   empty_event.mutable_receive_operations();
   EXPECT_EQ(DispatchItem(empty_event, *s.hub, sink).code(), Code::kInvalidArgument);
 
-  // An invalid op (no repo) in a batch: the whole batch is refused.
-  SyncStreamItem invalid;
-  auto* list = invalid.mutable_receive_operations()->mutable_event()->mutable_created_operations();
-  v1::Operation good = MakeOp();
-  good.set_id(900);
-  good.set_flow_id(900);
-  good.set_modno(1);
-  *list->add_operations() = good;
-  v1::Operation broken = good;
-  broken.set_id(901);
-  broken.clear_repo_id();
-  *list->add_operations() = broken;
-  EXPECT_EQ(DispatchItem(invalid, *s.hub, sink).code(), Code::kInvalidArgument);
+  // (An invalid op in a batch is refused alone, the session going on:
+  // HubRefusesAnInvalidOpAloneAndKeepsTheValidOnes.)
 
   SyncStreamItem log_req;  // extension not announced: as Backrest, an error
   log_req.mutable_request_log()->set_log_id("x");
@@ -604,6 +595,149 @@ TEST(SessionHandlers, MetricsCountOpsAndIngestLatency) {
   EXPECT_GE(m.ingest_latency_seconds.count(), 1u);
   std::string text = reg.Render();
   EXPECT_NE(text.find("backrest_sync_ops_received_total 40"), std::string::npos) << text;
+}
+
+// A peer that skipped validation sends [valid, invalid, valid]: the hub
+// stores the two valid ops, refuses the other (its peer state names it),
+// and the session goes on; for every Backrest rule.
+TEST(SessionHandlers, HubRefusesAnInvalidOpAloneAndKeepsTheValidOnes) {
+  Instance hub(kHubConfig), client(kClientConfig);
+  Session s(hub, client);
+  BRS_ASSERT_OK(s.Connect(hub));
+  int64_t next = 100;
+  int64_t refused = 0;
+  for (const auto& c : store::testing::InvalidOpCases()) {
+    if (c.name == "no modno") continue;  // the hub gives it one, as Backrest's Set does
+    auto valid_a = store::testing::MakeRemoteOp(next, next, 1);
+    auto broken = store::testing::MakeRemoteOp(next + 1, next + 1, 1);
+    auto valid_b = store::testing::MakeRemoteOp(next + 2, next + 2, 1);
+    c.breaks(broken);
+    SyncStreamItem item;
+    auto* list = item.mutable_receive_operations()->mutable_event()->mutable_created_operations();
+    *list->add_operations() = valid_a;
+    *list->add_operations() = broken;
+    *list->add_operations() = valid_b;
+    const auto before = HubView(hub);
+    BRS_ASSERT_OK(DispatchItem(item, *s.hub, s.link.to_client));
+    ++refused;
+    const auto after = HubView(hub);
+    EXPECT_EQ(after.size(), before.size() + 2) << c.name;
+    EXPECT_TRUE(after.count(valid_a.id()) && after.count(valid_b.id())) << c.name;
+    EXPECT_FALSE(after.count(broken.id())) << c.name;
+    EXPECT_EQ(s.hub->stats().ops_refused, refused);
+    auto state = hub.peers->Get(kClientKey);
+    ASSERT_TRUE(state.ok());
+    EXPECT_EQ(state->state(), v1sync::CONNECTION_STATE_CONNECTED);
+    EXPECT_NE(state->status_message().find("op " + std::to_string(broken.id()) + ": " + c.message),
+              std::string::npos)
+        << c.name << ": " << state->status_message();
+    next += 3;
+  }
+  // An invalid update of a stored op leaves the stored version as it was.
+  auto op = store::testing::MakeRemoteOp(next, next, 1);
+  SyncStreamItem create;
+  *create.mutable_receive_operations()
+       ->mutable_event()
+       ->mutable_created_operations()
+       ->add_operations() = op;
+  BRS_ASSERT_OK(DispatchItem(create, *s.hub, s.link.to_client));
+  auto stored = hub.oplog->GetSynced(kClientKey, op.id());
+  ASSERT_TRUE(stored.ok());
+  op.set_modno(2);
+  op.set_snapshot_id("deadbeef");
+  SyncStreamItem update;
+  *update.mutable_receive_operations()
+       ->mutable_event()
+       ->mutable_updated_operations()
+       ->add_operations() = op;
+  BRS_ASSERT_OK(DispatchItem(update, *s.hub, s.link.to_client));
+  auto kept = hub.oplog->GetSynced(kClientKey, op.id());
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*kept, *stored));
+}
+
+// Rewrites a stored op's bytes and snapshot column behind the store's back,
+// as an older build (without the snapshot rule) could have stored it.
+void CorruptSnapshotId(Instance& inst, int64_t id, const std::string& snapshot) {
+  auto op = inst.oplog->Get(id);
+  ASSERT_TRUE(op.ok());
+  op->set_snapshot_id(snapshot);
+  auto db = store::SqliteDb::Open(inst.dir.File("oplog.db"));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto st = (*db)->Prepare("UPDATE operations SET snapshot_id = ?, operation = ? WHERE id = ?");
+  ASSERT_TRUE(st.ok());
+  st->Bind(1, snapshot).BindBlob(2, op->SerializeAsString()).Bind(3, id);
+  BRS_ASSERT_OK(st->Run());
+  ASSERT_EQ((*db)->Changes(), 1);
+}
+
+TEST(SessionHandlers, ClientNeverSendsAnInvalidLocalOp) {
+  Instance hub(kHubConfig), client(kClientConfig);
+  auto ops = AddOps(client, 5);
+  CorruptSnapshotId(client, ops[2].id(), "deadbeef");
+  Session s(hub, client);
+  BRS_ASSERT_OK(s.Connect(hub));
+  auto view = HubView(hub);
+  EXPECT_EQ(view.size(), 4u);
+  EXPECT_FALSE(view.count(ops[2].id()));
+  EXPECT_EQ(s.hub->stats().ops_refused, 0) << "it never reached the hub";
+  auto state = client.peers->Get(kHubKey);
+  ASSERT_TRUE(state.ok());
+  EXPECT_NE(state->status_message().find("not sending 1 local op"), std::string::npos)
+      << state->status_message();
+  EXPECT_NE(state->status_message().find("op " + std::to_string(ops[2].id()) +
+                                         ": snapshot_id is invalid"),
+            std::string::npos)
+      << state->status_message();
+  // Asked for it by ID (a hub that saw an older manifest), it still stays.
+  SyncStreamItem req;
+  req.mutable_request_operation_data()->add_op_ids(ops[2].id());
+  BRS_ASSERT_OK(DispatchItem(req, *s.client, s.link.to_hub));
+  EXPECT_EQ(s.link.to_hub.size(), 0u);
+}
+
+TEST(SessionHandlers, AHubClosingRightAfterOpsIsNamedInThePeerState) {
+  Instance hub(kHubConfig), client(kClientConfig);
+  auto ops = AddOps(client, 3);
+  Session s(hub, client);
+  BRS_ASSERT_OK(s.Connect(hub));
+  s.client->OnConnectionDisconnected(Disconnected(std::string(kPeerClosedStream)));
+  auto state = client.peers->Get(kHubKey);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->state(), v1sync::CONNECTION_STATE_DISCONNECTED);
+  EXPECT_EQ(state->status_message(),
+            "hub closed the stream after receiving ops " + std::to_string(ops[0].id()) + "–" +
+                std::to_string(ops[2].id()) + "; it may have rejected one (see the hub's log)");
+
+  // Long after the last ops went out, a close is only a close.
+  Session later(hub, client);
+  BRS_ASSERT_OK(later.Connect(hub));
+  AddOps(client, 1);  // forwarded live
+  BRS_ASSERT_OK(later.link.Pump());
+  client.clock.AdvanceMillis(OpSendGuard::kEndWindowMs + 1);
+  later.client->OnConnectionDisconnected(Disconnected(std::string(kPeerClosedStream)));
+  EXPECT_EQ(client.peers->Get(kHubKey)->status_message(), kPeerClosedStream);
+}
+
+TEST(OpSendGuard, ExplainsOnlyAHubCloseSoonAfterOpsSinceItsLastRequest) {
+  OpSendGuard g;
+  const Status closed = Disconnected(std::string(kPeerClosedStream));
+  auto At = [](int64_t ms) { return MonoTime(Millis(ms)); };
+  EXPECT_EQ(g.ExplainEnd(closed, At(1000)).message(), kPeerClosedStream);  // nothing sent
+  g.OnSent(5, 9, At(1000));
+  g.OnSent(3, 3, At(1001));
+  EXPECT_NE(g.ExplainEnd(closed, At(2000)).message().find("ops 3–9"), std::string::npos);
+  EXPECT_EQ(g.ExplainEnd(closed, At(2000)).code(), Code::kUnavailable);
+  // Other ends are left as they are.
+  EXPECT_EQ(g.ExplainEnd(ProtocolError("bad"), At(2000)).message(), "bad");
+  EXPECT_EQ(g.ExplainEnd(Disconnected("known host was removed"), At(2000)).message(),
+            "known host was removed");
+  g.OnHubRequest();  // the hub asked again: it had read those
+  EXPECT_EQ(g.ExplainEnd(closed, At(2000)).message(), kPeerClosedStream);
+  g.OnSent(12, 12, At(5000));
+  EXPECT_NE(g.ExplainEnd(closed, At(5000)).message().find("op 12;"), std::string::npos);
+  EXPECT_NE(g.ExplainEnd(closed, At(15'000)).message().find("op 12;"), std::string::npos);
+  EXPECT_EQ(g.ExplainEnd(closed, At(15'001)).message(), kPeerClosedStream);  // outside the window
 }
 
 }  // namespace

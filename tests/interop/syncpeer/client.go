@@ -37,6 +37,8 @@ type clientConfig struct {
 	// the session (Backrest's client refuses a push it may not apply by
 	// ending the session with an auth error; the hub sees the stream reset).
 	refuseSetConfig bool
+	firstID         int // the first op's ID (then +1 each)
+	invalidEvery    int // every Nth op breaks Backrest's validation; 10 ops per item then
 }
 
 // result is what a successful run learned.
@@ -268,11 +270,20 @@ func pushOperations(s *session, cfg clientConfig) error {
 		return err
 	}
 	start := time.Now().UnixMilli()
+	perItem := 1
+	if cfg.invalidEvery > 0 {
+		perItem = 10
+	}
+	first := int64(cfg.firstID)
+	if first <= 0 {
+		first = 1
+	}
+	var batch []*v1.Operation
 	for i := 0; i < cfg.ops; i++ {
 		op := &v1.Operation{
-			Id:              int64(i + 1),
+			Id:              first + int64(i),
 			Modno:           int64(i + 1),
-			FlowId:          int64(i/2 + 1),
+			FlowId:          first + int64(i/2),
 			RepoId:          "repo1",
 			RepoGuid:        "guid-repo1",
 			PlanId:          "plan1",
@@ -280,18 +291,26 @@ func pushOperations(s *session, cfg clientConfig) error {
 			Status:          v1.OperationStatus_STATUS_SUCCESS,
 			UnixTimeStartMs: start + int64(i),
 			UnixTimeEndMs:   start + int64(i) + 1,
-			DisplayMessage:  fmt.Sprintf("syncpeer operation %d", i+1),
+			DisplayMessage:  fmt.Sprintf("syncpeer operation %d", first+int64(i)),
 			Op:              &v1.Operation_OperationBackup{OperationBackup: &v1.OperationBackup{}},
+		}
+		if cfg.invalidEvery > 0 && (i+1)%cfg.invalidEvery == 0 {
+			op.SnapshotId = "deadbeef" // Backrest wants all 64 characters
+		}
+		batch = append(batch, op)
+		if len(batch) < perItem && i+1 < cfg.ops {
+			continue
 		}
 		if err := s.send(&v1sync.SyncStreamItem{Action: &v1sync.SyncStreamItem_ReceiveOperations{
 			ReceiveOperations: &v1sync.SyncStreamItem_SyncActionReceiveOperations{
 				Event: &v1.OperationEvent{Event: &v1.OperationEvent_CreatedOperations{
-					CreatedOperations: &v1.OperationList{Operations: []*v1.Operation{op}},
+					CreatedOperations: &v1.OperationList{Operations: batch},
 				}},
 			},
 		}}); err != nil {
 			return err
 		}
+		batch = nil
 	}
 	return nil
 }

@@ -4,7 +4,7 @@
 //
 //	syncpeer --url http://127.0.0.1:PORT --identity-seed HEX --instance NAME
 //	         [--pairing-secret S] [--expect-hub-key KEYID] [--bad-signature]
-//	         [--ops N] [--refuse-set-config] [--timeout 30s]
+//	         [--ops N [--first-id ID] [--invalid-every K]] [--refuse-set-config] [--timeout 30s]
 //	syncpeer hub --listen 127.0.0.1:0 --identity-seed HEX --instance NAME
 //	         [--silent] [--dials N]          (an impostor hub: hub.go)
 //
@@ -46,6 +46,9 @@ func run(args []string) int {
 	fs.IntVar(&cfg.ops, "ops", 0, "operations to push after the handshake")
 	fs.BoolVar(&cfg.refuseSetConfig, "refuse-set-config", false,
 		"wait for a set_config and refuse it by ending the session (as Backrest)")
+	fs.IntVar(&cfg.firstID, "first-id", 1, "the first pushed op's ID")
+	fs.IntVar(&cfg.invalidEvery, "invalid-every", 0,
+		"every Nth pushed op has an 8-character snapshot_id (Backrest refuses it); 10 ops per item")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall deadline")
 	if err := fs.Parse(args); err != nil {
 		return 2
