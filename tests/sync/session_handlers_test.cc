@@ -714,7 +714,7 @@ TEST(SessionHandlers, AHubClosingRightAfterOpsIsNamedInThePeerState) {
   BRS_ASSERT_OK(later.Connect(hub));
   AddOps(client, 1);  // forwarded live
   BRS_ASSERT_OK(later.link.Pump());
-  client.clock.AdvanceMillis(OpSendGuard::kEndWindowMs + 1);
+  client.clock.Advance(Millis(OpSendGuard::kEndWindowMs + 1));
   later.client->OnConnectionDisconnected(Disconnected(std::string(kPeerClosedStream)));
   EXPECT_EQ(client.peers->Get(kHubKey)->status_message(), kPeerClosedStream);
 }
