@@ -89,7 +89,7 @@ class ClientHandler final : public PeerHandlerBase {
   std::optional<store::SubscriptionId> subscription_;
   Stats stats_;
   bool refusal_shown_ = false;  // the peer state shows a set_config refusal
-  OpSendGuard guard_;  // Backrest's validation on the way out (SPEC §6a)
+  OpSendGuard guard_;           // Backrest's validation on the way out (SPEC §6a)
 };
 
 }  // namespace brs::sync

@@ -41,8 +41,9 @@ Status ClientHandler::HandleSetConfig(const SyncStreamItem::SyncActionSetConfig&
 void ClientHandler::RecordSetConfigRefused(const SetConfigRefusal& refusal) {
   const std::string reason = refusal.Reason();
   if (env_.metrics) env_.metrics->set_config_refused.With({"client"}).Inc();
-  env_.Audit("refused set_config from hub (nothing applied)", true,
-             {{"hub", known_host_.instance_id()}, {"keyid", known_host_.keyid()}, {"reason", reason}});
+  env_.Audit(
+      "refused set_config from hub (nothing applied)", true,
+      {{"hub", known_host_.instance_id()}, {"keyid", known_host_.keyid()}, {"reason", reason}});
   // Shown until a later push applies (or the session ends).
   refusal_shown_ = true;
   (void)env_.peers->Update(known_host_.keyid(), [&](v1sync::PeerState& s) {
