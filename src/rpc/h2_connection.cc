@@ -583,6 +583,7 @@ void Connection::ReadLoop() {
           return;
         }
         self->last_read_ms_ = SteadyNowMs();
+        self->ping_sent_ms_ = -1;  // the peer is alive: any PING is answered
         self->Feed(self->read_buf_.data(), n);
         self->Flush();
         self->ReadLoop();
@@ -595,11 +596,14 @@ void Connection::ArmKeepalive() {
   keepalive_.expires_after(std::chrono::milliseconds(options_.keepalive_ms));
   keepalive_.async_wait(asio::bind_executor(strand_, [self](const asio::error_code& ec) {
     if (ec || !self->alive_) return;
-    const int64_t idle = SteadyNowMs() - self->last_read_ms_;
-    // A PING goes out after keepalive_ms of silence; silence past 3x means
-    // it has been unanswered for 2x: GOAWAY, closed once that is written
-    // (or at the next tick, for a peer that does not even read).
-    if (idle > 3 * self->options_.keepalive_ms) {
+    const int64_t now = SteadyNowMs();
+    const int64_t keepalive = self->options_.keepalive_ms;
+    // A PING goes out after keepalive_ms of silence; nothing read for 2x
+    // keepalive_ms after it was sent (measured from the PING, so a late
+    // timer tick cannot shorten the peer's time to answer): GOAWAY, closed
+    // once that is written (or at the next tick, for a peer that does not
+    // even read).
+    if (self->ping_sent_ms_ >= 0 && now - self->ping_sent_ms_ >= 2 * keepalive) {
       if (self->close_when_flushed_ != nullptr) {
         self->Close(Unavailable(kPingTimeout));
         return;
@@ -614,8 +618,9 @@ void Connection::ArmKeepalive() {
       self->ArmKeepalive();
       return;
     }
-    if (idle >= self->options_.keepalive_ms) {
+    if (self->ping_sent_ms_ < 0 && now - self->last_read_ms_ >= keepalive) {
       nghttp2_submit_ping(self->session_, NGHTTP2_FLAG_NONE, nullptr);
+      self->ping_sent_ms_ = now;
       self->Flush();
     }
     self->ArmKeepalive();

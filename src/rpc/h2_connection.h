@@ -227,6 +227,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
   std::atomic<size_t> stream_count_{0};
   asio::steady_timer keepalive_;
   int64_t last_read_ms_ = 0;
+  int64_t ping_sent_ms_ = -1;  // the keepalive PING unanswered since; -1: none
   // Set: close (with this reason) once everything queued is written, e.g.
   // after a GOAWAY (keepalive timeout, graceful shutdown).
   const char* close_when_flushed_ = nullptr;
