@@ -44,38 +44,37 @@ class DaemonOpsBackend final : public OpsBackend {
  public:
   explicit DaemonOpsBackend(DaemonLink link) : link_(std::move(link)) {}
 
-  Status Add(std::vector<v1::Operation>& ops) override {
+  // Sends `ops` to `procedure` in batches of kDaemonBatch; the answer must
+  // hold `count` values, one per op, which `apply` writes back into each op.
+  template <typename Response, typename Count, typename Apply>
+  Status SendOps(std::string_view procedure, std::string_view name, std::vector<v1::Operation>& ops,
+                 Count count, Apply apply) {
     for (size_t at = 0; at < ops.size(); at += kDaemonBatch) {
       const size_t end = std::min(ops.size(), at + kDaemonBatch);
       v1::OperationList list;
       for (size_t i = at; i < end; ++i) *list.add_operations() = ops[i];
       BRS_ASSIGN_OR_RETURN(
           std::string body,
-          Call(link_.client->Unary(kAdminAddOps, list.SerializeAsString(), link_.auth, 60'000)));
-      admin::v1::AddOpsResponse resp;
-      if (!resp.ParseFromString(body) || resp.ids_size() != static_cast<int>(end - at)) {
-        return Internal("the daemon's answer to AddOperations is malformed");
+          Call(link_.client->Unary(procedure, list.SerializeAsString(), link_.auth, 60'000)));
+      Response resp;
+      if (!resp.ParseFromString(body) || count(resp) != static_cast<int>(end - at)) {
+        return Internal("the daemon's answer to " + std::string(name) + " is malformed");
       }
-      for (size_t i = at; i < end; ++i) ops[i].set_id(resp.ids(static_cast<int>(i - at)));
+      for (size_t i = at; i < end; ++i) apply(resp, static_cast<int>(i - at), ops[i]);
     }
     return Status();
   }
 
+  Status Add(std::vector<v1::Operation>& ops) override {
+    return SendOps<admin::v1::AddOpsResponse>(
+        kAdminAddOps, "AddOperations", ops, [](const auto& r) { return r.ids_size(); },
+        [](const auto& r, int k, v1::Operation& op) { op.set_id(r.ids(k)); });
+  }
+
   Status Update(std::vector<v1::Operation>& ops) override {
-    for (size_t at = 0; at < ops.size(); at += kDaemonBatch) {
-      const size_t end = std::min(ops.size(), at + kDaemonBatch);
-      v1::OperationList list;
-      for (size_t i = at; i < end; ++i) *list.add_operations() = ops[i];
-      BRS_ASSIGN_OR_RETURN(
-          std::string body,
-          Call(link_.client->Unary(kAdminUpdateOps, list.SerializeAsString(), link_.auth, 60'000)));
-      admin::v1::UpdateOpsResponse resp;
-      if (!resp.ParseFromString(body) || resp.modnos_size() != static_cast<int>(end - at)) {
-        return Internal("the daemon's answer to UpdateOperations is malformed");
-      }
-      for (size_t i = at; i < end; ++i) ops[i].set_modno(resp.modnos(static_cast<int>(i - at)));
-    }
-    return Status();
+    return SendOps<admin::v1::UpdateOpsResponse>(
+        kAdminUpdateOps, "UpdateOperations", ops, [](const auto& r) { return r.modnos_size(); },
+        [](const auto& r, int k, v1::Operation& op) { op.set_modno(r.modnos(k)); });
   }
 
   StatusOr<size_t> Delete(std::span<const int64_t> ids) override {
