@@ -1,10 +1,16 @@
 // `backrest-sync serve`: the hub and client roles of one data directory,
 // on one listener (Sync stream, state service, admin API, /metrics,
-// /healthz). Config changes made by the CLI (or any editor) are picked up
-// within a second; SIGHUP reloads at once and redials known hosts.
+// /healthz).
+//
+// The daemon's event loop (Run, on the caller's thread) handles what comes
+// from outside the listener: SIGINT/SIGTERM stop it, SIGHUP re-reads the
+// config and redials known hosts at once, an edit of config.json by another
+// process (app/file_watch.h) is applied as soon as it is saved, and a
+// progress line is logged while ops stream in or out. Config changes made
+// by the CLI reach the daemon through its admin API (UpdateConfig), which
+// writes config.json and applies the change before it answers.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 
@@ -33,19 +39,21 @@ class Daemon {
  public:
   explicit Daemon(DaemonOptions options);
   ~Daemon();
-  // Opens everything and starts serving. Errors name what failed;
-  // FailedPrecondition when the config disables auth on a non-loopback
-  // address without insecure_no_auth (nothing is opened then).
+  // Opens everything and starts serving. From its first step SIGINT,
+  // SIGTERM and SIGHUP are the daemon's: one that arrives before Run is
+  // handled when Run starts. Errors name what failed; FailedPrecondition
+  // when the config disables auth on a non-loopback address without
+  // insecure_no_auth (nothing is opened then).
   Status Start();
   // The address actually bound.
   std::string address() const;
-  // Drains sessions and stops (idempotent).
-  void Stop();
-  // Re-reads the config now and redials known hosts.
-  void Reload();
-  // Blocks until Stop is requested through RequestStop (signal-safe).
-  void Wait();
+  // Runs the event loop (see above) on the calling thread until SIGINT,
+  // SIGTERM or RequestStop.
+  void Run();
+  // Makes Run return; thread safe. Before Run: Run returns at once.
   void RequestStop();
+  // Drains sessions and stops (idempotent). Call it after Run returned.
+  void Stop();
 
   struct Impl;
 

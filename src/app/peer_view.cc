@@ -15,9 +15,10 @@ StatusOr<std::vector<v1sync::PeerState>> StoredPeerStates(const DataDir& dir,
 }
 
 std::string ConnectionStateText(v1sync::ConnectionState state) {
-  std::string s = v1sync::ConnectionState_Name(state);
-  if (s.rfind("CONNECTION_STATE_", 0) == 0) s = s.substr(17);
-  return s.empty() ? "UNKNOWN" : s;
+  constexpr std::string_view kPrefix = "CONNECTION_STATE_";  // of every value's name
+  std::string_view s = v1sync::ConnectionState_Name(state);
+  if (s.starts_with(kPrefix)) s.remove_prefix(kPrefix.size());
+  return s.empty() ? "UNKNOWN" : std::string(s);
 }
 
 }  // namespace brs::app
