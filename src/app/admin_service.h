@@ -2,7 +2,8 @@
 // admin bearer token: add, query (page by page, newest first), update and
 // delete operations (the daemon holds the oplog open; app/oplog_actions.h
 // checks them), fetch a peer's log, push config to a client and wait for
-// its outcome, status.
+// its outcome, change this instance's config (UpdateConfig: the daemon
+// writes config.json and applies it before answering), status.
 #pragma once
 
 #include <functional>
@@ -21,6 +22,7 @@ inline constexpr std::string_view kAdminDeleteOps = "/brs.admin.v1.Admin/DeleteO
 inline constexpr std::string_view kAdminFetchLog = "/brs.admin.v1.Admin/FetchLog";
 inline constexpr std::string_view kAdminStatus = "/brs.admin.v1.Admin/Status";
 inline constexpr std::string_view kAdminPushConfig = "/brs.admin.v1.Admin/PushConfig";
+inline constexpr std::string_view kAdminUpdateConfig = "/brs.admin.v1.Admin/UpdateConfig";
 // The longest a PushConfig call waits for the client's outcome.
 inline constexpr int64_t kMaxPushWaitMs = 300'000;
 

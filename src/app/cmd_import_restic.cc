@@ -56,7 +56,7 @@ StatusOr<std::string> ChooseGuid(CommandContext& ctx, const v1::Config& cfg,
   return guid;
 }
 
-Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
+Outcome CheckImportFlags(const ImportFlags& flags) {
   if (Status st = CheckBackrestId("--repo", flags.repo, 0); !st.ok()) {
     return Outcome::Usage(st.message());
   }
@@ -71,42 +71,33 @@ Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
   if (flags.file == "-" && flags.restic_config == "-") {
     return Outcome::Usage("only one of FILE and --restic-config can be stdin");
   }
-  BRS_ASSIGN_OR_RETURN(DataDir dir, ctx.RequireDataDir());
-  BRS_ASSIGN_OR_RETURN(auto config, OpenConfig(dir));
-  // Parse everything before touching the config.
-  bool is_new = false;
-  BRS_ASSIGN_OR_RETURN(std::string guid, ChooseGuid(ctx, *config->Get(), flags, &is_new));
-  BRS_ASSIGN_OR_RETURN(std::string text, ReadInputFile(flags.file));
-  ResticImportOptions o{flags.repo, guid, flags.plan, config->Get()->instance()};
-  auto parsed = ParseResticSnapshots(text, o);
-  if (!parsed.ok())
-    return InvalidArgument(InputName(flags.file) + ": " + parsed.status().message());
-  std::vector<v1::Operation> ops = std::move(*parsed);
+  return Outcome();
+}
 
-  if (is_new) {
-    BRS_RETURN_IF_ERROR(config
-                            ->Update([&](v1::Config& c) {
-                              for (const auto& r : c.repos()) {
-                                if (r.id() == flags.repo) return Status();  // added meanwhile
-                                if (r.guid() == guid) {
-                                  return Status(
-                                      Code::kAlreadyExists,
-                                      "GUID " + guid + " is already used by repo " + r.id());
-                                }
-                              }
-                              auto* r = c.add_repos();
-                              r->set_id(flags.repo);
-                              r->set_guid(guid);
-                              return Status();
-                            })
-                            .status());
-  }
+// Adds the imported repo to the config (nothing to do when it was added
+// meanwhile).
+Status AddRepo(CommandContext& ctx, const std::string& repo, const std::string& guid) {
+  return ctx.UpdateConfig([&](v1::Config& c) {
+    for (const auto& r : c.repos()) {
+      if (r.id() == repo) return Status();
+      if (r.guid() == guid) {
+        return Status(Code::kAlreadyExists, "GUID " + guid + " is already used by repo " + r.id());
+      }
+    }
+    auto* r = c.add_repos();
+    r->set_id(repo);
+    r->set_guid(guid);
+    return Status();
+  });
+}
 
-  // Snapshots indexed before (not forgotten) are skipped, as are repeats.
-  BRS_ASSIGN_OR_RETURN(auto backend, OpenOpsBackend(dir));
+// The ops of snapshots not indexed for the repo yet (indexed and not
+// forgotten), each snapshot once.
+StatusOr<std::vector<v1::Operation>> UnknownSnapshots(OpsBackend& backend, const std::string& repo,
+                                                      std::vector<v1::Operation> ops) {
   admin::v1::OpsQuery q;
-  q.set_repo_id(flags.repo);
-  BRS_ASSIGN_OR_RETURN(auto existing, backend->Query(q));
+  q.set_repo_id(repo);
+  BRS_ASSIGN_OR_RETURN(auto existing, backend.Query(q));
   std::set<std::string> known;
   for (const auto& op : existing) {
     if (op.has_operation_index_snapshot() && !op.operation_index_snapshot().forgot() &&
@@ -118,39 +109,68 @@ Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
   for (auto& op : ops) {
     if (known.insert(op.snapshot_id()).second) fresh.push_back(std::move(op));
   }
-  const size_t skipped = ops.size() - fresh.size();
+  return fresh;
+}
 
-  ProgressLine progress(ctx.err(), "importing", "snapshots", static_cast<int64_t>(fresh.size()),
-                        flags.progress);
-  size_t done = 0;
-  for (size_t at = 0; at < fresh.size(); at += kBatch) {
-    const size_t end = std::min(fresh.size(), at + kBatch);
-    std::vector<v1::Operation> batch(
-        std::make_move_iterator(fresh.begin() + static_cast<long>(at)),
-        std::make_move_iterator(fresh.begin() + static_cast<long>(end)));
-    Status st = backend->Add(batch);
-    if (!st.ok()) {
+// Stores `ops` kBatch at a time, with a progress line. An error names how
+// many were stored before it.
+Status StoreInBatches(CommandContext& ctx, OpsBackend& backend, std::vector<v1::Operation>& ops,
+                      bool force_progress) {
+  ProgressLine progress(ctx.err(), "importing", "snapshots", static_cast<int64_t>(ops.size()),
+                        force_progress);
+  for (size_t at = 0; at < ops.size(); at += kBatch) {
+    const size_t end = std::min(ops.size(), at + kBatch);
+    std::vector<v1::Operation> batch(std::make_move_iterator(ops.begin() + static_cast<long>(at)),
+                                     std::make_move_iterator(ops.begin() + static_cast<long>(end)));
+    if (Status st = backend.Add(batch); !st.ok()) {
       progress.Finish();
-      return Status(st.code(), "after " + std::to_string(done) + " of " +
-                                   std::to_string(fresh.size()) + " snapshots: " + st.message());
+      return Status(st.code(), "after " + std::to_string(at) + " of " + std::to_string(ops.size()) +
+                                   " snapshots: " + st.message());
     }
-    done = end;
-    progress.Update(static_cast<int64_t>(done));
+    progress.Update(static_cast<int64_t>(end));
   }
   progress.Finish();
+  return Status();
+}
+
+void PrintImported(CommandContext& ctx, const ImportFlags& flags, const std::string& guid,
+                   bool repo_added, size_t imported, size_t skipped) {
   if (ctx.json()) {
     ctx.out() << JsonObject()
-                     .Int("imported", static_cast<int64_t>(done))
+                     .Int("imported", static_cast<int64_t>(imported))
                      .Int("skipped", static_cast<int64_t>(skipped))
                      .Str("repo", flags.repo)
                      .Str("guid", guid)
-                     .Bool("repo_added", is_new)
+                     .Bool("repo_added", repo_added)
                      .str()
               << "\n";
   } else {
-    ctx.out() << "imported " << done << " snapshot" << (done == 1 ? "" : "s") << " into repo "
-              << flags.repo << " (" << skipped << " already known)\n";
+    ctx.out() << "imported " << imported << " snapshot" << (imported == 1 ? "" : "s")
+              << " into repo " << flags.repo << " (" << skipped << " already known)\n";
   }
+}
+
+Outcome RunImport(CommandContext& ctx, const ImportFlags& flags) {
+  if (Outcome usage = CheckImportFlags(flags); !usage.ok()) return usage;
+  BRS_ASSIGN_OR_RETURN(DataDir dir, ctx.RequireDataDir());
+  BRS_ASSIGN_OR_RETURN(auto config, OpenConfig(dir));
+  // Parse everything before touching the config.
+  bool is_new = false;
+  BRS_ASSIGN_OR_RETURN(std::string guid, ChooseGuid(ctx, *config->Get(), flags, &is_new));
+  BRS_ASSIGN_OR_RETURN(std::string text, ReadInputFile(flags.file));
+  ResticImportOptions o{flags.repo, guid, flags.plan, config->Get()->instance()};
+  auto parsed = ParseResticSnapshots(text, o);
+  if (!parsed.ok())
+    return InvalidArgument(InputName(flags.file) + ": " + parsed.status().message());
+  if (is_new) {
+    BRS_RETURN_IF_ERROR(AddRepo(ctx, flags.repo, guid));
+  }
+
+  BRS_ASSIGN_OR_RETURN(auto backend, OpenOpsBackend(dir));
+  const size_t total = parsed->size();
+  BRS_ASSIGN_OR_RETURN(auto fresh, UnknownSnapshots(*backend, flags.repo, std::move(*parsed)));
+  BRS_RETURN_IF_ERROR(StoreInBatches(ctx, *backend, fresh, flags.progress));
+  PrintImported(ctx, flags, guid, is_new, fresh.size(), total - fresh.size());
   return Outcome();
 }
 

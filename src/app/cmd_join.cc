@@ -1,6 +1,6 @@
 // `backrest-sync join TOKEN --url URL`: adds the hub of a pairing token as
 // a known host {instance_id, keyid, instance_url, initial_pairing_secret,
-// permissions}. The running daemon notices the config change and connects.
+// permissions}. A running daemon applies the change at once and connects.
 // Without --grant the hub gets what Backrest's UI gives a pasted known host:
 // READ_OPERATIONS:* and RECEIVE_SHARED_REPOS (so a hub's shared repos land).
 #include "app/commands.h"
@@ -72,6 +72,7 @@ Outcome RunJoin(CommandContext& ctx, const JoinFlags& flags) {
   if (!perms.ok()) return Outcome::Usage(perms.status().message());
   bool replaced = false;
   BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
+    replaced = false;
     if (c.multihost().identity().keyid() == parsed->hub_keyid) {
       return InvalidArgument("the token is this instance's own (key ID " + parsed->hub_keyid + ")");
     }

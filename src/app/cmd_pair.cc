@@ -37,30 +37,29 @@ Outcome RunPairNew(CommandContext& ctx, const PairNewFlags& flags) {
   auto perms = ParseGrantFlags(flags.grants);
   if (!perms.ok()) return Outcome::Usage(perms.status().message());
   BRS_ASSIGN_OR_RETURN(auto config, ctx.OpenConfigStore());
-  BRS_ASSIGN_OR_RETURN(crypto::Identity identity, LoadIdentity(*config->Get()));
+  const auto cfg = config->Get();
+  BRS_ASSIGN_OR_RETURN(crypto::Identity identity, LoadIdentity(*cfg));
   const std::string secret = crypto::GeneratePairingSecret();
   bool duplicate_label = false;
-  BRS_RETURN_IF_ERROR(config
-                          ->Update([&](v1::Config& c) {
-                            for (const auto& t : c.multihost().pairing_tokens()) {
-                              duplicate_label |= !flags.label.empty() && t.label() == flags.label;
-                            }
-                            auto* t = c.mutable_multihost()->add_pairing_tokens();
-                            t->set_secret(secret);
-                            t->set_label(flags.label);
-                            t->set_created_at_unix(now);
-                            t->set_expires_at_unix(expires_at);
-                            t->set_max_uses(flags.max_uses);
-                            *t->mutable_permissions() = *perms;
-                            return Status();
-                          })
-                          .status());
+  BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
+    duplicate_label = false;
+    for (const auto& t : c.multihost().pairing_tokens()) {
+      duplicate_label |= !flags.label.empty() && t.label() == flags.label;
+    }
+    auto* t = c.mutable_multihost()->add_pairing_tokens();
+    t->set_secret(secret);
+    t->set_label(flags.label);
+    t->set_created_at_unix(now);
+    t->set_expires_at_unix(expires_at);
+    t->set_max_uses(flags.max_uses);
+    *t->mutable_permissions() = *perms;
+    return Status();
+  }));
   if (duplicate_label) {
     ctx.Warn("another token is labelled \"" + flags.label +
              "\"; revoke by fingerprint to tell them apart");
   }
-  const std::string token =
-      crypto::FormatPairingToken(identity.key_id(), secret, config->Get()->instance());
+  const std::string token = crypto::FormatPairingToken(identity.key_id(), secret, cfg->instance());
   const std::string fingerprint = crypto::PairingSecretFingerprint(secret);
   if (ctx.json()) {
     ctx.out() << JsonObject()
@@ -128,19 +127,19 @@ Outcome RunPairList(CommandContext& ctx) {
   return Outcome();
 }
 
-// Removes an authorized client by key ID: its session ends at once (the hub
-// watches its config) and its next one is refused.
+// Removes an authorized client by key ID: its session ends at once (a
+// running hub applies the change before the command returns) and its next
+// one is refused.
 Outcome RunRevokeClient(CommandContext& ctx, const std::string& keyid) {
   std::string instance;
   BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
-    auto* list = c.mutable_multihost()->mutable_authorized_clients();
-    for (int i = 0; i < list->size(); ++i) {
-      if (list->Get(i).keyid() != keyid) continue;
-      instance = list->Get(i).instance_id();
-      list->DeleteSubrange(i, 1);
-      return Status();
-    }
-    return NotFound("no authorized client with key ID " + keyid);
+    const bool found = EraseFirst(*c.mutable_multihost()->mutable_authorized_clients(),
+                                  [&](const v1::Multihost::Peer& p) {
+                                    if (p.keyid() != keyid) return false;
+                                    instance = p.instance_id();
+                                    return true;
+                                  });
+    return found ? Status() : NotFound("no authorized client with key ID " + keyid);
   }));
   if (ctx.json()) {
     ctx.out() << JsonObject().Str("revoked_client", keyid).Str("instance", instance).str() << "\n";

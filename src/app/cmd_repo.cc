@@ -75,22 +75,12 @@ Outcome RunRepoList(CommandContext& ctx) {
 }
 
 Outcome RunRepoRemove(CommandContext& ctx, const std::string& id) {
-  BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
-    auto* repos = c.mutable_repos();
-    for (int i = 0; i < repos->size(); ++i) {
-      if (repos->Get(i).id() == id) {
-        repos->DeleteSubrange(i, 1);
-        return Status();
-      }
-    }
-    return NotFound("no repo " + id + " in the config");
-  }));
-  if (ctx.json()) {
-    ctx.out() << JsonObject().Str("removed", id).str() << "\n";
-  } else {
-    ctx.out() << "removed repo " << id << " (its operations stay in the oplog)\n";
-  }
-  return Outcome();
+  return RemoveFromConfig(
+      ctx, "repo", id,
+      [&](v1::Config& c) {
+        return EraseFirst(*c.mutable_repos(), [&](const v1::Repo& r) { return r.id() == id; });
+      },
+      "removed repo " + id + " (its operations stay in the oplog)");
 }
 
 }  // namespace

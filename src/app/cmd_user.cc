@@ -55,6 +55,7 @@ Outcome RunUserAdd(CommandContext& ctx, const std::string& name, bool replace) {
   BRS_RETURN_IF_ERROR(hash.status());
   bool replaced = false;
   BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
+    replaced = false;
     for (auto& u : *c.mutable_auth()->mutable_users()) {
       if (u.name() != name) continue;
       if (!replace) {
@@ -79,22 +80,13 @@ Outcome RunUserAdd(CommandContext& ctx, const std::string& name, bool replace) {
 }
 
 Outcome RunUserRemove(CommandContext& ctx, const std::string& name) {
-  BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
-    auto* users = c.mutable_auth()->mutable_users();
-    for (int i = 0; i < users->size(); ++i) {
-      if (users->Get(i).name() == name) {
-        users->DeleteSubrange(i, 1);
-        return Status();
-      }
-    }
-    return NotFound("no user " + name + " in the config");
-  }));
-  if (ctx.json()) {
-    ctx.out() << JsonObject().Str("removed", name).str() << "\n";
-  } else {
-    ctx.out() << "removed user " << name << "\n";
-  }
-  return Outcome();
+  return RemoveFromConfig(
+      ctx, "user", name,
+      [&](v1::Config& c) {
+        return EraseFirst(*c.mutable_auth()->mutable_users(),
+                          [&](const v1::User& u) { return u.name() == name; });
+      },
+      "removed user " + name);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/config_change.h"
+#include "app/json_writer.h"
 #include "app/log.h"
 
 namespace brs::app {
@@ -29,9 +31,22 @@ StatusOr<std::unique_ptr<store::ConfigStore>> CommandContext::OpenConfigStore() 
   return OpenConfig(dir);
 }
 
-Status CommandContext::UpdateConfig(const store::ConfigStore::UpdateFn& fn) const {
-  BRS_ASSIGN_OR_RETURN(auto config, OpenConfigStore());
-  return config->Update(fn).status();
+Status CommandContext::UpdateConfig(const store::ConfigStore::UpdateFn& fn) {
+  BRS_ASSIGN_OR_RETURN(DataDir dir, RequireDataDir());
+  return ChangeConfig(dir, fn, [this](const std::string& message) { Warn(message); });
+}
+
+Outcome RemoveFromConfig(CommandContext& ctx, const std::string& what, const std::string& id,
+                         const std::function<bool(v1::Config&)>& erase, const std::string& done) {
+  BRS_RETURN_IF_ERROR(ctx.UpdateConfig([&](v1::Config& c) {
+    return erase(c) ? Status() : NotFound("no " + what + " " + id + " in the config");
+  }));
+  if (ctx.json()) {
+    ctx.out() << JsonObject().Str("removed", id).str() << "\n";
+  } else {
+    ctx.out() << done << "\n";
+  }
+  return Outcome();
 }
 
 CommandRegistry::CommandRegistry(CLI::App& root, std::string version) : root_(root) {

@@ -103,9 +103,11 @@ class CommandContext {
   // RequireDataDir, then opens its config (errors name the file and the
   // line:column of a syntax error; the file is never rewritten on error).
   StatusOr<std::unique_ptr<store::ConfigStore>> OpenConfigStore() const;
-  // One config transaction (ConfigStore::Update): safe with a running daemon,
-  // which watches the file.
-  Status UpdateConfig(const store::ConfigStore::UpdateFn& fn) const;
+  // RequireDataDir, then one config change (app/config_change.h): through
+  // the running daemon, which applies it before this returns, else in the
+  // file. `fn` may run more than once, each time on a fresh copy of the
+  // config: it must derive what it reports from the copy it is given.
+  Status UpdateConfig(const store::ConfigStore::UpdateFn& fn);
 
  private:
   GlobalFlags flags_;
@@ -115,6 +117,24 @@ class CommandContext {
 };
 
 using CommandFn = std::function<Outcome(CommandContext&)>;
+
+// Erases the first element of `list` for which `match` holds; whether one
+// was.
+template <typename List, typename Match>
+bool EraseFirst(List& list, const Match& match) {
+  for (int i = 0; i < list.size(); ++i) {
+    if (!match(list.Get(i))) continue;
+    list.DeleteSubrange(i, 1);
+    return true;
+  }
+  return false;
+}
+
+// A `… remove ID` command: one config change in which `erase` removes the
+// entry `id` (false when there is none: NotFound "no <what> <id> in the
+// config"), then {"removed":ID} with --json, else the line `done`.
+Outcome RemoveFromConfig(CommandContext& ctx, const std::string& what, const std::string& id,
+                         const std::function<bool(v1::Config&)>& erase, const std::string& done);
 
 class CommandRegistry {
  public:
