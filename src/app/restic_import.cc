@@ -108,6 +108,31 @@ StatusOr<int64_t> ParseRfc3339Millis(std::string_view s) {
   return secs * 1000 + ms;
 }
 
+namespace {
+
+// restic's snapshot summary into Backrest's; the backup's duration in
+// milliseconds (0 when restic gave no valid start and end).
+int64_t ReadSummary(const google::protobuf::Struct& m, v1::SnapshotSummary& out) {
+  out.set_files_new(Num(m, "files_new"));
+  out.set_files_changed(Num(m, "files_changed"));
+  out.set_files_unmodified(Num(m, "files_unmodified"));
+  out.set_dirs_new(Num(m, "dirs_new"));
+  out.set_dirs_changed(Num(m, "dirs_changed"));
+  out.set_dirs_unmodified(Num(m, "dirs_unmodified"));
+  out.set_data_blobs(Num(m, "data_blobs"));
+  out.set_tree_blobs(Num(m, "tree_blobs"));
+  out.set_data_added(Num(m, "data_added"));
+  out.set_total_files_processed(Num(m, "total_files_processed"));
+  out.set_total_bytes_processed(Num(m, "total_bytes_processed"));
+  auto bs = ParseRfc3339Millis(Str(m, "backup_start"));
+  auto be = ParseRfc3339Millis(Str(m, "backup_end"));
+  if (!bs.ok() || !be.ok() || *be < *bs) return 0;
+  out.set_total_duration(static_cast<double>(*be - *bs) / 1000.0);
+  return *be - *bs;
+}
+
+}  // namespace
+
 StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
                                                           const ResticImportOptions& o) {
   google::protobuf::Value root;
@@ -149,29 +174,12 @@ StatusOr<std::vector<v1::Operation>> ParseResticSnapshots(std::string_view json,
       if (t.rfind("created-by:", 0) == 0 && instance.empty()) instance = t.substr(11);
       snap->add_tags(std::move(t));
     }
-    int64_t end = start;
     snap->mutable_summary();  // Backrest always sets one (zero when restic has none)
+    int64_t duration_ms = 0;
     if (const Value* sum = Field(s, "summary"); sum && sum->kind_case() == Value::kStructValue) {
-      const auto& m = sum->struct_value();
-      auto* out = snap->mutable_summary();
-      out->set_files_new(Num(m, "files_new"));
-      out->set_files_changed(Num(m, "files_changed"));
-      out->set_files_unmodified(Num(m, "files_unmodified"));
-      out->set_dirs_new(Num(m, "dirs_new"));
-      out->set_dirs_changed(Num(m, "dirs_changed"));
-      out->set_dirs_unmodified(Num(m, "dirs_unmodified"));
-      out->set_data_blobs(Num(m, "data_blobs"));
-      out->set_tree_blobs(Num(m, "tree_blobs"));
-      out->set_data_added(Num(m, "data_added"));
-      out->set_total_files_processed(Num(m, "total_files_processed"));
-      out->set_total_bytes_processed(Num(m, "total_bytes_processed"));
-      auto bs = ParseRfc3339Millis(Str(m, "backup_start"));
-      auto be = ParseRfc3339Millis(Str(m, "backup_end"));
-      if (bs.ok() && be.ok() && *be >= *bs) {
-        out->set_total_duration(static_cast<double>(*be - *bs) / 1000.0);
-        end = start + (*be - *bs);
-      }
+      duration_ms = ReadSummary(sum->struct_value(), *snap->mutable_summary());
     }
+    const int64_t end = start + duration_ms;
     op.set_repo_id(o.repo_id);
     op.set_repo_guid(o.repo_guid);
     op.set_plan_id(!plan.empty() ? plan : !o.plan_id.empty() ? o.plan_id : "_unassociated_");
