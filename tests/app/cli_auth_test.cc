@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 
 #include "app/cli_test_util.h"
-#include "base/encoding.h"
-#include "rpc/client.h"
 #include "store/config_store.h"
 #include "sync/rpc_glue.h"
 
@@ -17,43 +15,6 @@ using namespace brs::app::testing;
 using brs::Code;
 using brs::Status;
 using brs::StatusOr;
-
-std::string Basic(std::string_view user_colon_password) {
-  return "Basic " + brs::Base64Encode(reinterpret_cast<const uint8_t*>(user_colon_password.data()),
-                                      user_colon_password.size(), brs::Base64Alphabet::kStandard,
-                                      brs::Base64Padding::kPadded);
-}
-
-brs::rpc::Headers Authz(const std::string& value) {
-  if (value.empty()) return {};
-  return {{"authorization", value}};
-}
-
-std::unique_ptr<brs::rpc::Client> ClientFor(std::string address, bool grpc) {
-  // A wildcard bind is reached on loopback.
-  if (address.rfind("0.0.0.0:", 0) == 0) address = "127.0.0.1:" + address.substr(8);
-  brs::rpc::ClientOptions o;
-  o.base_url = "http://" + address;
-  o.grpc = grpc;
-  auto c = brs::rpc::Client::Create(o);
-  EXPECT_TRUE(c.ok());
-  return std::move(*c);
-}
-
-// GetPeerSyncStatesStream without subscribing: how many states came.
-StatusOr<int> PeerStates(brs::rpc::Client& c, const std::string& authz) {
-  BRS_ASSIGN_OR_RETURN(auto s, c.Open(brs::sync::kPeerStatesPath, brs::rpc::CallKind::kServerStream,
-                                      Authz(authz), 10'000));
-  BRS_RETURN_IF_ERROR(s->Write(v1sync::SyncStateStreamRequest().SerializeAsString()));
-  s->Finish(Status());
-  int n = 0;
-  std::string m;
-  for (;;) {
-    BRS_ASSIGN_OR_RETURN(auto r, s->Read(&m, brs::rpc::SteadyNowMs() + 10'000));
-    if (r != brs::rpc::Stream::ReadResult::kMessage) return n;
-    ++n;
-  }
-}
 
 Code SetRemoteConfig(brs::rpc::Client& c, const std::string& authz) {
   v1sync::SetRemoteClientConfigRequest req;
