@@ -22,102 +22,113 @@ constexpr uint64_t kRoundConstants[24] = {
 
 inline uint64_t Rol(uint64_t x, int n) { return std::rotl(x, n); }
 
+// Lanes are indexed a[x + 5y]. One round = theta, rho+pi, chi, iota, with
+// rho and pi fused as a single pass over the lanes; each step is written out
+// in full and inlined so the compiler keeps the lanes in registers.
+
+[[gnu::always_inline]] inline void Theta(uint64_t a[25]) {
+  const uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];
+  const uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];
+  const uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];
+  const uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];
+  const uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];
+  const uint64_t d0 = c4 ^ Rol(c1, 1);
+  const uint64_t d1 = c0 ^ Rol(c2, 1);
+  const uint64_t d2 = c1 ^ Rol(c3, 1);
+  const uint64_t d3 = c2 ^ Rol(c4, 1);
+  const uint64_t d4 = c3 ^ Rol(c0, 1);
+  a[0] ^= d0;
+  a[1] ^= d1;
+  a[2] ^= d2;
+  a[3] ^= d3;
+  a[4] ^= d4;
+  a[5] ^= d0;
+  a[6] ^= d1;
+  a[7] ^= d2;
+  a[8] ^= d3;
+  a[9] ^= d4;
+  a[10] ^= d0;
+  a[11] ^= d1;
+  a[12] ^= d2;
+  a[13] ^= d3;
+  a[14] ^= d4;
+  a[15] ^= d0;
+  a[16] ^= d1;
+  a[17] ^= d2;
+  a[18] ^= d3;
+  a[19] ^= d4;
+  a[20] ^= d0;
+  a[21] ^= d1;
+  a[22] ^= d2;
+  a[23] ^= d3;
+  a[24] ^= d4;
+}
+
+// rho and pi: B[y, 2x+3y] = rot(A[x, y], r[x, y]).
+[[gnu::always_inline]] inline void RhoPi(const uint64_t a[25], uint64_t b[25]) {
+  b[0] = a[0];
+  b[10] = Rol(a[1], 1);
+  b[20] = Rol(a[2], 62);
+  b[5] = Rol(a[3], 28);
+  b[15] = Rol(a[4], 27);
+  b[16] = Rol(a[5], 36);
+  b[1] = Rol(a[6], 44);
+  b[11] = Rol(a[7], 6);
+  b[21] = Rol(a[8], 55);
+  b[6] = Rol(a[9], 20);
+  b[7] = Rol(a[10], 3);
+  b[17] = Rol(a[11], 10);
+  b[2] = Rol(a[12], 43);
+  b[12] = Rol(a[13], 25);
+  b[22] = Rol(a[14], 39);
+  b[23] = Rol(a[15], 41);
+  b[8] = Rol(a[16], 45);
+  b[18] = Rol(a[17], 15);
+  b[3] = Rol(a[18], 21);
+  b[13] = Rol(a[19], 8);
+  b[14] = Rol(a[20], 18);
+  b[24] = Rol(a[21], 2);
+  b[9] = Rol(a[22], 61);
+  b[19] = Rol(a[23], 56);
+  b[4] = Rol(a[24], 14);
+}
+
+[[gnu::always_inline]] inline void Chi(const uint64_t b[25], uint64_t a[25]) {
+  a[0] = b[0] ^ (~b[1] & b[2]);
+  a[1] = b[1] ^ (~b[2] & b[3]);
+  a[2] = b[2] ^ (~b[3] & b[4]);
+  a[3] = b[3] ^ (~b[4] & b[0]);
+  a[4] = b[4] ^ (~b[0] & b[1]);
+  a[5] = b[5] ^ (~b[6] & b[7]);
+  a[6] = b[6] ^ (~b[7] & b[8]);
+  a[7] = b[7] ^ (~b[8] & b[9]);
+  a[8] = b[8] ^ (~b[9] & b[5]);
+  a[9] = b[9] ^ (~b[5] & b[6]);
+  a[10] = b[10] ^ (~b[11] & b[12]);
+  a[11] = b[11] ^ (~b[12] & b[13]);
+  a[12] = b[12] ^ (~b[13] & b[14]);
+  a[13] = b[13] ^ (~b[14] & b[10]);
+  a[14] = b[14] ^ (~b[10] & b[11]);
+  a[15] = b[15] ^ (~b[16] & b[17]);
+  a[16] = b[16] ^ (~b[17] & b[18]);
+  a[17] = b[17] ^ (~b[18] & b[19]);
+  a[18] = b[18] ^ (~b[19] & b[15]);
+  a[19] = b[19] ^ (~b[15] & b[16]);
+  a[20] = b[20] ^ (~b[21] & b[22]);
+  a[21] = b[21] ^ (~b[22] & b[23]);
+  a[22] = b[22] ^ (~b[23] & b[24]);
+  a[23] = b[23] ^ (~b[24] & b[20]);
+  a[24] = b[24] ^ (~b[20] & b[21]);
+}
+
 }  // namespace
 
-// Lanes are indexed a[x + 5y]. One round = theta, rho+pi, chi, iota, with
-// rho and pi fused as a single pass over the lanes; written out in full so
-// the compiler keeps the lanes in registers.
 void KeccakF1600(uint64_t a[25]) {
   for (int round = 0; round < 24; ++round) {
-    const uint64_t c0 = a[0] ^ a[5] ^ a[10] ^ a[15] ^ a[20];
-    const uint64_t c1 = a[1] ^ a[6] ^ a[11] ^ a[16] ^ a[21];
-    const uint64_t c2 = a[2] ^ a[7] ^ a[12] ^ a[17] ^ a[22];
-    const uint64_t c3 = a[3] ^ a[8] ^ a[13] ^ a[18] ^ a[23];
-    const uint64_t c4 = a[4] ^ a[9] ^ a[14] ^ a[19] ^ a[24];
-    const uint64_t d0 = c4 ^ Rol(c1, 1);
-    const uint64_t d1 = c0 ^ Rol(c2, 1);
-    const uint64_t d2 = c1 ^ Rol(c3, 1);
-    const uint64_t d3 = c2 ^ Rol(c4, 1);
-    const uint64_t d4 = c3 ^ Rol(c0, 1);
-    a[0] ^= d0;
-    a[1] ^= d1;
-    a[2] ^= d2;
-    a[3] ^= d3;
-    a[4] ^= d4;
-    a[5] ^= d0;
-    a[6] ^= d1;
-    a[7] ^= d2;
-    a[8] ^= d3;
-    a[9] ^= d4;
-    a[10] ^= d0;
-    a[11] ^= d1;
-    a[12] ^= d2;
-    a[13] ^= d3;
-    a[14] ^= d4;
-    a[15] ^= d0;
-    a[16] ^= d1;
-    a[17] ^= d2;
-    a[18] ^= d3;
-    a[19] ^= d4;
-    a[20] ^= d0;
-    a[21] ^= d1;
-    a[22] ^= d2;
-    a[23] ^= d3;
-    a[24] ^= d4;
-
-    // rho and pi: B[y, 2x+3y] = rot(A[x, y], r[x, y]).
+    Theta(a);
     uint64_t b[25];
-    b[0] = a[0];
-    b[10] = Rol(a[1], 1);
-    b[20] = Rol(a[2], 62);
-    b[5] = Rol(a[3], 28);
-    b[15] = Rol(a[4], 27);
-    b[16] = Rol(a[5], 36);
-    b[1] = Rol(a[6], 44);
-    b[11] = Rol(a[7], 6);
-    b[21] = Rol(a[8], 55);
-    b[6] = Rol(a[9], 20);
-    b[7] = Rol(a[10], 3);
-    b[17] = Rol(a[11], 10);
-    b[2] = Rol(a[12], 43);
-    b[12] = Rol(a[13], 25);
-    b[22] = Rol(a[14], 39);
-    b[23] = Rol(a[15], 41);
-    b[8] = Rol(a[16], 45);
-    b[18] = Rol(a[17], 15);
-    b[3] = Rol(a[18], 21);
-    b[13] = Rol(a[19], 8);
-    b[14] = Rol(a[20], 18);
-    b[24] = Rol(a[21], 2);
-    b[9] = Rol(a[22], 61);
-    b[19] = Rol(a[23], 56);
-    b[4] = Rol(a[24], 14);
-
-    a[0] = b[0] ^ (~b[1] & b[2]);
-    a[1] = b[1] ^ (~b[2] & b[3]);
-    a[2] = b[2] ^ (~b[3] & b[4]);
-    a[3] = b[3] ^ (~b[4] & b[0]);
-    a[4] = b[4] ^ (~b[0] & b[1]);
-    a[5] = b[5] ^ (~b[6] & b[7]);
-    a[6] = b[6] ^ (~b[7] & b[8]);
-    a[7] = b[7] ^ (~b[8] & b[9]);
-    a[8] = b[8] ^ (~b[9] & b[5]);
-    a[9] = b[9] ^ (~b[5] & b[6]);
-    a[10] = b[10] ^ (~b[11] & b[12]);
-    a[11] = b[11] ^ (~b[12] & b[13]);
-    a[12] = b[12] ^ (~b[13] & b[14]);
-    a[13] = b[13] ^ (~b[14] & b[10]);
-    a[14] = b[14] ^ (~b[10] & b[11]);
-    a[15] = b[15] ^ (~b[16] & b[17]);
-    a[16] = b[16] ^ (~b[17] & b[18]);
-    a[17] = b[17] ^ (~b[18] & b[19]);
-    a[18] = b[18] ^ (~b[19] & b[15]);
-    a[19] = b[19] ^ (~b[15] & b[16]);
-    a[20] = b[20] ^ (~b[21] & b[22]);
-    a[21] = b[21] ^ (~b[22] & b[23]);
-    a[22] = b[22] ^ (~b[23] & b[24]);
-    a[23] = b[23] ^ (~b[24] & b[20]);
-    a[24] = b[24] ^ (~b[20] & b[21]);
+    RhoPi(a, b);
+    Chi(b, a);
     a[0] ^= kRoundConstants[round];
   }
 }

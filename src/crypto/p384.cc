@@ -174,6 +174,13 @@ Fe FromMont(const Curve& c, const Fe& a) {
 
 // ---- Point arithmetic (RCB 2015, a = -3) ----------------------------------
 
+// x = 3x (the formulas' "t = x + x; x = x + t" with a private temporary).
+void Triple(const Curve& c, Fe& x) {
+  Fe t;
+  Add(c, t, x, x);
+  Add(c, x, x, t);
+}
+
 void PointAdd(const Curve& c, Point& out, const Point& p1, const Point& p2) {
   Fe t0, t1, t2, t3, t4, x3, y3, z3;
   Mul(c, t0, p1.x, p2.x);
@@ -196,19 +203,15 @@ void PointAdd(const Curve& c, Point& out, const Point& p1, const Point& p2) {
   Sub(c, y3, x3, y3);
   Mul(c, z3, c.b, t2);
   Sub(c, x3, y3, z3);
-  Add(c, z3, x3, x3);
-  Add(c, x3, x3, z3);
+  Triple(c, x3);
   Sub(c, z3, t1, x3);
   Add(c, x3, t1, x3);
   Mul(c, y3, c.b, y3);
-  Add(c, t1, t2, t2);
-  Add(c, t2, t1, t2);
+  Triple(c, t2);
   Sub(c, y3, y3, t2);
   Sub(c, y3, y3, t0);
-  Add(c, t1, y3, y3);
-  Add(c, y3, t1, y3);
-  Add(c, t1, t0, t0);
-  Add(c, t0, t1, t0);
+  Triple(c, y3);
+  Triple(c, t0);
   Sub(c, t0, t0, t2);
   Mul(c, t1, t4, y3);
   Mul(c, t2, t0, y3);
@@ -235,21 +238,17 @@ void PointDouble(const Curve& c, Point& out, const Point& p) {
   Add(c, z3, z3, z3);
   Mul(c, y3, c.b, t2);
   Sub(c, y3, y3, z3);
-  Add(c, x3, y3, y3);
-  Add(c, y3, x3, y3);
+  Triple(c, y3);
   Sub(c, x3, t1, y3);
   Add(c, y3, t1, y3);
   Mul(c, y3, x3, y3);
   Mul(c, x3, x3, t3);
-  Add(c, t3, t2, t2);
-  Add(c, t2, t2, t3);
+  Triple(c, t2);
   Mul(c, z3, c.b, z3);
   Sub(c, z3, z3, t2);
   Sub(c, z3, z3, t0);
-  Add(c, t3, z3, z3);
-  Add(c, z3, z3, t3);
-  Add(c, t3, t0, t0);
-  Add(c, t0, t3, t0);
+  Triple(c, z3);
+  Triple(c, t0);
   Sub(c, t0, t0, t2);
   Mul(c, t0, t0, z3);
   Add(c, y3, y3, t0);
