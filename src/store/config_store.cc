@@ -59,8 +59,7 @@ v1::Config DefaultConfig() {
 StatusOr<std::unique_ptr<ConfigStore>> ConfigStore::Open(Options options) {
   if (options.fs == nullptr) options.fs = &PosixFileSystem::Instance();
   std::unique_ptr<ConfigStore> store(new ConfigStore(std::move(options)));
-  BRS_RETURN_IF_ERROR(store->Load());
-  store->notified_version_ = store->version_;  // the initial load is not a change
+  BRS_RETURN_IF_ERROR(store->Load());  // nobody subscribed yet: not notified
   return store;
 }
 
@@ -83,9 +82,7 @@ Status ConfigStore::Load() {
   std::string bytes;
   BRS_RETURN_IF_ERROR(WriteLocked(DefaultConfig(), &bytes));
   last_bytes_ = bytes;
-  std::lock_guard cur(current_mu_);
-  current_ = std::make_shared<const v1::Config>(DefaultConfig());
-  ++version_;
+  SetCurrentLocked(std::make_shared<const v1::Config>(DefaultConfig()));
   return Status::Ok();
 }
 
@@ -102,9 +99,7 @@ Status ConfigStore::RefreshLocked(bool* changed) {
   if (IsBlank(bytes)) return FailedPrecondition(options_.path + ": config file is empty");
   BRS_ASSIGN_OR_RETURN(v1::Config parsed, ParseConfigJson(bytes, options_.path));
   last_bytes_ = std::move(bytes);
-  std::lock_guard cur(current_mu_);
-  current_ = std::make_shared<const v1::Config>(std::move(parsed));
-  ++version_;
+  SetCurrentLocked(std::make_shared<const v1::Config>(std::move(parsed)));
   *changed = true;
   return Status::Ok();
 }
@@ -124,6 +119,14 @@ Status ConfigStore::WriteLocked(const v1::Config& config, std::string* bytes_out
     return Internal("config " + options_.path + " replaced but not durable: " + s.message());
   }
   return Status::Ok();
+}
+
+void ConfigStore::SetCurrentLocked(ConfigPtr config) {
+  {
+    std::lock_guard cur(current_mu_);
+    current_ = config;
+  }
+  subscribers_.Publish(std::move(config));
 }
 
 ConfigStore::ConfigPtr ConfigStore::Get() const {
@@ -155,11 +158,7 @@ StatusOr<ConfigStore::ConfigPtr> ConfigStore::Update(const UpdateFn& fn) {
     if (bytes.empty()) return w;  // not replaced: the old file and config stay
     last_bytes_ = std::move(bytes);
     auto next = std::make_shared<const v1::Config>(std::move(copy));
-    {
-      std::lock_guard cur(current_mu_);
-      current_ = next;
-      ++version_;
-    }
+    SetCurrentLocked(next);
     if (!w.ok()) return w;
     return ConfigPtr(next);
   }();
@@ -178,51 +177,15 @@ StatusOr<bool> ConfigStore::Reload() {
 }
 
 ConfigStore::SubscriptionId ConfigStore::Subscribe(Callback callback) {
-  std::lock_guard lock(subs_mu_);
-  auto sub = std::make_shared<Subscriber>(Subscriber{next_sub_++, std::move(callback)});
-  subs_.push_back(sub);
-  return sub->id;
+  return subscribers_.Subscribe(std::move(callback));
 }
 
-void ConfigStore::Unsubscribe(SubscriptionId id) {
-  {
-    std::lock_guard lock(subs_mu_);
-    std::erase_if(subs_, [&](const auto& s) { return s->id == id; });
-  }
-  if (notifying_thread_.load() != std::this_thread::get_id()) {
-    std::lock_guard wait(notify_mu_);
-  }
-}
+void ConfigStore::Unsubscribe(SubscriptionId id) { subscribers_.Unsubscribe(id); }
 
 void ConfigStore::Notify() {
-  if (notifying_thread_.load() == std::this_thread::get_id()) return;  // outer loop delivers
-  std::lock_guard lock(notify_mu_);
-  notifying_thread_.store(std::this_thread::get_id());
-  for (;;) {
-    ConfigPtr config;
-    uint64_t version;
-    {
-      std::lock_guard cur(current_mu_);
-      config = current_;
-      version = version_;
-    }
-    if (version <= notified_version_) break;
-    notified_version_ = version;
-    std::vector<std::shared_ptr<Subscriber>> subs;
-    {
-      std::lock_guard s(subs_mu_);
-      subs = subs_;
-    }
-    for (const auto& sub : subs) {
-      bool still = false;
-      {
-        std::lock_guard s(subs_mu_);
-        for (const auto& x : subs_) still |= x.get() == sub.get();
-      }
-      if (still) sub->callback(config);
-    }
-  }
-  notifying_thread_.store(std::thread::id());
+  // Each queued config is the whole state: a burst is coalesced into its newest.
+  subscribers_.DeliverLatest(
+      [](const Callback& callback, const ConfigPtr& config, uint64_t) { callback(config); });
 }
 
 }  // namespace brs::store

@@ -33,11 +33,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <vector>
 
 #include "base/status.h"
 #include "store/file_system.h"
+#include "store/subscriber_list.h"
 #include "v1/config.pb.h"
 
 namespace brs::store {
@@ -114,15 +113,14 @@ class ConfigStore {
 
  private:
   explicit ConfigStore(Options options) : options_(std::move(options)) {}
-  struct Subscriber {
-    SubscriptionId id;
-    Callback callback;
-  };
   Status Load();
   // Reads the file and, if it differs from last_bytes_, parses it into
   // current_. mu_ held. Sets *changed.
   Status RefreshLocked(bool* changed);
   Status WriteLocked(const v1::Config& config, std::string* bytes_out);
+  // Makes `config` the current one and queues it for the subscribers. mu_
+  // held (so the queue is in modno order).
+  void SetCurrentLocked(ConfigPtr config);
   void Notify();
 
   Options options_;
@@ -132,15 +130,8 @@ class ConfigStore {
 
   mutable std::mutex current_mu_;
   ConfigPtr current_;
-  uint64_t version_ = 0;  // bumped when current_ changes
 
-  std::mutex subs_mu_;
-  std::vector<std::shared_ptr<Subscriber>> subs_;
-  SubscriptionId next_sub_ = 1;
-
-  std::mutex notify_mu_;
-  uint64_t notified_version_ = 0;
-  std::atomic<std::thread::id> notifying_thread_{};
+  SubscriberList<ConfigPtr, Callback> subscribers_;
 };
 
 }  // namespace brs::store

@@ -59,9 +59,9 @@ class Checker {
     if (AtEnd()) return Fail("unexpected end of input, expected a value");
     switch (Peek()) {
       case '{':
-        return Object(depth + 1);
+        return Container(depth + 1, '}', /*keyed=*/true);
       case '[':
-        return Array(depth + 1);
+        return Container(depth + 1, ']', /*keyed=*/false);
       case '"':
         return String();
       case 't':
@@ -76,58 +76,46 @@ class Checker {
     }
   }
 
-  bool Object(int depth) {
+  // An object (`keyed`: its members are "key": value) or an array, from
+  // its opening bracket to `close`.
+  bool Container(int depth, char close, bool keyed) {
     if (depth > max_depth_) return Fail("nesting too deep");
-    ++pos_;  // '{'
+    ++pos_;  // '{' or '['
     SkipSpace();
-    if (Peek() == '}') {
+    if (Peek() == close) {
       ++pos_;
       return true;
     }
     for (;;) {
       SkipSpace();
-      if (Peek() != '"') return Fail("expected a string key");
-      if (!String()) return false;
-      SkipSpace();
-      if (Peek() != ':') return Fail("expected ':' after key");
-      ++pos_;
-      SkipSpace();
+      if (keyed && !Key()) return false;
       if (!Value(depth)) return false;
       SkipSpace();
       if (Peek() == ',') {
         ++pos_;
         continue;
       }
-      if (Peek() == '}') {
+      if (Peek() == close) {
         ++pos_;
         return true;
       }
-      return Fail(AtEnd() ? "unexpected end of input in object" : "expected ',' or '}'");
+      if (AtEnd()) {
+        return Fail(keyed ? "unexpected end of input in object"
+                          : "unexpected end of input in array");
+      }
+      return Fail(keyed ? "expected ',' or '}'" : "expected ',' or ']'");
     }
   }
 
-  bool Array(int depth) {
-    if (depth > max_depth_) return Fail("nesting too deep");
-    ++pos_;  // '['
+  // An object member's key and its colon.
+  bool Key() {
+    if (Peek() != '"') return Fail("expected a string key");
+    if (!String()) return false;
     SkipSpace();
-    if (Peek() == ']') {
-      ++pos_;
-      return true;
-    }
-    for (;;) {
-      SkipSpace();
-      if (!Value(depth)) return false;
-      SkipSpace();
-      if (Peek() == ',') {
-        ++pos_;
-        continue;
-      }
-      if (Peek() == ']') {
-        ++pos_;
-        return true;
-      }
-      return Fail(AtEnd() ? "unexpected end of input in array" : "expected ',' or ']'");
-    }
+    if (Peek() != ':') return Fail("expected ':' after key");
+    ++pos_;
+    SkipSpace();
+    return true;
   }
 
   static bool IsHex(char c) {

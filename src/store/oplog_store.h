@@ -41,75 +41,37 @@
 // store lock held and may call any method of the store (including writes and
 // Unsubscribe); they must not block waiting for another thread that is
 // itself writing to this store.
+//
+// Built from: oplog_schema.h (tables, persisted counters), oplog_table.h
+// (row writes), synced_id_map.h (the hub's ID mapper), oplog_query.h
+// (queries), sqlite_reader_pool.h (read connections) and subscriber_list.h.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <thread>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
 #include "store/file_system.h"
-#include "store/id_map_cache.h"
-#include "store/op_validation.h"
+#include "store/op_metadata.h"
+#include "store/op_validation.h"  // the rules every write applies (kept for callers)
+#include "store/oplog_query.h"
+#include "store/oplog_schema.h"
+#include "store/oplog_table.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_reader_pool.h"
+#include "store/subscriber_list.h"
+#include "store/synced_id_map.h"
 #include "v1/operations.pb.h"
 
 namespace brs::store {
-
-// The indexed columns of one operation, read without parsing its bytes.
-struct OpMetadata {
-  int64_t id = 0;
-  int64_t modno = 0;
-  int64_t flow_id = 0;
-  int64_t original_id = 0;
-  int64_t original_flow_id = 0;
-  int64_t start_time_ms = 0;
-  int32_t status = 0;
-  std::string original_instance_keyid;
-  std::string instance_id;
-  std::string repo_id;
-  std::string repo_guid;
-  std::string plan_id;
-  std::string snapshot_id;
-};
-OpMetadata MetadataOf(const v1::Operation& op);
-
-// Backrest's validation (store/op_validation.h) of an op's indexed columns.
-Status ValidateOperation(const OpMetadata& m);
-
-// A conjunction of column filters; unset fields match everything. Results
-// are ordered by id (descending when `reversed`), then `offset` rows are
-// skipped and at most `limit` returned (0 = no limit).
-struct OpQuery {
-  std::optional<int64_t> flow_id;
-  std::optional<int64_t> original_id;
-  std::optional<int64_t> original_flow_id;
-  std::optional<int64_t> id_lt;  // id < this (paging newest first)
-  std::optional<int64_t> modno_gte;
-  std::optional<int32_t> status;             // v1::OperationStatus value
-  std::optional<int64_t> start_time_ms_gte;  // unix_time_start_ms >= this
-  std::optional<int64_t> start_time_ms_lt;   // unix_time_start_ms < this
-  std::optional<std::string> original_instance_keyid;
-  std::optional<std::string> instance_id;
-  std::optional<std::string> repo_id;
-  std::optional<std::string> repo_guid;
-  std::optional<std::string> plan_id;
-  std::optional<std::string> snapshot_id;
-  int64_t limit = 0;
-  int64_t offset = 0;
-  bool reversed = false;
-};
 
 enum class OpEventKind { kCreated, kUpdated, kDeleted };
 
@@ -267,70 +229,52 @@ class OplogStore {
   int64_t last_modno() const;
 
  private:
-  struct Subscriber;
-  struct PendingEvent;
-  class ReaderLease;
+  struct Subscriber {
+    OpFilter filter;
+    OpCallback callback;
+  };
+  // One committed change, as queued for the subscribers (each gets the ops
+  // its filter accepts).
+  struct PendingEvent {
+    OpEventKind kind;
+    std::vector<v1::Operation> ops;
+  };
+  // What a write transaction changed; published in this order once it
+  // committed.
+  struct WriteEvents {
+    std::vector<v1::Operation> created, updated, deleted;
+  };
   explicit OplogStore(Options options);
 
   Status Init();
-  Status RunQuery(const char* select_list, const OpQuery& q, bool order_and_limit,
-                  const std::function<bool(const Statement&)>& row);
-  StatusOr<std::unique_ptr<SqliteDb>> AcquireReader();
-  void ReleaseReader(std::unique_ptr<SqliteDb> db);
+  // Every write goes through here: with write_mu_ held, runs `body` in one
+  // IMMEDIATE transaction and commits it with the counters; when `body` or
+  // the commit fails, rolls back and restores the counters and caches. Once
+  // committed, publishes `body`'s events and, after write_mu_ is released,
+  // delivers them. body's errors are returned as they are.
+  Status RunWrite(const std::function<Status(WriteEvents&)>& body);
+  void RestoreAfterRollback();  // write_mu_ held
+  void DeliverPending();
 
   // Writer-side helpers: write_mu_ held, transaction open.
-  struct GroupKey {
-    std::string keyid, instance_id, repo_id, repo_guid, plan_id;
-    auto operator<=>(const GroupKey&) const = default;
-  };
-  StatusOr<int64_t> FindOrCreateGroup(const v1::Operation& op);
-  Status InsertRow(const v1::Operation& op, const std::string& bytes);
-  Status UpdateRow(const v1::Operation& op, const std::string& bytes);
-  Status Serialize(const v1::Operation& op, std::string* bytes) const;
-  StatusOr<std::optional<int64_t>> FindSyncedId(std::string_view keyid, int64_t original_id);
-  StatusOr<std::optional<int64_t>> FindSyncedFlow(std::string_view keyid, int64_t original_flow_id);
-  StatusOr<std::vector<OriginalEntry>> ListSyncedOn(SqliteDb& db, std::string_view keyid);
-  StatusOr<std::vector<v1::Operation>> DeleteIdsLocked(std::span<const int64_t> ids,
-                                                       bool require_all);
-  Status SaveCounters();
-  // Commits the open write transaction; on success queues `events`, else
-  // restores the counters. write_mu_ held.
-  Status CommitWrite(Transaction& tx, std::vector<PendingEvent> events);
-  void RestoreCounters();
-  void DeliverPending();
+  StatusOr<bool> MapSyncedOp(std::string_view keyid, v1::Operation& op);
+  StatusOr<std::vector<v1::Operation>> DeleteLocked(std::span<const int64_t> ids);
+
+  Status RunQuery(OpColumns columns, const OpQuery& q,
+                  const std::function<bool(const Statement&)>& row);
 
   Options options_;
   std::optional<FileLock> lock_;  // held while open
-  mutable std::mutex write_mu_;   // guards writer_, counters, the sequence of commits
+  // Guards the writer connection and everything below up to readers_; a
+  // write transaction holds it from BEGIN to the publication of its events.
+  mutable std::mutex write_mu_;
   std::unique_ptr<SqliteDb> writer_;
-  int64_t next_id_ = 1;
-  int64_t last_modno_ = 0;
-  int64_t saved_next_id_ = 1;
-  int64_t saved_last_modno_ = 0;
-  std::map<GroupKey, int64_t> groups_;  // committed (and this transaction's) op groups
-  // The ID mapper's bounded caches (write_mu_): (keyid, original_id) → id
-  // and (keyid, original_flow_id) → flow_id. Cleared when a transaction
-  // rolls back or ops are deleted, so they never hold what the file lacks.
-  // Keyed by a small number per peer (PeerIndex), not its key ID.
-  IdMapCache synced_ids_;
-  IdMapCache synced_flows_;
-  std::unordered_map<std::string, uint32_t> peer_index_;  // write_mu_
-  std::string last_peer_;                                 // PeerIndex's one-entry memo
-  uint32_t last_peer_index_ = 0;
-  uint32_t PeerIndex(std::string_view keyid);
-  void ForgetIdMap();
-  std::vector<GroupKey> groups_created_in_tx_;
-
-  std::mutex readers_mu_;
-  std::vector<std::unique_ptr<SqliteDb>> readers_;
-
-  std::mutex queue_mu_;  // guards pending_, subscribers_, seq_, next_sub_id_
-  std::deque<PendingEvent> pending_;
-  std::vector<std::shared_ptr<Subscriber>> subscribers_;
-  uint64_t seq_ = 0;
-  SubscriptionId next_sub_id_ = 1;
-  std::mutex delivery_mu_;  // held while callbacks run
-  std::atomic<std::thread::id> delivering_thread_{};
+  std::optional<OplogTable> table_;
+  OplogCounters counters_;        // including the open transaction's
+  OplogCounters saved_counters_;  // as committed
+  SyncedIdMap id_map_;
+  SqliteReaderPool readers_;
+  SubscriberList<PendingEvent, Subscriber> subscribers_;
 };
 
 }  // namespace brs::store

@@ -79,7 +79,7 @@ Status PeerStateStore::Set(const v1sync::PeerState& state) {
   {
     std::lock_guard lock(mu_);
     BRS_RETURN_IF_ERROR(PutLocked(state));
-    Enqueue({state});
+    Publish({state});
   }
   Deliver();
   return Status::Ok();
@@ -100,7 +100,7 @@ StatusOr<v1sync::PeerState> PeerStateStore::Update(
     state.set_peer_keyid(keyid);
     BRS_RETURN_IF_ERROR(PutLocked(state));
     BRS_RETURN_IF_ERROR(tx.Commit());
-    Enqueue({state});
+    Publish({state});
   }
   Deliver();
   return state;
@@ -168,63 +168,25 @@ Status PeerStateStore::ResetAllToDisconnected(std::span<const PeerRef> peers) {
       BRS_RETURN_IF_ERROR(del.Run());
     }
     BRS_RETURN_IF_ERROR(tx.Commit());
-    Enqueue(std::move(changed));
+    Publish(std::move(changed));
   }
   Deliver();
   return Status::Ok();
 }
 
 PeerStateStore::SubscriptionId PeerStateStore::Subscribe(Callback callback) {
-  auto sub = std::make_shared<Subscriber>();
-  sub->callback = std::move(callback);
-  std::lock_guard q(queue_mu_);
-  sub->id = next_sub_++;
-  subs_.push_back(sub);
-  return sub->id;
+  return subscribers_.Subscribe(std::move(callback));
 }
 
-void PeerStateStore::Unsubscribe(SubscriptionId id) {
-  {
-    std::lock_guard q(queue_mu_);
-    for (auto it = subs_.begin(); it != subs_.end(); ++it) {
-      if ((*it)->id == id) {
-        (*it)->active = false;
-        subs_.erase(it);
-        break;
-      }
-    }
-  }
-  if (delivering_thread_.load() != std::this_thread::get_id()) {
-    std::lock_guard wait(delivery_mu_);
-  }
-}
+void PeerStateStore::Unsubscribe(SubscriptionId id) { subscribers_.Unsubscribe(id); }
 
-void PeerStateStore::Enqueue(std::vector<v1sync::PeerState> states) {
-  std::lock_guard q(queue_mu_);
-  if (subs_.empty()) return;
-  for (auto& s : states) pending_.push_back(std::move(s));
+void PeerStateStore::Publish(std::vector<v1sync::PeerState> states) {
+  for (auto& state : states) subscribers_.Publish(std::move(state));
 }
 
 void PeerStateStore::Deliver() {
-  if (delivering_thread_.load() == std::this_thread::get_id()) return;
-  std::lock_guard dl(delivery_mu_);
-  delivering_thread_.store(std::this_thread::get_id());
-  for (;;) {
-    std::deque<v1sync::PeerState> batch;
-    std::vector<std::shared_ptr<Subscriber>> subs;
-    {
-      std::lock_guard q(queue_mu_);
-      if (pending_.empty()) break;
-      batch.swap(pending_);
-      subs = subs_;
-    }
-    for (const auto& state : batch) {
-      for (const auto& sub : subs) {
-        if (sub->active.load()) sub->callback(state);
-      }
-    }
-  }
-  delivering_thread_.store(std::thread::id());
+  subscribers_.Deliver(
+      [](const Callback& callback, const v1sync::PeerState& state, uint64_t) { callback(state); });
 }
 
 }  // namespace brs::store

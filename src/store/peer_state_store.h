@@ -12,19 +12,17 @@
 // that callback returns). Callbacks may call the store.
 #pragma once
 
-#include <atomic>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/status.h"
 #include "store/sqlite_db.h"
+#include "store/subscriber_list.h"
 #include "v1sync/syncservice.pb.h"
 
 namespace brs::store {
@@ -77,26 +75,16 @@ class PeerStateStore {
   void Unsubscribe(SubscriptionId id);
 
  private:
-  struct Subscriber {
-    SubscriptionId id;
-    Callback callback;
-    std::atomic<bool> active{true};
-  };
   PeerStateStore() = default;
   StatusOr<std::optional<v1sync::PeerState>> GetLocked(const std::string& keyid);
   Status PutLocked(const v1sync::PeerState& state);
-  void Enqueue(std::vector<v1sync::PeerState> states);
+  // Queues the changed states (mu_ held, so in commit order).
+  void Publish(std::vector<v1sync::PeerState> states);
   void Deliver();
 
   std::mutex mu_;  // guards db_
   std::unique_ptr<SqliteDb> db_;
-
-  std::mutex queue_mu_;
-  std::deque<v1sync::PeerState> pending_;
-  std::vector<std::shared_ptr<Subscriber>> subs_;
-  SubscriptionId next_sub_ = 1;
-  std::mutex delivery_mu_;
-  std::atomic<std::thread::id> delivering_thread_{};
+  SubscriberList<v1sync::PeerState, Callback> subscribers_;
 };
 
 }  // namespace brs::store
