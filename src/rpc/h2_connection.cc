@@ -337,6 +337,10 @@ int Connection::OnHeaderCb(nghttp2_session*, const nghttp2_frame* frame, const u
 int Connection::OnFrameRecv(nghttp2_session*, const nghttp2_frame* frame, void* user) {
   auto* c = static_cast<Connection*>(user);
   if (frame->hd.type == NGHTTP2_GOAWAY) c->goaway_received_ = true;
+  if (frame->hd.type == NGHTTP2_PING && (frame->hd.flags & NGHTTP2_FLAG_ACK) &&
+      c->options_.on_ping_answered) {
+    c->options_.on_ping_answered();
+  }
   const int32_t id = frame->hd.stream_id;
   auto it = c->streams_.find(id);
   if (it == c->streams_.end()) return 0;

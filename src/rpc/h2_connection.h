@@ -31,6 +31,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     // PING after this long without reads; GOAWAY and close when 3x passes
     // without reads (the PING unanswered for 2x). 0: off.
     int64_t keepalive_ms = 30'000;
+    // Told (strand; must not block) when the peer answers a PING.
+    std::function<void()> on_ping_answered;
   };
 
   static std::shared_ptr<Connection> Create(asio::io_context& io,

@@ -236,6 +236,11 @@ void Server::Impl::StartH2(std::unique_ptr<internal::ByteChannel> channel, std::
   Connection::Options o;
   o.max_concurrent_streams = options.max_concurrent_streams;
   o.keepalive_ms = options.keepalive_ms;
+  if (options.on_keepalive_answered) {
+    o.on_ping_answered = [fn = options.on_keepalive_answered, peer = channel->PeerAddress()] {
+      fn(peer);
+    };
+  }
   auto conn = Connection::Create(io, std::move(channel), internal::Role::kServer, o,
                                  [this](const std::shared_ptr<StreamCore>& s) { OnRequest(s); });
   {
