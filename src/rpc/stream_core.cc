@@ -170,14 +170,16 @@ void StreamCore::OnEndEnvelopeLocked(const Envelope& e) {
 
 void StreamCore::QueueEnvelopesLocked() {
   while (auto e = decoder_.Next()) {
-    auto kind = ClassifyEnvelope(e->flags, cfg_.content_type.protocol, role_);
-    if (!kind.ok()) {
-      FailReadLocked(kind.status());
-      return;
-    }
-    if (*kind == EnvelopeKind::kEndStream) {
-      OnEndEnvelopeLocked(*e);
-      return;
+    if (e->flags & ~kFlagCompressed) {  // not a plain message (the common case is)
+      auto kind = ClassifyEnvelope(e->flags, cfg_.content_type.protocol, role_);
+      if (!kind.ok()) {
+        FailReadLocked(kind.status());
+        return;
+      }
+      if (*kind == EnvelopeKind::kEndStream) {
+        OnEndEnvelopeLocked(*e);
+        return;
+      }
     }
     // As connect-go: a compressed flag without negotiated compression is
     // internal, undecodable gzip invalid_argument, too large
