@@ -1,146 +1,23 @@
 // One HTTP/2 connection (either role) on an asio strand, with nghttp2 as
-// the protocol engine, and StreamCore: the state of one RPC stream shared
-// between the connection (strand) and the thread using the Stream API.
-// Internal to the rpc layer.
+// the protocol engine: it feeds nghttp2 the bytes it reads, writes what
+// nghttp2 gives it, keeps the connection alive (PING) and shuts it down
+// (GOAWAY). Each of its streams is a StreamCore (stream_core.h). Internal
+// to the rpc layer.
 #pragma once
 
 #include <nghttp2/nghttp2.h>
 
-#include <condition_variable>
-#include <deque>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 
 #include "rpc/byte_channel.h"
-#include "rpc/envelope.h"
-#include "rpc/message_codec.h"
-#include "rpc/protocol.h"
-#include "rpc/stream.h"
+#include "rpc/call_semantics.h"
+#include "rpc/stream_core.h"
 
 namespace brs::rpc::internal {
-
-enum class Role { kServer, kClient };
-
-// How one call frames its messages.
-struct CallConfig {
-  ContentType content_type{Protocol::kConnectStream, Codec::kProto};
-  Encoding send_encoding = Encoding::kIdentity;
-  Encoding recv_encoding = Encoding::kIdentity;
-  size_t max_message = kDefaultMaxMessageSize;
-  // Connect unary: the body is one bare message, the status is HTTP's.
-  bool raw_body() const { return content_type.protocol == Protocol::kConnectUnary; }
-};
-
-class Connection;
-
-class StreamCore final : public Stream, public std::enable_shared_from_this<StreamCore> {
- public:
-  StreamCore(std::weak_ptr<Connection> conn, Role role, std::string peer)
-      : conn_(std::move(conn)), role_(role), peer_(std::move(peer)) {}
-  ~StreamCore() override;
-
-  // Stream
-  StatusOr<ReadResult> Read(std::string* message, int64_t deadline_ms) override;
-  void Wake() override;
-  Status Write(std::string_view message) override;
-  void Finish(const Status& status) override;
-  size_t Backlog() const override;
-  Headers headers() const override;
-  void AddResponseHeader(std::string name, std::string value) override;
-  std::string peer_address() const override { return peer_; }
-
-  // ---- Connection side (strand) ----
-  void set_id(int32_t id) { id_ = id; }
-  int32_t id() const { return id_; }
-  void set_config(const CallConfig& c) {
-    std::lock_guard lock(mu_);
-    cfg_ = c;
-    decoder_ = EnvelopeDecoder(c.max_message + kEnvelopeHeaderSize);
-  }
-  CallConfig config() const {
-    std::lock_guard lock(mu_);
-    return cfg_;
-  }
-  void OnHeader(std::string name, std::string value, bool trailer);
-  // Client: the response headers are complete (validates them).
-  void OnResponseHeaders(bool end_stream);
-  void OnData(const uint8_t* data, size_t len);
-  void OnRemoteEnd();
-  // "the HTTP <status> response (<content-type>)", for errors about a body
-  // that is not Connect's. mu_ held.
-  std::string NonConnectBodyName() const;
-  void OnClosed(uint32_t error_code);
-  void OnConnectionLost(const Status& why);
-  // The data provider of this stream's outgoing body.
-  ssize_t ReadOutgoing(uint8_t* buf, size_t len, uint32_t* flags, bool* want_trailers);
-  // Server: the headers to submit with the response (status + content).
-  Headers ResponseHeadersLocked();
-  Headers TrailersToSend();
-  const Headers& request_headers_unlocked() const { return in_headers_; }
-  // Server: answer with this HTTP status and content type instead of the
-  // protocol's (unknown paths, GET endpoints, refused requests).
-  void ForceResponse(int http_status, std::string content_type) {
-    std::lock_guard lock(mu_);
-    forced_status_ = http_status;
-    forced_content_type_ = std::move(content_type);
-  }
-  bool ServerResponseStarted() const {
-    std::lock_guard lock(mu_);
-    return response_started_;
-  }
-
- private:
-  friend class Connection;
-  void FailLocked(const Status& s);
-  // The inbound side failed (bad or oversized request data). A client's
-  // call fails; a server stream can still send its final status.
-  void FailReadLocked(const Status& s);
-  void QueueEnvelopesLocked();
-  void MaybeConsumeLocked();
-  // Starts the server response on the strand (headers + data provider).
-  void StartResponseLocked();
-  void PostResume();
-
-  std::weak_ptr<Connection> conn_;
-  const Role role_;
-  const std::string peer_;
-  int32_t id_ = -1;
-
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  CallConfig cfg_;
-  Headers in_headers_;   // server: request; client: response
-  Headers in_trailers_;  // client: gRPC trailers
-  Headers extra_response_headers_;
-  int http_status_ = 0;
-  int forced_status_ = 0;
-  std::string forced_content_type_;
-
-  // Inbound.
-  EnvelopeDecoder decoder_;
-  std::deque<std::string> messages_;
-  std::string raw_body_;
-  size_t unread_bytes_ = 0;  // wire bytes of queued messages
-  size_t held_bytes_ = 0;    // received, not yet given back to flow control
-  bool remote_ended_ = false;
-  bool end_envelope_seen_ = false;
-  std::optional<Status> final_;  // the call's outcome once known
-  bool wake_ = false;
-
-  // Outbound.
-  std::string out_;
-  size_t out_pos_ = 0;
-  bool local_finished_ = false;    // Finish called
-  Status local_status_;            // what Finish was given
-  bool eof_queued_ = false;        // no more data after out_
-  bool deferred_ = false;          // the data provider is waiting for data
-  bool response_started_ = false;  // server: headers submitted
-  bool closed_ = false;            // nghttp2 closed the stream
-  bool broken_ = false;            // writes are refused
-};
 
 class Connection final : public std::enable_shared_from_this<Connection> {
  public:
@@ -154,6 +31,8 @@ class Connection final : public std::enable_shared_from_this<Connection> {
     // PING after this long without reads; GOAWAY and close when 3x passes
     // without reads (the PING unanswered for 2x). 0: off.
     int64_t keepalive_ms = 30'000;
+    // Told (strand; must not block) when the peer answers a PING.
+    std::function<void()> on_ping_answered;
   };
 
   static std::shared_ptr<Connection> Create(asio::io_context& io,
@@ -181,7 +60,7 @@ class Connection final : public std::enable_shared_from_this<Connection> {
 
   // Used by StreamCore (any thread): queue work on the strand.
   void Post(std::function<void()> fn);
-  // Strand only.
+  // Strand only. The first four queue frames; Flush writes them.
   void ResumeData(int32_t id);
   void Consume(int32_t id, size_t n);
   void ResetStream(int32_t id, uint32_t code);

@@ -14,28 +14,22 @@
 #include "rpc/http1_connection_set.h"
 #include "rpc/json_stream.h"
 #include "rpc/refusal_reporter.h"
+#include "rpc/router.h"
 #include "rpc/start_deadline.h"
-#include "rpc/timeout.h"
 #include "rpc/worker_pool.h"
 
 namespace brs::rpc {
 
 using internal::CallConfig;
 using internal::Connection;
+using internal::Route;
+using internal::RouteDecision;
+using internal::RouteKind;
 using internal::StreamCore;
 
 namespace {
 
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
-enum class Kind { kUnary, kServerStream, kBidi };
-
-struct Route {
-  Kind kind;
-  UnaryHandler unary;
-  StreamHandler stream;
-  MessageTypes types;
-};
 
 StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& s) {
   size_t colon = s.rfind(':');
@@ -81,18 +75,56 @@ StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec c
   return out;
 }
 
-// A Content-Length above `max`: the request cannot be accepted, whatever
-// its body turns out to be.
-bool ContentLengthAbove(const Headers& h, size_t max) {
-  const std::string* cl = FindHeader(h, "content-length");
-  if (cl == nullptr || cl->empty()) return false;
-  size_t n = 0;
-  for (char c : *cl) {
-    if (c < '0' || c > '9') return false;  // nghttp2 rejects malformed values
-    if (n > max) return true;
-    n = n * 10 + static_cast<size_t>(c - '0');
+// Reads a unary call's request: Connect's bare body (inflated under its
+// Content-Encoding), or gRPC's one enveloped message.
+StatusOr<std::string> ReadUnaryRequest(StreamCore& s, const CallInfo& info,
+                                       const std::string& content_encoding, size_t max) {
+  std::string body;
+  BRS_ASSIGN_OR_RETURN(auto r, s.Read(&body, info.deadline_ms));
+  if (r != Stream::ReadResult::kMessage) {
+    return r == Stream::ReadResult::kTimeout
+               ? Status(Code::kDeadlineExceeded, "deadline exceeded")
+               : InvalidArgument("unary call without a request message");
   }
-  return n > max;
+  if (info.protocol == Protocol::kConnectUnary) {
+    return DecodeUnaryBody(content_encoding, std::move(body), max);
+  }
+  std::string extra;  // gRPC: exactly one message
+  auto end = s.Read(&extra, info.deadline_ms);
+  if (!end.ok()) return end.status();
+  if (*end != Stream::ReadResult::kEnd) {
+    return InvalidArgument("unary call with more than one request message");
+  }
+  return body;
+}
+
+// A unary call over HTTP/2: request, handler, response, status.
+void ServeUnary(StreamCore& s, const Route& route, const CallInfo& info, Codec codec,
+                const std::string& content_encoding, size_t max) {
+  auto body = ReadUnaryRequest(s, info, content_encoding, max);
+  if (!body.ok()) {
+    s.Finish(body.status());
+    return;
+  }
+  auto out = RunUnary(route, info, codec, std::move(*body));
+  if (!out.ok()) {
+    s.Finish(out.status());
+    return;
+  }
+  s.Finish(s.Write(*out));
+}
+
+// A server-streaming or bidi call: the handler reads and writes (through
+// the JSON codec when asked), its return is the final status.
+void ServeStream(StreamCore& s, const Route& route, const CallInfo& info, Codec codec) {
+  Status result;
+  if (codec == Codec::kJson) {
+    internal::JsonStream js(s, route.types.request, route.types.response);
+    result = route.stream(info, js);
+  } else {
+    result = route.stream(info, s);
+  }
+  s.Finish(result);
 }
 
 }  // namespace
@@ -105,8 +137,7 @@ struct Server::Impl {
   std::vector<std::thread> threads;
   std::optional<asio::ip::tcp::acceptor> acceptor;
   std::optional<asio::ssl::context> tls;
-  std::map<std::string, Route> routes;
-  std::map<std::string, GetHandler> gets;
+  internal::RouteTable table;
   std::mutex mu;
   std::condition_variable cv;
   std::list<std::weak_ptr<Connection>> connections;
@@ -119,7 +150,10 @@ struct Server::Impl {
   void Sniff(std::shared_ptr<asio::ip::tcp::socket> socket, std::shared_ptr<std::string> got,
              std::shared_ptr<internal::StartDeadline> deadline);
   void StartH2(std::unique_ptr<internal::ByteChannel> channel, std::string already);
+  // A request's headers are complete (on its connection's strand).
   void OnRequest(const std::shared_ptr<StreamCore>& s);
+  void ServeGet(const std::shared_ptr<StreamCore>& s, const RouteDecision& d);
+  void StartCall(const std::shared_ptr<StreamCore>& s, RouteDecision d);
   // Handlers run on these (a thread each while they run; idle ones reused).
   internal::WorkerPool workers;
   void Spawn(std::function<void()> fn);
@@ -127,8 +161,7 @@ struct Server::Impl {
   internal::Http1Handlers http1_handlers;
   std::optional<internal::Http1ConnectionSet> http1;
   void MakeHttp1Handlers();
-  void Respond(const std::shared_ptr<StreamCore>& s, int status, const std::string& ctype,
-               const std::string& body);
+  void Respond(const std::shared_ptr<StreamCore>& s, const HttpResponse& r, bool head);
 };
 
 void Server::Impl::Spawn(std::function<void()> fn) {
@@ -142,185 +175,72 @@ void Server::Impl::Spawn(std::function<void()> fn) {
   });
 }
 
-void Server::Impl::Respond(const std::shared_ptr<StreamCore>& s, int status,
-                           const std::string& ctype, const std::string& body) {
+void Server::Impl::Respond(const std::shared_ptr<StreamCore>& s, const HttpResponse& r, bool head) {
   CallConfig cfg;
   cfg.content_type = {Protocol::kConnectUnary, Codec::kProto};
   s->set_config(cfg);
-  s->ForceResponse(status, ctype);
-  if (status == 405) s->AddResponseHeader("allow", "POST");
+  s->ForceResponse(r.status, r.content_type);
+  if (r.status == 405) s->AddResponseHeader("allow", "POST");
   // On the strand: queue the body without blocking (small), then end. A
   // response to HEAD has no content.
-  const std::string* method = FindHeader(s->request_headers_unlocked(), ":method");
-  if (!method || *method != "HEAD") (void)s->Write(body);
+  if (!head) (void)s->Write(r.body);
   s->Finish(Status());
 }
 
-void Server::Impl::OnRequest(const std::shared_ptr<StreamCore>& s) {
-  const Headers& h = s->request_headers_unlocked();
-  const std::string* method = FindHeader(h, ":method");
-  const std::string* path_p = FindHeader(h, ":path");
-  const std::string path = path_p ? path_p->substr(0, path_p->find('?')) : "";
-  const std::string* ctype_s = FindHeader(h, "content-type");
-  auto ctype = ctype_s ? ParseContentType(*ctype_s) : std::nullopt;
-
-  if (method && (*method == "GET" || *method == "HEAD")) {
-    auto g = gets.find(path);
-    if (g == gets.end()) {
-      if (routes.count(path)) {
-        Respond(s, 405, "application/json",
-                ConnectErrorJson(Status(Code::kUnimplemented, "use POST for RPC calls")));
-      } else {
-        Respond(s, 404, "text/plain; charset=utf-8", "not found\n");
-      }
-      return;
-    }
-    CallConfig cfg;
-    cfg.content_type = {Protocol::kConnectUnary, Codec::kProto};
-    s->set_config(cfg);
-    const bool head = *method == "HEAD";
-    GetHandler handler = g->second;
-    Headers headers = h;
-    Spawn([s, handler, headers, path, head] {
-      HttpResponse r = handler(path, headers);
-      s->ForceResponse(r.status, r.content_type);
-      if (!head) (void)s->Write(r.body);
-      s->Finish(Status());
-    });
-    return;
-  }
-
-  auto it = routes.find(path);
-  if (it == routes.end()) {
-    if (ctype && ctype->protocol == Protocol::kGrpc) {
-      CallConfig cfg;
-      cfg.content_type = *ctype;
-      s->set_config(cfg);
-      s->Finish(Status(Code::kUnimplemented, "unknown procedure " + path));
-    } else {
-      Respond(s, 404, "application/json",
-              ConnectErrorJson(Status(Code::kUnimplemented, "unknown procedure " + path)));
-    }
-    return;
-  }
-  const Route& route = it->second;
-  if (!method || *method != "POST") {
-    Respond(s, 405, "application/json",
-            ConnectErrorJson(Status(Code::kUnimplemented, "use POST for RPC calls")));
-    return;
-  }
-  const bool stream_route = route.kind != Kind::kUnary;
-  const bool compatible = ctype && (ctype->protocol == Protocol::kGrpc ||
-                                    (stream_route ? ctype->protocol == Protocol::kConnectStream
-                                                  : ctype->protocol == Protocol::kConnectUnary));
-  if (!compatible || (ctype->codec == Codec::kJson && route.types.request == nullptr)) {
-    Respond(s, 415, "application/json",
-            ConnectErrorJson(Status(Code::kUnimplemented,
-                                    "unsupported content-type " + (ctype_s ? *ctype_s : ""))));
-    return;
-  }
+void Server::Impl::ServeGet(const std::shared_ptr<StreamCore>& s, const RouteDecision& d) {
   CallConfig cfg;
-  cfg.content_type = *ctype;
-  cfg.max_message = options.max_message_size;
-  Status encoding_error;
-  if (ctype->protocol != Protocol::kConnectUnary) {
-    const bool grpc = ctype->protocol == Protocol::kGrpc;
-    const std::string* enc = FindHeader(h, grpc ? "grpc-encoding" : "connect-content-encoding");
-    const std::string* acc =
-        FindHeader(h, grpc ? "grpc-accept-encoding" : "connect-accept-encoding");
-    auto e = ParseEncoding(enc ? *enc : "");
-    if (!e.ok()) {
-      encoding_error = e.status();
-    } else {
-      cfg.recv_encoding = *e;
-      // Send gzip only to a client that uses it itself and accepts it.
-      if (*e == Encoding::kGzip && acc && AcceptsGzip(*acc)) cfg.send_encoding = Encoding::kGzip;
-    }
-  }
+  cfg.content_type = {Protocol::kConnectUnary, Codec::kProto};
   s->set_config(cfg);
-  if (!encoding_error.ok()) {
-    s->Finish(encoding_error);
-    return;
-  }
-  // Connect unary bodies are bare: refuse an announced oversized body now,
-  // before any of it is buffered (envelopes are refused on their prefix).
-  if (ctype->protocol == Protocol::kConnectUnary &&
-      ContentLengthAbove(h, options.max_message_size)) {
-    s->Finish(ResourceExhausted("request body larger than the limit of " +
-                                std::to_string(options.max_message_size) + " bytes"));
-    return;
-  }
-
-  CallInfo info;
-  info.path = path;
-  info.headers = h;
-  info.peer = s->peer_address();
-  info.protocol = ctype->protocol;
-  if (const std::string* t = FindHeader(h, "connect-timeout-ms")) {
-    if (auto ms = ParseConnectTimeout(*t); ms.ok()) info.deadline_ms = SteadyNowMs() + ms->count();
-  } else if (const std::string* g = FindHeader(h, "grpc-timeout")) {
-    if (auto ms = ParseGrpcTimeout(*g); ms.ok()) info.deadline_ms = SteadyNowMs() + ms->count();
-  }
-  const Codec codec = ctype->codec;
-  const Route route_copy = route;
-  const bool connect_unary = ctype->protocol == Protocol::kConnectUnary;
-  const std::string content_encoding =
-      FindHeader(h, "content-encoding") ? *FindHeader(h, "content-encoding") : "";
-  const size_t max = options.max_message_size;
-  Spawn([s, route_copy, info, codec, connect_unary, content_encoding, max] {
-    if (route_copy.kind == Kind::kUnary) {
-      std::string body;
-      auto r = s->Read(&body, info.deadline_ms);
-      if (!r.ok()) {
-        s->Finish(r.status());
-        return;
-      }
-      if (*r != Stream::ReadResult::kMessage) {
-        s->Finish(*r == Stream::ReadResult::kTimeout
-                      ? Status(Code::kDeadlineExceeded, "deadline exceeded")
-                      : InvalidArgument("unary call without a request message"));
-        return;
-      }
-      if (!connect_unary) {  // gRPC: exactly one message
-        std::string extra;
-        auto end = s->Read(&extra, info.deadline_ms);
-        if (!end.ok() || *end != Stream::ReadResult::kEnd) {
-          s->Finish(end.ok() ? InvalidArgument("unary call with more than one request message")
-                             : end.status());
-          return;
-        }
-      } else {
-        auto plain = DecodeUnaryBody(content_encoding, std::move(body), max);
-        if (!plain.ok()) {
-          s->Finish(plain.status());
-          return;
-        }
-        body = std::move(*plain);
-      }
-      auto out = RunUnary(route_copy, info, codec, std::move(body));
-      if (!out.ok()) {
-        s->Finish(out.status());
-        return;
-      }
-      Status w = s->Write(*out);
-      s->Finish(w);
-      return;
-    }
-    Status result;
-    if (codec == Codec::kJson) {
-      internal::JsonStream js(*s, route_copy.types.request, route_copy.types.response);
-      result = route_copy.stream(info, js);
-    } else {
-      result = route_copy.stream(info, *s);
-    }
-    s->Finish(result);
+  Spawn([s, handler = *d.get, path = d.info.path, headers = d.info.headers, head = d.head] {
+    HttpResponse r = handler(path, headers);
+    s->ForceResponse(r.status, r.content_type);
+    if (!head) (void)s->Write(r.body);
+    s->Finish(Status());
   });
+}
+
+void Server::Impl::StartCall(const std::shared_ptr<StreamCore>& s, RouteDecision d) {
+  s->set_config(d.config);
+  d.info.peer = s->peer_address();
+  Spawn([s, route = *d.route, info = std::move(d.info), codec = d.config.content_type.codec,
+         content_encoding = std::move(d.content_encoding), max = options.max_message_size] {
+    if (route.kind == RouteKind::kUnary) {
+      ServeUnary(*s, route, info, codec, content_encoding, max);
+    } else {
+      ServeStream(*s, route, info, codec);
+    }
+  });
+}
+
+void Server::Impl::OnRequest(const std::shared_ptr<StreamCore>& s) {
+  RouteDecision d = internal::RouteRequest(s->request_headers_unlocked(), table,
+                                           options.max_message_size, SteadyNowMs());
+  switch (d.action) {
+    case RouteDecision::Action::kServeGet:
+      ServeGet(s, d);
+      return;
+    case RouteDecision::Action::kRespond:
+      Respond(s, d.response, d.head);
+      return;
+    case RouteDecision::Action::kFail:
+      s->set_config(d.config);
+      s->Finish(d.status);
+      return;
+    case RouteDecision::Action::kCall:
+      StartCall(s, std::move(d));
+      return;
+  }
 }
 
 void Server::Impl::StartH2(std::unique_ptr<internal::ByteChannel> channel, std::string already) {
   Connection::Options o;
   o.max_concurrent_streams = options.max_concurrent_streams;
   o.keepalive_ms = options.keepalive_ms;
+  if (options.on_keepalive_answered) {
+    o.on_ping_answered = [fn = options.on_keepalive_answered, peer = channel->PeerAddress()] {
+      fn(peer);
+    };
+  }
   auto conn = Connection::Create(io, std::move(channel), internal::Role::kServer, o,
                                  [this](const std::shared_ptr<StreamCore>& s) { OnRequest(s); });
   {
@@ -418,14 +338,14 @@ void Server::Impl::Accept() {
 void Server::Impl::MakeHttp1Handlers() {
   internal::Http1Handlers& handlers = http1_handlers;
   handlers.get = [this](const std::string& path, const Headers& h) -> std::optional<HttpResponse> {
-    auto g = gets.find(path);
-    if (g == gets.end()) return std::nullopt;
+    auto g = table.gets.find(path);
+    if (g == table.gets.end()) return std::nullopt;
     return g->second(path, h);
   };
   handlers.unary = [this](const std::string& path, const Headers& h, Codec codec,
                           std::string body) -> std::optional<StatusOr<std::string>> {
-    auto r = routes.find(path);
-    if (r == routes.end() || r->second.kind != Kind::kUnary) return std::nullopt;
+    auto r = table.routes.find(path);
+    if (r == table.routes.end() || r->second.kind != RouteKind::kUnary) return std::nullopt;
     if (codec == Codec::kJson && r->second.types.request == nullptr) {
       return StatusOr<std::string>(Status(Code::kUnimplemented, "JSON not supported here"));
     }
@@ -440,11 +360,11 @@ void Server::Impl::MakeHttp1Handlers() {
     return RunUnary(r->second, info, codec, std::move(*plain));
   };
   handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
-    auto r = routes.find(path);
-    if (r == routes.end() || r->second.kind != Kind::kServerStream) return nullptr;
+    auto r = table.routes.find(path);
+    if (r == table.routes.end() || r->second.kind != RouteKind::kServerStream) return nullptr;
     return &r->second.stream;
   };
-  handlers.is_rpc_path = [this](const std::string& path) { return routes.count(path) > 0; };
+  handlers.is_rpc_path = [this](const std::string& path) { return table.routes.count(path) > 0; };
   handlers.max_message = options.max_message_size;
 }
 
@@ -467,16 +387,19 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
 Server::~Server() { Stop(0); }
 
 void Server::HandleUnary(std::string path, UnaryHandler handler, MessageTypes types) {
-  impl_->routes[std::move(path)] = Route{Kind::kUnary, std::move(handler), nullptr, types};
+  impl_->table.routes[std::move(path)] =
+      Route{RouteKind::kUnary, std::move(handler), nullptr, types};
 }
 void Server::HandleServerStream(std::string path, StreamHandler handler, MessageTypes types) {
-  impl_->routes[std::move(path)] = Route{Kind::kServerStream, nullptr, std::move(handler), types};
+  impl_->table.routes[std::move(path)] =
+      Route{RouteKind::kServerStream, nullptr, std::move(handler), types};
 }
 void Server::HandleBidi(std::string path, StreamHandler handler, MessageTypes types) {
-  impl_->routes[std::move(path)] = Route{Kind::kBidi, nullptr, std::move(handler), types};
+  impl_->table.routes[std::move(path)] =
+      Route{RouteKind::kBidi, nullptr, std::move(handler), types};
 }
 void Server::HandleGet(std::string path, GetHandler handler) {
-  impl_->gets[std::move(path)] = std::move(handler);
+  impl_->table.gets[std::move(path)] = std::move(handler);
 }
 
 Status Server::Start() {

@@ -57,6 +57,9 @@ struct ServerOptions {
   // PING a connection silent for this long; GOAWAY and close it when the
   // PING stays unanswered for twice as long. 0: off.
   int64_t keepalive_ms = 30'000;
+  // Told (on an io thread; must not block) each time a peer answers a
+  // keepalive PING, with its address: for diagnostics and tests.
+  std::function<void(const std::string& peer)> on_keepalive_answered;
 
   // HTTP/1.1 (and the start of every connection). A request's head must
   // arrive within http1_header_timeout_ms of its first byte (the first

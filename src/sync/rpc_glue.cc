@@ -69,6 +69,95 @@ StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
   return c;
 }
 
+namespace {
+
+// The Sync stream: announces our extensions to a peer that announced its
+// own (a Backrest peer sees exactly Backrest's responses), then serves.
+Status ServeSyncStream(SyncService& service, rpc::Stream& stream) {
+  const rpc::Headers request_headers = stream.headers();
+  const std::string* ext = rpc::FindHeader(request_headers, kExtensionsHeader);
+  PeerFeatures theirs = ext ? PeerFeatures::Parse(*ext) : PeerFeatures{};
+  if (ext) stream.AddResponseHeader(std::string(kExtensionsHeader), PeerFeatures::All().Format());
+  RpcSyncTransport transport(stream);
+  Status end = service.ServeStream(&transport, theirs, stream.peer_address());
+  // A clean end by the peer, or a displaced session, ends the call OK.
+  return end.code() == Code::kUnavailable ? Status() : end;
+}
+
+using CallCheck = std::function<Status(const rpc::CallInfo&)>;
+
+// Peer-state changes as they happen, queued for the stream's thread.
+struct PeerStateChanges {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<v1sync::PeerState> queued;
+
+  // Waits up to a second for changes and takes them.
+  std::deque<v1sync::PeerState> Take() {
+    std::deque<v1sync::PeerState> batch;
+    std::unique_lock lock(mu);
+    cv.wait_for(lock, std::chrono::seconds(1), [&] { return !queued.empty(); });
+    batch.swap(queued);
+    return batch;
+  }
+};
+
+template <typename States>
+Status WriteStates(rpc::Stream& stream, const States& states) {
+  for (const auto& s : states) BRS_RETURN_IF_ERROR(stream.Write(s.SerializeAsString()));
+  return Status();
+}
+
+// GetPeerSyncStatesStream: the snapshot, then (when subscribed) every change
+// until the client goes away.
+Status ServePeerStates(SyncService& service, const CallCheck& check, const rpc::CallInfo& info,
+                       rpc::Stream& stream) {
+  BRS_RETURN_IF_ERROR(check(info));
+  std::string req_bytes;
+  BRS_ASSIGN_OR_RETURN(auto r, stream.Read(&req_bytes));
+  v1sync::SyncStateStreamRequest req;
+  if (r != rpc::Stream::ReadResult::kMessage || !req.ParseFromString(req_bytes)) {
+    return InvalidArgument("expected one SyncStateStreamRequest");
+  }
+  // Subscribe first so no change between snapshot and subscription is lost
+  // (a duplicate is harmless).
+  PeerStateChanges changes;
+  store::PeerStateStore::SubscriptionId sub = 0;
+  if (req.subscribe()) {
+    sub = service.state().Subscribe([&](const v1sync::PeerState& s) {
+      std::lock_guard lock(changes.mu);
+      if (changes.queued.size() < 10'000) changes.queued.push_back(s);
+      changes.cv.notify_all();
+      stream.Wake();
+    });
+  }
+  auto snapshot = service.state().Snapshot();
+  Status st = snapshot.status();
+  if (st.ok()) st = WriteStates(stream, *snapshot);
+  while (st.ok() && req.subscribe()) {
+    st = WriteStates(stream, changes.Take());
+    // Notice a client that went away (Read fails once it reset).
+    std::string ignored;
+    auto alive = stream.Read(&ignored, rpc::SteadyNowMs());
+    if (!alive.ok()) st = alive.status();
+  }
+  if (sub) service.state().Unsubscribe(sub);
+  return st.code() == Code::kCanceled ? Status() : st;
+}
+
+StatusOr<std::string> SetRemoteConfig(SyncService& service, const CallCheck& check,
+                                      const rpc::CallInfo& info, std::string_view body) {
+  BRS_RETURN_IF_ERROR(check(info));
+  v1sync::SetRemoteClientConfigRequest req;
+  if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return InvalidArgument("malformed SetRemoteClientConfigRequest");
+  }
+  BRS_RETURN_IF_ERROR(service.state().SetRemoteClientConfig(req));
+  return v1sync::SetRemoteClientConfigResponse().SerializeAsString();
+}
+
+}  // namespace
+
 void RegisterSyncServices(rpc::Server& server, SyncService& service,
                           std::function<std::shared_ptr<const ApiAuthenticator>()> auth,
                           AuthRefusalFn on_refused) {
@@ -79,23 +168,11 @@ void RegisterSyncServices(rpc::Server& server, SyncService& service,
   static const v1sync::SetRemoteClientConfigResponse kSetResp;
 
   server.HandleBidi(std::string(kSyncPath),
-                    [&service](const rpc::CallInfo&, rpc::Stream& stream) -> Status {
-                      const rpc::Headers request_headers = stream.headers();
-                      const std::string* ext = rpc::FindHeader(request_headers, kExtensionsHeader);
-                      PeerFeatures theirs = ext ? PeerFeatures::Parse(*ext) : PeerFeatures{};
-                      // Announce ours only to a peer that announced its own: a Backrest
-                      // peer sees exactly Backrest's responses.
-                      if (ext)
-                        stream.AddResponseHeader(std::string(kExtensionsHeader),
-                                                 PeerFeatures::All().Format());
-                      RpcSyncTransport transport(stream);
-                      Status end = service.ServeStream(&transport, theirs, stream.peer_address());
-                      // A clean end by the peer, or a displaced session, ends the call OK.
-                      return end.code() == Code::kUnavailable ? Status() : end;
+                    [&service](const rpc::CallInfo&, rpc::Stream& stream) {
+                      return ServeSyncStream(service, stream);
                     },
                     {&kItem, &kItem});
-
-  auto check = [auth, on_refused](const rpc::CallInfo& info) -> Status {
+  CallCheck check = [auth, on_refused](const rpc::CallInfo& info) -> Status {
     auto a = auth();
     const std::string* authz = rpc::FindHeader(info.headers, "authorization");
     Status st = a ? a->Authenticate(authz ? *authz : "").status()
@@ -103,72 +180,16 @@ void RegisterSyncServices(rpc::Server& server, SyncService& service,
     if (!st.ok() && on_refused) on_refused(info, st);
     return st;
   };
-
-  server.HandleServerStream(
-      std::string(kPeerStatesPath),
-      [&service, check](const rpc::CallInfo& info, rpc::Stream& stream) -> Status {
-        BRS_RETURN_IF_ERROR(check(info));
-        std::string req_bytes;
-        BRS_ASSIGN_OR_RETURN(auto r, stream.Read(&req_bytes));
-        v1sync::SyncStateStreamRequest req;
-        if (r != rpc::Stream::ReadResult::kMessage || !req.ParseFromString(req_bytes)) {
-          return InvalidArgument("expected one SyncStateStreamRequest");
-        }
-        // Subscribe first so no change between snapshot and subscription
-        // is lost (a duplicate is harmless).
-        std::mutex mu;
-        std::condition_variable cv;
-        std::deque<v1sync::PeerState> changes;
-        store::PeerStateStore::SubscriptionId sub = 0;
-        if (req.subscribe()) {
-          sub = service.state().Subscribe([&](const v1sync::PeerState& s) {
-            std::lock_guard lock(mu);
-            if (changes.size() < 10'000) changes.push_back(s);
-            cv.notify_all();
-            stream.Wake();
-          });
-        }
-        auto snapshot = service.state().Snapshot();
-        Status st = snapshot.status();
-        if (st.ok()) {
-          for (const auto& s : *snapshot) {
-            st = stream.Write(s.SerializeAsString());
-            if (!st.ok()) break;
-          }
-        }
-        while (st.ok() && req.subscribe()) {
-          std::deque<v1sync::PeerState> batch;
-          {
-            std::unique_lock lock(mu);
-            cv.wait_for(lock, std::chrono::seconds(1), [&] { return !changes.empty(); });
-            batch.swap(changes);
-          }
-          for (const auto& s : batch) {
-            st = stream.Write(s.SerializeAsString());
-            if (!st.ok()) break;
-          }
-          // Notice a client that went away (Read fails once it reset).
-          std::string ignored;
-          auto alive = stream.Read(&ignored, rpc::SteadyNowMs());
-          if (!alive.ok()) st = alive.status();
-        }
-        if (sub) service.state().Unsubscribe(sub);
-        return st.code() == Code::kCanceled ? Status() : st;
-      },
-      {&kStatesReq, &kState});
-
-  server.HandleUnary(
-      std::string(kSetRemoteConfigPath),
-      [&service, check](const rpc::CallInfo& info, std::string_view body) -> StatusOr<std::string> {
-        BRS_RETURN_IF_ERROR(check(info));
-        v1sync::SetRemoteClientConfigRequest req;
-        if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-          return InvalidArgument("malformed SetRemoteClientConfigRequest");
-        }
-        BRS_RETURN_IF_ERROR(service.state().SetRemoteClientConfig(req));
-        return v1sync::SetRemoteClientConfigResponse().SerializeAsString();
-      },
-      {&kSetReq, &kSetResp});
+  server.HandleServerStream(std::string(kPeerStatesPath),
+                            [&service, check](const rpc::CallInfo& info, rpc::Stream& stream) {
+                              return ServePeerStates(service, check, info, stream);
+                            },
+                            {&kStatesReq, &kState});
+  server.HandleUnary(std::string(kSetRemoteConfigPath),
+                     [&service, check](const rpc::CallInfo& info, std::string_view body) {
+                       return SetRemoteConfig(service, check, info, body);
+                     },
+                     {&kSetReq, &kSetResp});
 }
 
 }  // namespace brs::sync

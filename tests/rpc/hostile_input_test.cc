@@ -20,6 +20,7 @@
 #include "rpc/raw_h2_client.h"
 #include "rpc/rpc_test_util.h"
 #include "rpc/server.h"
+#include "rpc/wait_until.h"
 
 namespace brs::rpc {
 namespace {
@@ -98,11 +99,7 @@ class HostileTest : public ::testing::Test {
   }
 
   bool WaitNoActiveCalls(int64_t timeout_ms) {
-    const int64_t deadline = SteadyNowMs() + timeout_ms;
-    while (server_->active_calls() != 0 && SteadyNowMs() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return server_->active_calls() == 0;
+    return testing::WaitUntil([&] { return server_->active_calls() == 0; }, timeout_ms);
   }
 
   // A Connect unary call on the raw connection succeeds.

@@ -16,6 +16,7 @@
 #include "rpc/raw_http1_peer.h"
 #include "rpc/rpc_test_util.h"
 #include "rpc/server.h"
+#include "rpc/wait_until.h"
 #include "store/store_test_util.h"
 
 namespace brs::rpc {
@@ -268,9 +269,7 @@ TEST_F(Http1LimitsTest, StopClosesEveryHttp1PeerAndReturnsWithinASecond) {
         "Content-Length: 100\r\n\r\nhalf"));
   }
   // Every one is being served (the heads and bodies are on their way).
-  for (int i = 0; i < 200 && server_->connection_count() < peers.size(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  ASSERT_TRUE(testing::WaitUntil([&] { return server_->connection_count() >= peers.size(); }));
   ASSERT_EQ(server_->connection_count(), peers.size());
   const int64_t start = SteadyNowMs();
   server_->Stop();

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "rpc/client.h"
@@ -42,15 +44,33 @@ class KeepaliveTest : public ::testing::Test {
   void SetUp() override {
     ServerOptions o;
     o.keepalive_ms = kKeepaliveMs;
+    o.on_keepalive_answered = [this](const std::string&) {
+      std::lock_guard lock(mu_);
+      ++pings_answered_;
+      cv_.notify_all();
+    };
     server_ = std::make_unique<Server>(o);
     testing::RegisterEcho(*server_);
+    // Answers with the caller's address: one connection, one address.
+    server_->HandleUnary(
+        "/test.Keepalive/Peer",
+        [](const CallInfo& info, std::string_view) -> StatusOr<std::string> { return info.peer; });
     ASSERT_TRUE(server_->Start().ok());
   }
   void TearDown() override {
     testing::ExpectFreshClientServes(server_->port());
     server_->Stop(1'000);
   }
+  // Waits until peers have answered `n` keepalive PINGs in all.
+  bool AwaitPingsAnswered(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10),
+                        [&] { return pings_answered_.load() >= n; });
+  }
   std::unique_ptr<Server> server_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<int> pings_answered_{0};
 };
 
 TEST_F(KeepaliveTest, SilentPeerIsPingedThenClosedWithGoaway) {
@@ -68,13 +88,15 @@ TEST_F(KeepaliveTest, SilentPeerIsPingedThenClosedWithGoaway) {
   EXPECT_EQ(c->goaway()->code, h2::kNoError);
   EXPECT_EQ(c->goaway()->debug, "keepalive ping timeout");
   EXPECT_EQ(c->goaway()->last_stream, 0u);
+  EXPECT_EQ(pings_answered_.load(), 0);
 }
 
 TEST_F(KeepaliveTest, PeerAnsweringPingsStaysConnected) {
   auto c = Connect(server_->port(), /*answer_pings=*/true);
-  // Idle for 8 keepalive periods; only PINGs and their ACKs flow.
-  c->Pump([] { return false; }, 8 * kKeepaliveMs);
-  EXPECT_GE(c->pings_received(), 3);
+  // Idle; only PINGs and their ACKs flow. The server sends a PING only
+  // once the one before was answered, and a GOAWAY would come before it:
+  // the third PING shows the connection kept through two answered ones.
+  ASSERT_TRUE(c->Pump([&] { return c->pings_received() >= 3; }, 10'000));
   EXPECT_FALSE(c->eof());
   EXPECT_FALSE(c->goaway().has_value());
   ASSERT_TRUE(c->SendHeaders(1, PostHeaders(kEcho, "application/proto"), false));
@@ -89,12 +111,14 @@ TEST_F(KeepaliveTest, IdleClientKeepsItsConnection) {
   o.base_url = "http://127.0.0.1:" + std::to_string(server_->port());
   auto client = Client::Create(o);
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->Unary(kEcho, Bytes("1")).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(6 * kKeepaliveMs));
-  EXPECT_EQ(server_->connection_count(), 1u) << "nghttp2 answers the PINGs";
-  auto r = (*client)->Unary(kEcho, Bytes("2"));
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(server_->connection_count(), 1u) << "the same connection served both calls";
+  auto before = (*client)->Unary("/test.Keepalive/Peer", "");
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  // Idle: the server PINGs, nghttp2 answers.
+  ASSERT_TRUE(AwaitPingsAnswered(3)) << "answered " << pings_answered_.load();
+  EXPECT_EQ(server_->connection_count(), 1u);
+  auto after = (*client)->Unary("/test.Keepalive/Peer", "");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(*after, *before) << "the same connection served both calls";
 }
 
 class KeepaliveShutdownTest : public ::testing::Test {
@@ -181,10 +205,15 @@ TEST_F(KeepaliveShutdownTest, CallOutlivingTheGracePeriodFails) {
   ASSERT_TRUE((*s)->Write(Bytes("a")).ok());
   ASSERT_EQ(*(*s)->Read(&m, SteadyNowMs() + 5'000), Stream::ReadResult::kMessage);
 
+  // A raw connection opened after the client's sees the GOAWAY of Stop:
+  // Stop has then stopped accepting and queued the GOAWAY of the client's
+  // connection (connections are shut down in the order they came).
+  auto watcher = Connect(port_, true);
   constexpr int64_t kGraceMs = 500;
   StopInBackground(kGraceMs);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  // Within the grace period the call still works...
+  ASSERT_TRUE(watcher->Pump([&] { return watcher->goaway().has_value(); }, 5'000));
+  // Within the grace period the call still works (and the echo comes
+  // after the GOAWAY, so the client has seen it)...
   ASSERT_TRUE((*s)->Write(Bytes("b")).ok());
   auto rb = (*s)->Read(&m, SteadyNowMs() + 5'000);
   ASSERT_TRUE(rb.ok()) << rb.status().ToString();

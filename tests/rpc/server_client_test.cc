@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "rpc/client.h"
 #include "rpc/rpc_test_util.h"
 #include "rpc/server.h"
+#include "rpc/wait_until.h"
 #include "store/store_test_util.h"
 
 namespace brs::rpc {
@@ -165,6 +167,12 @@ INSTANTIATE_TEST_SUITE_P(All, RpcTest,
 
 class RpcPlainTest : public ::testing::Test {
  protected:
+  // The flood's writer may run ahead of its reader by the windows and
+  // buffers between them (about 2 MiB: 1 MiB unread before the client
+  // withholds credit, a 1 MiB stream window, 256 KiB of send buffer), not
+  // by the 200 MB it has to send.
+  static constexpr int kMaxLead = 5'000;
+
   void SetUp() override {
     server_ = std::make_unique<Server>(ServerOptions{});
     testing::RegisterEcho(*server_);
@@ -173,13 +181,15 @@ class RpcPlainTest : public ::testing::Test {
         Status st = s.Write(std::string(1000, 'x'));
         if (!st.ok()) return st;
         written_ = i + 1;
+        if (written_.load() - read_.load() > kMaxLead) lead_exceeded_ = true;
       }
       return Status();
     });
     server_->HandleBidi("/test.Slow/WaitForCancel", [this](const CallInfo&, Stream& s) -> Status {
+      handler_started_.set_value();
       std::string m;
       auto r = s.Read(&m, SteadyNowMs() + 10'000);
-      cancel_seen_ = r.ok() ? Status(Code::kOk, "read returned") : r.status();
+      cancel_seen_.set_value(r.ok() ? Status(Code::kOk, "read returned") : r.status());
       return Status();
     });
     ASSERT_TRUE(server_->Start().ok());
@@ -194,37 +204,46 @@ class RpcPlainTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::unique_ptr<Client> client_;
   std::atomic<int> written_{0};
-  Status cancel_seen_ = Internal("not yet");
+  std::atomic<int> read_{0};
+  std::atomic<bool> lead_exceeded_{false};
+  std::promise<void> handler_started_;
+  std::promise<Status> cancel_seen_;
 };
 
 // A reader that does not read holds the writer back: HTTP/2 flow control
-// plus the bounded send buffer keep memory bounded.
+// plus the bounded send buffer keep memory bounded. The writer checks its
+// lead over the reader after every message, so no moment is left out.
 TEST_F(RpcPlainTest, SlowReaderSlowsTheWriter) {
   auto s = client_->Open("/test.Slow/Flood", CallKind::kBidi);
   ASSERT_TRUE(s.ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The client takes messages until 1 MiB of them are unread, then gives
+  // no more credit: from here on the writer is held by flow control.
+  constexpr size_t kCreditWithheld = (1 << 20) / (1000 + 5) + 1;
+  ASSERT_TRUE(testing::WaitUntil([&] { return (*s)->Backlog() >= kCreditWithheld; }))
+      << "backlog " << (*s)->Backlog();
   const int stalled = written_.load();
   EXPECT_GT(stalled, 0);
-  EXPECT_LT(stalled, 5'000) << "about 2 MiB of windows and buffers, not 200 MB";
+  EXPECT_LT(stalled, kMaxLead) << "about 2 MiB of windows and buffers, not 200 MB";
   std::string m;
-  int read = 0;
-  while (read < 20'000) {
+  while (read_.load() < 20'000) {
     auto r = (*s)->Read(&m, SteadyNowMs() + 10'000);
     ASSERT_TRUE(r.ok() && *r == Stream::ReadResult::kMessage);
-    ++read;
+    ++read_;
   }
-  EXPECT_GT(written_.load(), stalled);
+  EXPECT_GT(written_.load(), stalled) << "reading lets the writer go on";
+  EXPECT_FALSE(lead_exceeded_.load()) << "the writer ran more than " << kMaxLead << " ahead";
 }
 
 TEST_F(RpcPlainTest, ClientCancelReachesTheHandler) {
   auto s = client_->Open("/test.Slow/WaitForCancel", CallKind::kBidi);
   ASSERT_TRUE(s.ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_EQ(handler_started_.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
   (*s)->Finish(Status(Code::kCanceled, "bye"));
-  for (int i = 0; i < 100 && cancel_seen_.code() == Code::kInternal; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_EQ(cancel_seen_.code(), Code::kCanceled) << cancel_seen_.ToString();
+  auto seen = cancel_seen_.get_future();
+  ASSERT_EQ(seen.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  const Status st = seen.get();
+  EXPECT_EQ(st.code(), Code::kCanceled) << st.ToString();
 }
 
 TEST_F(RpcPlainTest, ServerStopFailsOpenStreams) {
@@ -260,13 +279,18 @@ TEST(RpcClient, UnreachableAndBadUrls) {
 
 TEST(RpcClient, DeadlineExceeded) {
   Server server(ServerOptions{});
-  server.HandleUnary("/t.S/Sleep", [](const CallInfo&, std::string_view) -> StatusOr<std::string> {
-    std::this_thread::sleep_for(std::chrono::milliseconds(600));
-    return std::string();
+  // The handler is still working when the deadline passes; it is let go
+  // once the client has given up.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  server.HandleUnary("/t.S/Slow", [released](const CallInfo&, std::string_view) {
+    released.wait_for(std::chrono::seconds(10));
+    return StatusOr<std::string>(std::string());
   });
   ASSERT_TRUE(server.Start().ok());
   auto c = Client::Create(Url("http://127.0.0.1:" + std::to_string(server.port())));
-  auto r = (*c)->Unary("/t.S/Sleep", "", {}, 100);
+  auto r = (*c)->Unary("/t.S/Slow", "", {}, 100);
+  release.set_value();
   EXPECT_EQ(r.status().code(), Code::kDeadlineExceeded) << r.status().ToString();
   server.Stop(2000);
 }

@@ -7,14 +7,14 @@
 #include <set>
 #include <thread>
 
+#include "rpc/wait_until.h"
+
 namespace brs::rpc::internal {
 namespace {
 
 using namespace std::chrono_literals;
 
-void WaitFor(const std::function<bool()>& cond) {
-  for (int i = 0; i < 500 && !cond(); ++i) std::this_thread::sleep_for(2ms);
-}
+void WaitFor(const std::function<bool()>& cond) { EXPECT_TRUE(testing::WaitUntil(cond)); }
 
 TEST(WorkerPool, ReusesIdleThreadsForShortTasks) {
   WorkerPool pool(4, 10s);

@@ -1,0 +1,416 @@
+#include "rpc/stream_core.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <cstring>
+
+#include "rpc/gzip.h"
+#include "rpc/h2_connection.h"
+
+namespace brs::rpc::internal {
+namespace {
+
+// Queued, unread inbound bytes beyond which flow-control credit is withheld.
+constexpr size_t kMaxUnreadBytes = 1 << 20;
+// Pending outbound bytes beyond which Write blocks.
+constexpr size_t kSendHighWater = 256 << 10;
+
+}  // namespace
+
+StreamCore::~StreamCore() = default;
+
+void StreamCore::set_config(const CallConfig& c) {
+  std::lock_guard lock(mu_);
+  cfg_ = c;
+  decoder_ = EnvelopeDecoder(c.max_message + kEnvelopeHeaderSize);
+}
+
+CallConfig StreamCore::config() const {
+  std::lock_guard lock(mu_);
+  return cfg_;
+}
+
+void StreamCore::ForceResponse(int http_status, std::string content_type) {
+  std::lock_guard lock(mu_);
+  forced_status_ = http_status;
+  forced_content_type_ = std::move(content_type);
+}
+
+template <typename Fn>
+void StreamCore::OnStrandThenFlush(Fn fn) {
+  auto conn = conn_.lock();
+  if (!conn) return;
+  Connection* c = conn.get();
+  c->Post([conn = std::move(conn), fn = std::move(fn)] {
+    fn(*conn);
+    conn->Flush();
+  });
+}
+
+void StreamCore::FailLocked(const Status& s) {
+  if (!final_) final_ = s;
+  broken_ = true;
+  cv_.notify_all();
+}
+
+void StreamCore::FailReadLocked(const Status& s) {
+  if (role_ == Role::kClient) {
+    FailLocked(s);
+    return;
+  }
+  // Server: the request is unusable, but the stream is not; the handler
+  // still answers with its final status (which is usually this one).
+  if (!final_) final_ = s;
+  cv_.notify_all();
+}
+
+Status StreamCore::BrokenStatusLocked() const {
+  return final_ && !final_->ok() ? *final_ : Unavailable("stream closed");
+}
+
+// ---- the mailbox (inbound) ----
+
+StatusOr<Stream::ReadResult> StreamCore::Read(std::string* message, int64_t deadline_ms) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (!messages_.empty()) {
+      *message = std::move(messages_.front());
+      messages_.pop_front();
+      const size_t wire = message->size() + kEnvelopeHeaderSize;
+      unread_bytes_ = unread_bytes_ > wire ? unread_bytes_ - wire : 0;
+      MaybeConsumeLocked();
+      return ReadResult::kMessage;
+    }
+    if (final_) {
+      if (final_->ok()) return ReadResult::kEnd;
+      return *final_;
+    }
+    if (wake_) {
+      wake_ = false;
+      return ReadResult::kTimeout;
+    }
+    const int64_t now = SteadyNowMs();
+    if (now >= deadline_ms) return ReadResult::kTimeout;
+    if (deadline_ms - now > 3'600'000) {
+      cv_.wait_for(lock, std::chrono::hours(1));  // far deadlines must not overflow the clock
+    } else {
+      cv_.wait_for(lock, std::chrono::milliseconds(deadline_ms - now));
+    }
+  }
+}
+
+void StreamCore::Wake() {
+  std::lock_guard lock(mu_);
+  wake_ = true;
+  cv_.notify_all();
+}
+
+size_t StreamCore::Backlog() const {
+  std::lock_guard lock(mu_);
+  return messages_.size();
+}
+
+Headers StreamCore::headers() const {
+  std::lock_guard lock(mu_);
+  return in_headers_;
+}
+
+void StreamCore::OnHeader(std::string name, std::string value, bool trailer) {
+  std::lock_guard lock(mu_);
+  Headers& target = trailer ? in_trailers_ : in_headers_;
+  if (target.size() >= 256) return;  // bounded; nghttp2 bounds sizes
+  if (name == ":status" && !trailer) {
+    int status = 0;
+    for (char c : value) status = c >= '0' && c <= '9' ? status * 10 + (c - '0') : status;
+    http_status_ = status;
+  }
+  target.emplace_back(std::move(name), std::move(value));
+}
+
+void StreamCore::OnResponseHeaders(bool end_stream) {
+  std::lock_guard lock(mu_);
+  const ResponseHeadResult r = CheckResponseHeaders(cfg_, http_status_, in_headers_, end_stream);
+  switch (r.kind) {
+    case ResponseHeadResult::Kind::kEnded:
+      final_ = r.status;
+      cv_.notify_all();
+      break;
+    case ResponseHeadResult::Kind::kFailed:
+      FailLocked(r.status);
+      break;
+    case ResponseHeadResult::Kind::kContinue:
+      if (r.recv_encoding) cfg_.recv_encoding = *r.recv_encoding;
+      break;
+  }
+}
+
+// Flow control: received bytes are given back once the unread backlog is
+// small enough, so a reader that does not read stops the sender.
+void StreamCore::MaybeConsumeLocked() {
+  if (held_bytes_ == 0 || unread_bytes_ > kMaxUnreadBytes || id_ < 0) return;
+  const size_t n = held_bytes_;
+  held_bytes_ = 0;
+  OnStrandThenFlush([id = id_, n](Connection& c) { c.Consume(id, n); });
+}
+
+void StreamCore::OnEndEnvelopeLocked(const Envelope& e) {
+  std::string inflated;
+  if (e.flags & kFlagCompressed) {
+    auto d = DecodeMessage(e, cfg_.recv_encoding, cfg_.max_message);
+    if (!d.ok()) {
+      FailLocked(d.status());
+      return;
+    }
+    inflated = std::move(*d);
+  }
+  end_envelope_seen_ = true;
+  final_ = ParseConnectEndStreamJson((e.flags & kFlagCompressed) ? inflated : e.payload);
+  cv_.notify_all();
+}
+
+void StreamCore::QueueEnvelopesLocked() {
+  while (auto e = decoder_.Next()) {
+    if (e->flags & ~kFlagCompressed) {  // not a plain message (the common case is)
+      auto kind = ClassifyEnvelope(e->flags, cfg_.content_type.protocol, role_);
+      if (!kind.ok()) {
+        FailReadLocked(kind.status());
+        return;
+      }
+      if (*kind == EnvelopeKind::kEndStream) {
+        OnEndEnvelopeLocked(*e);
+        return;
+      }
+    }
+    // As connect-go: a compressed flag without negotiated compression is
+    // internal, undecodable gzip invalid_argument, too large
+    // resource_exhausted.
+    auto msg = DecodeMessage(*e, cfg_.recv_encoding, cfg_.max_message);
+    if (!msg.ok()) {
+      FailReadLocked(msg.status());
+      return;
+    }
+    unread_bytes_ += msg->size() + kEnvelopeHeaderSize;
+    messages_.push_back(std::move(*msg));
+  }
+  if (!decoder_.status().ok()) FailReadLocked(decoder_.status());
+}
+
+void StreamCore::OnData(const uint8_t* data, size_t len) {
+  std::lock_guard lock(mu_);
+  held_bytes_ += len;
+  if (final_ || broken_) {
+    MaybeConsumeLocked();
+    return;
+  }
+  if (cfg_.raw_body()) {
+    if (raw_body_.size() + len > cfg_.max_message) {
+      FailReadLocked(ResourceExhausted("message larger than the limit"));
+    } else {
+      raw_body_.append(reinterpret_cast<const char*>(data), len);
+    }
+  } else {
+    Status st = decoder_.Feed(std::string_view(reinterpret_cast<const char*>(data), len));
+    if (!st.ok()) {
+      FailReadLocked(FramingError(st));
+    } else {
+      QueueEnvelopesLocked();
+    }
+  }
+  MaybeConsumeLocked();
+  cv_.notify_all();
+}
+
+void StreamCore::ClientRemoteEndLocked() {
+  const Protocol p = cfg_.content_type.protocol;
+  if (p != Protocol::kConnectUnary) {
+    final_ = StreamResponseEnd(p, http_status_, in_headers_, in_trailers_, end_envelope_seen_);
+    return;
+  }
+  Status st = ConnectUnaryResponseEnd(http_status_, in_headers_, cfg_.recv_encoding,
+                                      cfg_.max_message, &raw_body_);
+  if (st.ok()) messages_.push_back(std::move(raw_body_));
+  final_ = std::move(st);
+}
+
+void StreamCore::OnRemoteEnd() {
+  std::lock_guard lock(mu_);
+  remote_ended_ = true;
+  if (final_) {
+    cv_.notify_all();
+    return;
+  }
+  if (role_ == Role::kClient) {
+    ClientRemoteEndLocked();
+  } else if (cfg_.raw_body()) {
+    messages_.push_back(std::move(raw_body_));
+    final_ = Status();
+  } else {
+    Status st = decoder_.Finish();
+    final_ = st.ok() ? Status() : InvalidArgument(st.message());
+  }
+  cv_.notify_all();
+}
+
+void StreamCore::OnClosed(uint32_t error_code) {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  broken_ = true;
+  if (!final_) final_ = StatusForStreamClose(error_code, role_);
+  cv_.notify_all();
+}
+
+void StreamCore::OnConnectionLost(const Status& why) {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  FailLocked(why);
+}
+
+// ---- the outgoing buffer ----
+
+void StreamCore::AddResponseHeader(std::string name, std::string value) {
+  std::lock_guard lock(mu_);
+  if (!response_started_) extra_response_headers_.emplace_back(std::move(name), std::move(value));
+}
+
+void StreamCore::ResumeLocked() {
+  if (!deferred_) return;
+  deferred_ = false;
+  OnStrandThenFlush([id = id_](Connection& c) { c.ResumeData(id); });
+}
+
+void StreamCore::StartResponseLocked() {
+  response_started_ = true;
+  OnStrandThenFlush([self = shared_from_this()](Connection& c) { c.SubmitServerResponse(self); });
+}
+
+Status StreamCore::Write(std::string_view message) {
+  std::unique_lock lock(mu_);
+  if (local_finished_) return FailedPrecondition("write after finish");
+  if (broken_) return BrokenStatusLocked();
+  // A client's call is over once the server ended it (its status is what
+  // Read returns); a server still answers after the request side ended.
+  if (role_ == Role::kClient && final_) {
+    return final_->ok() ? Unavailable("the server ended the call") : *final_;
+  }
+  if (message.size() > cfg_.max_message) {
+    return ResourceExhausted("message of " + std::to_string(message.size()) +
+                             " bytes exceeds the limit");
+  }
+  if (cfg_.raw_body() && cfg_.send_encoding == Encoding::kGzip) {
+    BRS_ASSIGN_OR_RETURN(std::string packed, GzipCompress(message));
+    out_.append(packed);
+  } else if (cfg_.raw_body()) {
+    out_.append(message);
+  } else {
+    BRS_RETURN_IF_ERROR(EncodeMessage(message, cfg_.send_encoding, &out_));
+  }
+  if (role_ == Role::kServer && !response_started_) {
+    StartResponseLocked();
+  } else {
+    ResumeLocked();
+  }
+  cv_.wait(lock, [&] { return broken_ || out_.size() - out_pos_ <= kSendHighWater; });
+  if (broken_ && out_.size() > out_pos_) return BrokenStatusLocked();
+  return Status();
+}
+
+void StreamCore::ClientFinishLocked(const Status& status) {
+  if (status.ok()) {
+    eof_queued_ = true;
+    ResumeLocked();
+    return;
+  }
+  FailLocked(ClientCancelStatus(status));
+  OnStrandThenFlush([id = id_](Connection& c) { c.ResetStream(id, NGHTTP2_CANCEL); });
+}
+
+void StreamCore::ServerFinishLocked(const Status& status) {
+  ServerEnd end =
+      ServerEndOfCall(cfg_.content_type.protocol, status, forced_status_ != 0, response_started_);
+  switch (end.kind) {
+    case ServerEnd::Kind::kReset:
+      FailLocked(status);
+      OnStrandThenFlush([id = id_](Connection& c) { c.ResetStream(id, NGHTTP2_INTERNAL_ERROR); });
+      return;
+    case ServerEnd::Kind::kReplace:
+      out_ = std::move(end.bytes);
+      out_pos_ = 0;
+      break;
+    case ServerEnd::Kind::kAppend:
+      out_.append(end.bytes);
+      break;
+  }
+  eof_queued_ = true;
+  if (!response_started_) {
+    StartResponseLocked();
+  } else {
+    ResumeLocked();
+  }
+  cv_.notify_all();
+}
+
+void StreamCore::Finish(const Status& status) {
+  std::unique_lock lock(mu_);
+  if (local_finished_) return;
+  local_finished_ = true;
+  local_status_ = status;
+  if (broken_ || closed_) {
+    cv_.notify_all();
+    return;
+  }
+  if (role_ == Role::kServer) {
+    ServerFinishLocked(status);
+    return;
+  }
+  ClientFinishLocked(status);
+  cv_.notify_all();
+}
+
+Headers StreamCore::ResponseHeaders() const {
+  std::lock_guard lock(mu_);
+  ResponseHead head;
+  head.config = &cfg_;
+  head.forced_status = forced_status_;
+  head.forced_content_type = forced_content_type_;
+  head.finished = local_finished_ ? &local_status_ : nullptr;
+  head.extra = &extra_response_headers_;
+  return ServerResponseHeaders(head);
+}
+
+Headers StreamCore::Trailers() const {
+  std::lock_guard lock(mu_);
+  return GrpcTrailers(local_status_);
+}
+
+ssize_t StreamCore::ReadOutgoing(uint8_t* buf, size_t len, uint32_t* flags, bool* want_trailers) {
+  std::lock_guard lock(mu_);
+  const size_t pending = out_.size() - out_pos_;
+  const size_t n = std::min(len, pending);
+  if (n > 0) {
+    std::memcpy(buf, out_.data() + out_pos_, n);
+    out_pos_ += n;
+    if (out_pos_ == out_.size()) {
+      out_.clear();
+      out_pos_ = 0;
+    } else if (out_pos_ > (64 << 10) && out_pos_ * 2 > out_.size()) {
+      out_.erase(0, out_pos_);
+      out_pos_ = 0;
+    }
+    cv_.notify_all();
+  }
+  if (out_.size() == out_pos_ && eof_queued_) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (role_ == Role::kServer && cfg_.content_type.protocol == Protocol::kGrpc) {
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+      *want_trailers = true;
+    }
+    return static_cast<ssize_t>(n);
+  }
+  if (n == 0) {
+    deferred_ = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  return static_cast<ssize_t>(n);
+}
+
+}  // namespace brs::rpc::internal
