@@ -37,7 +37,7 @@ SessionOptions SessionRunner::WithRegistryClaim(SessionOptions options) {
 }
 
 SessionRunner::SessionRunner(SessionOptions options, SyncTransport* transport, Hooks hooks)
-    : outbox_(kOutboxHighWater, options.env.clock),
+    : outbox_(options.tunables.outbox_high_water, options.env.clock),
       session_(WithRegistryClaim(std::move(options)), &outbox_),
       transport_(transport),
       hooks_(std::move(hooks)) {}

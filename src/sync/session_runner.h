@@ -54,7 +54,6 @@ class SessionRunner final : public SessionHandle,
   // Makes the session claim its peer's registry slot once authorized,
   // before any peer state is written (SessionRegistry).
   SessionOptions WithRegistryClaim(SessionOptions options);
-  static constexpr size_t kOutboxHighWater = 4096;
   using Task = std::function<Status(Session&)>;
   // Queues fn for the session thread; FailedPrecondition when not
   // established or already ended.
