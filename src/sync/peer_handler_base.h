@@ -52,6 +52,9 @@ class PeerHandlerBase : public RoleHandler {
   // Called by the session when its own config changed. An error ends the
   // session (e.g. the peer was removed). Thread: the session's.
   virtual Status OnConfigChanged(const v1::Config& config, ItemSink& out) = 0;
+  // The sink has room again after it refused a TrySend: a handler that
+  // dropped items then brings the peer up to date. Thread: the session's.
+  virtual Status CatchUp(ItemSink&) { return Status(); }
 
   // The most log bytes accepted for one fetched log.
   static constexpr int64_t kMaxFetchedLogBytes = 256LL << 20;

@@ -16,10 +16,21 @@ namespace brs::sync {
 using SyncStreamItem = v1sync::SyncStreamItem;
 
 // Where a session's outgoing (plaintext) items go; the driver encrypts them.
+// A bounded sink (the session's Outbox) makes Send wait while it is full;
+// the other two never wait. An unbounded sink takes everything at once.
 class ItemSink {
  public:
   virtual ~ItemSink() = default;
   virtual void Send(SyncStreamItem item) = 0;
+  // Queues the item even when the sink is full (one item that must not
+  // wait, e.g. a manifest sent under a lock a store writer may need).
+  virtual void SendNow(SyncStreamItem item) { Send(std::move(item)); }
+  // Queues the item unless the sink is full; false then, and the item is
+  // dropped.
+  virtual bool TrySend(SyncStreamItem item) {
+    Send(std::move(item));
+    return true;
+  }
 };
 
 class RoleHandler {

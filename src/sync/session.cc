@@ -248,6 +248,11 @@ Status Session::OnConfigChanged(const v1::Config& config) {
   return handler_->OnConfigChanged(config, *outbox_);
 }
 
+Status Session::OnOutboxRoom() {
+  if (phase_ != Phase::kEstablished) return Status();
+  return handler_->CatchUp(*outbox_);
+}
+
 void Session::OnBacklog(size_t queued_items, MonoTime now) {
   if (options_.role != Role::kHub || phase_ != Phase::kEstablished) return;
   if (!options_.peer_features.throttle || queued_items < options_.throttle_backlog) return;

@@ -76,6 +76,9 @@ class Session {
   Status OnConfigChanged(const v1::Config& config);
   // The ingest backlog of this session (hub): items read, not yet handled.
   void OnBacklog(size_t queued_items, MonoTime now);
+  // The outbox has room again after it refused an item (Outbox::SetOnRoom):
+  // the handler catches up on what it dropped.
+  Status OnOutboxRoom();
   // Ends the session: the handler records the peer state (unless
   // record_state is false: a displaced session leaves its successor's).
   // Idempotent.

@@ -40,7 +40,12 @@ SessionRunner::SessionRunner(SessionOptions options, SyncTransport* transport, H
     : outbox_(options.tunables.outbox_high_water, options.env.clock),
       session_(WithRegistryClaim(std::move(options)), &outbox_),
       transport_(transport),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)) {
+  outbox_.SetOnRoom([this] {
+    outbox_room_ = true;
+    transport_->Wake();
+  });
+}
 
 SessionRunner::~SessionRunner() = default;
 
@@ -156,6 +161,9 @@ Status SessionRunner::Loop() {
     }
     if (writer_failed_) return StatusAfterWriteFailure();
     for (Task& t : tasks) BRS_RETURN_IF_ERROR(t(session_));
+    if (outbox_room_.load(std::memory_order_relaxed) && outbox_room_.exchange(false)) {
+      BRS_RETURN_IF_ERROR(session_.OnOutboxRoom());
+    }
 
     const MonoTime now = env.NowMono();
     BRS_RETURN_IF_ERROR(session_.OnTick(now));

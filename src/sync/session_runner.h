@@ -76,6 +76,7 @@ class SessionRunner final : public SessionHandle,
   bool ended_ = false;
   v1::Multihost::Peer peer_;
   std::atomic<bool> writer_failed_{false};
+  std::atomic<bool> outbox_room_{false};  // the outbox has room again
   Status writer_status_;
   uint64_t config_sub_ = 0;
   uint64_t session_number_ = 0;  // from the registry; 0 until claimed

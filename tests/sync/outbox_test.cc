@@ -84,5 +84,30 @@ TEST(Outbox, SendBlocksAtHighWaterUntilDrainedOrClosed) {
   EXPECT_FALSE(box.Pop(Env::Default().NowMono() + Millis(10)).has_value());
 }
 
+// The oplog's side of the box (issue #15 §1): TrySend never waits; a
+// refusal is answered once with a call for room when half drained.
+TEST(Outbox, TrySendRefusesAtHighWaterAndCallsForRoomWhenHalfDrained) {
+  Outbox box(4);
+  int rooms = 0;
+  box.SetOnRoom([&] { ++rooms; });
+  for (int i = 1; i <= 4; ++i) EXPECT_TRUE(box.TrySend(Numbered(i)));
+  EXPECT_FALSE(box.TrySend(Numbered(5)));
+  EXPECT_FALSE(box.TrySend(Numbered(6)));
+  SyncStreamItem hb;
+  hb.mutable_heartbeat();
+  EXPECT_TRUE(box.TrySend(hb)) << "heartbeats are always taken";
+  EXPECT_TRUE(box.TryPop()->has_heartbeat());
+  EXPECT_EQ(box.TryPop()->request_operation_data().op_ids(0), 1);
+  EXPECT_EQ(rooms, 0) << "three queued: more than half the high water";
+  EXPECT_EQ(box.TryPop()->request_operation_data().op_ids(0), 2);
+  EXPECT_EQ(rooms, 1);
+  EXPECT_EQ(box.TryPop()->request_operation_data().op_ids(0), 3);
+  EXPECT_EQ(rooms, 1) << "one call per refusal";
+  EXPECT_EQ(box.TryPop()->request_operation_data().op_ids(0), 4);
+  EXPECT_FALSE(box.TryPop().has_value()) << "refused items were dropped";
+  box.Close();
+  EXPECT_TRUE(box.TrySend(Numbered(7))) << "a closed box drops without calling for room";
+}
+
 }  // namespace
 }  // namespace brs::sync

@@ -206,6 +206,38 @@ TEST(SessionHandlers, LiveCreateUpdateDeletePropagate) {
   EXPECT_EQ(*hub.oplog->Count({}), 12);
 }
 
+// A full sink refuses live events: the client falls behind without ever
+// waiting (it runs on the store's writer), and catches up with a manifest
+// once there is room: the hub ends up with exactly the client's ops.
+TEST(SessionHandlers, AClientThatFellBehindCatchesUpWithAManifest) {
+  Instance hub(kHubConfig), client(kClientConfig);
+  auto ops = AddOps(client, 10);
+  Session s(hub, client);
+  BRS_ASSERT_OK(s.Connect(hub));
+  BRS_ASSERT_OK(s.client->CatchUp(s.link.to_hub));
+  EXPECT_EQ(s.client->stats().catch_ups, 0) << "not behind: nothing to catch up";
+
+  s.link.to_hub.full = true;
+  AddOps(client, 5);
+  ops[2].set_display_message("changed");
+  std::vector<v1::Operation> upd = {ops[2]};
+  ASSERT_TRUE(client.oplog->Update(upd).ok());
+  std::vector<int64_t> del = {ops[3].id()};
+  ASSERT_TRUE(client.oplog->Delete(del).ok());
+  EXPECT_EQ(s.link.to_hub.size(), 0u) << "every event was refused";
+  s.link.to_hub.full = false;
+  AddOps(client, 1);
+  EXPECT_EQ(s.link.to_hub.size(), 0u) << "behind: events are dropped until the catch-up";
+
+  BRS_ASSERT_OK(s.client->CatchUp(s.link.to_hub));
+  EXPECT_EQ(s.client->stats().catch_ups, 1);
+  ASSERT_TRUE(s.link.Pump().ok());
+  EXPECT_EQ(HubView(hub), ClientView(client));
+  EXPECT_EQ(hub.oplog->GetSynced(kClientKey, ops[2].id())->display_message(), "changed");
+  AddOps(client, 1);
+  EXPECT_EQ(s.link.to_hub.size(), 1u) << "live again";
+}
+
 TEST(SessionHandlers, OfflineChangesConvergeThroughTheManifest) {
   Instance hub(kHubConfig), client(kClientConfig);
   auto ops = AddOps(client, 50);
