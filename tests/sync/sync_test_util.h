@@ -85,7 +85,15 @@ struct Instance {
     config.reset();
     Open();
   }
-  SyncEnv env() { return SyncEnv{config.get(), oplog.get(), peers.get(), logs.get(), &clock}; }
+  SyncEnv env() {
+    SyncEnv e;
+    e.config = config.get();
+    e.oplog = oplog.get();
+    e.peers = peers.get();
+    e.logs = logs.get();
+    e.clock = &clock;
+    return e;
+  }
 };
 
 // A thread-safe queue of items one side sent to the other. TrySend
