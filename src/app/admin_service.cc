@@ -29,7 +29,9 @@ Status CheckToken(const AdminContext* ctx, const rpc::CallInfo& info) {
 // its session says so (it did not announce log transfer).
 StatusOr<std::shared_ptr<sync::SessionHandle>> FindPeerSession(const AdminContext* ctx,
                                                                const std::string& keyid) {
-  if (auto hub_side = ctx->sync->sessions().Find(keyid)) return hub_side;
+  if (std::shared_ptr<sync::SessionHandle> hub_side = ctx->sync->sessions().Find(keyid)) {
+    return hub_side;
+  }
   if (auto client_side = ctx->sync->ClientSession(keyid)) {
     if (!client_side->peer().keyid().empty()) {
       return std::shared_ptr<sync::SessionHandle>(client_side);

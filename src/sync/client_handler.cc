@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <algorithm>
+
 #include "sync/session_error.h"
 
 namespace brs::sync {
@@ -71,12 +73,7 @@ Status ClientHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, I
                      known_host_.keyid() + "), got " + peer.instance_id() + " (" + peer.keyid() +
                      ")");
   }
-  auto perms = PermissionSet::FromProto(known_host_.permissions());
-  if (!perms.ok()) {
-    return AuthError("permissions of known host " + peer.instance_id() + ": " +
-                     perms.status().message());
-  }
-  perms_ = std::move(*perms);
+  BRS_RETURN_IF_ERROR(LoadPermissions(known_host_, "known host"));
   BRS_RETURN_IF_ERROR(MarkConnected(known_host_));
 
   // Pairing succeeded: the secret has done its job.
@@ -232,26 +229,27 @@ Status ClientHandler::HandleRequestOperationData(
 
 Status ClientHandler::HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
                                              ItemSink& out) {
-  auto config = env_.config->Get();
-  SyncStreamItem resources;
-  *resources.mutable_receive_resources() =
-      ResourcesFor(*config, perms_,
-                   {Permission::PERMISSION_READ_OPERATIONS, Permission::PERMISSION_READ_CONFIG,
-                    Permission::PERMISSION_READ_WRITE_CONFIG});
-  out.Send(std::move(resources));
+  out.Send(ResourcesItem(*env_.config->Get()));
   return Status();
 }
 
-void ClientHandler::SendConfigView(const v1::Config& config, ItemSink& out) {
+// A client also lists what it forwards.
+SyncStreamItem ClientHandler::ResourcesItem(const v1::Config& config) const {
   SyncStreamItem item;
-  *item.mutable_receive_config()->mutable_config() = RemoteConfigFor(config, perms_);
-  out.Send(std::move(item));
-  SyncStreamItem resources;
-  *resources.mutable_receive_resources() =
+  *item.mutable_receive_resources() =
       ResourcesFor(config, perms_,
                    {Permission::PERMISSION_READ_OPERATIONS, Permission::PERMISSION_READ_CONFIG,
                     Permission::PERMISSION_READ_WRITE_CONFIG});
-  out.Send(std::move(resources));
+  return item;
+}
+
+// The throttle extension (SPEC §8): the hub asks us to pause sending.
+Status ClientHandler::HandleThrottle(const SyncStreamItem::SyncActionThrottle& item,
+                                     ItemSink& out) {
+  if (!features_.throttle) return RoleHandler::HandleThrottle(item, out);  // never announced
+  out.Pause(Millis(std::clamp<int64_t>(item.delay_ms(), 0, kMaxThrottleDelayMs)));
+  if (env_.metrics) env_.metrics->throttles.With({"received"}).Inc();
+  return Status();
 }
 
 Status ClientHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {

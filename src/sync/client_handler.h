@@ -52,6 +52,11 @@ class ClientHandler final : public PeerHandlerBase {
   Status HandleSetConfig(const SyncStreamItem::SyncActionSetConfig&, ItemSink&) override;
   Status HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
                                 ItemSink&) override;
+  // The throttle extension: pauses sending for the delay asked (at most
+  // kMaxThrottleDelayMs); from a hub we did not announce it to, the default
+  // protocol error.
+  Status HandleThrottle(const SyncStreamItem::SyncActionThrottle&, ItemSink&) override;
+  static constexpr int64_t kMaxThrottleDelayMs = 60'000;
 
   // The known host was removed or its entry changed (other than the pairing
   // secret this client clears itself): the session ends and the reconnect
@@ -70,6 +75,7 @@ class ClientHandler final : public PeerHandlerBase {
   Stats stats() const;
 
  protected:
+  SyncStreamItem ResourcesItem(const v1::Config& config) const override;
   bool MayReadOperation(const v1::Operation& op) const override;
 
  private:
@@ -80,7 +86,6 @@ class ClientHandler final : public PeerHandlerBase {
     kBehind,  // dropped: the sink was full; CatchUp sends a fresh manifest
   };
 
-  void SendConfigView(const v1::Config& config, ItemSink& out);
   Status Subscribe(const v1::Config& config, ItemSink& out);
   // Reads and sends a fresh manifest; events are held meanwhile.
   Status ResendManifest(ItemSink& out);
@@ -97,7 +102,6 @@ class ClientHandler final : public PeerHandlerBase {
   void NoteInvalidOps();
 
   v1::Multihost::Peer known_host_;
-  PermissionSet perms_;
 
   // Which ops go to this host; replaced when the config changes. Atomic so
   // the store's filter calls never wait for a lock of ours.

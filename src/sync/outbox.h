@@ -41,7 +41,7 @@ class Outbox final : public ItemSink {
   // Non-blocking variant.
   std::optional<SyncStreamItem> TryPop();
   // Holds back everything but heartbeats for `delay` from now.
-  void Pause(Millis delay);
+  void Pause(Millis delay) override;
   // Wakes every waiter; later pushes are dropped.
   void Close();
   size_t size() const;

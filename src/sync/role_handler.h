@@ -7,6 +7,7 @@
 // classifies a failure (session_error.h); any error ends the session.
 #pragma once
 
+#include "base/env.h"
 #include "base/status.h"
 #include "v1/config.pb.h"
 #include "v1sync/syncservice.pb.h"
@@ -31,6 +32,10 @@ class ItemSink {
     Send(std::move(item));
     return true;
   }
+  // Holds back what is queued (but heartbeats) for `delay` from now: the
+  // peer asked for it (the throttle extension). A sink without a writer of
+  // its own ignores it.
+  virtual void Pause(Millis delay) { (void)delay; }
 };
 
 class RoleHandler {

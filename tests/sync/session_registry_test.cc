@@ -11,7 +11,7 @@ namespace {
 
 using testing::Instance;
 
-class FakeSession final : public SessionHandle {
+class FakeSession final : public HubSessionHandle {
  public:
   void Terminate(const Status& why) override {
     ended = why;

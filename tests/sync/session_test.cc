@@ -8,6 +8,7 @@
 
 #include "crypto/pairing_token.h"
 #include "store/store_test_util.h"
+#include "sync/hub_session.h"
 #include "sync/pipe_transport.h"
 #include "sync/session_error.h"
 #include "sync/session_runner.h"
@@ -38,8 +39,8 @@ Outcome RunPair(Node& hub, Node& client, const v1::Multihost::Peer& known_host,
   SessionOptions ho = hub.Options(Role::kHub);
   SessionOptions co = client.Options(Role::kClient);
   co.known_host = known_host;
-  auto hr = SessionRunner::Create(ho, a.get(), {});
-  auto cr = SessionRunner::Create(co, b.get(), {});
+  auto hr = SessionRunner::Create(ho, a.get());
+  auto cr = SessionRunner::Create(co, b.get());
   Outcome out;
   std::atomic<int> ended{0};
   std::thread th([&, hr] {
@@ -212,12 +213,20 @@ TEST(Session, TwentyClientsRaceForAOneUseToken) {
 // A hub session and its client over one pipe, each runner on its thread.
 struct LivePair {
   std::unique_ptr<PipeTransport> a, b;
-  std::shared_ptr<SessionRunner> hub, client;
+  std::shared_ptr<HubSession> hub;
+  std::shared_ptr<SessionRunner> client;
   std::thread th, tc;
   std::atomic<bool> hub_ended{false};
   void Join() {
     if (th.joinable()) th.join();
     if (tc.joinable()) tc.join();
+  }
+  ~LivePair() {
+    if (th.joinable() || tc.joinable()) {
+      client->Terminate(Disconnected("test over"));
+      hub->Terminate(Disconnected("test over"));
+    }
+    Join();
   }
 };
 
@@ -229,10 +238,8 @@ std::unique_ptr<LivePair> StartPair(Node& hub, Node& client, const v1::Multihost
   p->b = std::move(b);
   SessionOptions co = client.Options(Role::kClient);
   co.known_host = host;
-  SessionRunner::Hooks hooks;
-  hooks.registry = registry;
-  p->hub = SessionRunner::Create(hub.Options(Role::kHub), p->a.get(), hooks);
-  p->client = SessionRunner::Create(co, p->b.get(), {});
+  p->hub = HubSession::Create(hub.Options(Role::kHub), p->a.get(), registry);
+  p->client = SessionRunner::Create(co, p->b.get());
   LivePair* raw = p.get();
   p->th = std::thread([raw] {
     (void)raw->hub->Run();
@@ -308,7 +315,7 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
   // Anything but establish_shared_secret first: protocol error.
   {
     auto [a, b] = PipeTransport::Pair();
-    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get());
     SyncStreamItem hb;
     hb.mutable_heartbeat();
     ASSERT_TRUE(b->Write(hb.SerializeAsString()).ok());
@@ -321,7 +328,7 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
   // A wrong protocol version in the establish item.
   {
     auto [a, b] = PipeTransport::Pair();
-    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get());
     SyncStreamItem e;
     e.mutable_establish_shared_secret()->set_protocol_version(2);
     e.mutable_establish_shared_secret()->set_kem_public_key(std::string(1665, 'x'));
@@ -331,7 +338,7 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
   // Garbage bytes.
   {
     auto [a, b] = PipeTransport::Pair();
-    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get());
     ASSERT_TRUE(b->Write("\xff\xff\xff garbage").ok());
     EXPECT_EQ(hr->Run().code(), Code::kInvalidArgument);
   }
@@ -340,11 +347,60 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
     auto [a, b] = PipeTransport::Pair();
     auto o = hub.Options(Role::kHub);
     o.handshake_timeout_ms = 150;
-    auto hr = SessionRunner::Create(o, a.get(), {});
+    auto hr = SessionRunner::Create(o, a.get());
     Status end = hr->Run();
     EXPECT_EQ(end.code(), Code::kInvalidArgument);
     EXPECT_NE(end.message().find("handshake"), std::string::npos);
   }
+}
+
+// The hub reaches a live client through the registry's HubSessionHandle:
+// a push whose outcome the client reports (here a refusal: it may not
+// change plans), and a throttle, both only to a client that announced them.
+TEST(Session, TheRegistryReachesALiveClientWithPushesAndThrottles) {
+  Node hub(HubText()), client(ClientText());
+  hub.peer_features = PeerFeatures::All();
+  client.peer_features = PeerFeatures::All();
+  Authorize(hub, client);
+  AddKnownHost(client, HostEntry(hub));
+  SessionRegistry registry;
+  auto live = StartPair(hub, client, HostEntry(hub), &registry);
+  const std::string key = client.id.key_id();
+  ASSERT_TRUE(testing::WaitFor([&] { return !live->hub->peer().keyid().empty(); }));
+
+  std::mutex mu;
+  std::optional<PushOutcome> outcome;
+  SyncStreamItem::SyncActionSetConfig push;
+  push.add_plans()->set_id("plan-from-hub");
+  BRS_ASSERT_OK(registry.Find(key)->PushConfig(push, [&](const PushOutcome& o) {
+    std::lock_guard lock(mu);
+    outcome = o;
+  }));
+  EXPECT_TRUE(testing::WaitFor([&] {
+    std::lock_guard lock(mu);
+    return outcome.has_value();
+  }));
+  {
+    std::lock_guard lock(mu);
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_EQ(outcome->kind, PushOutcome::Kind::kRefused) << outcome->message;
+  }
+  EXPECT_TRUE(registry.Find(key)->Throttle(10));
+  EXPECT_TRUE(testing::WaitFor([&] { return client.Throttles("received") == 1; }));
+  EXPECT_EQ(hub.Throttles("sent"), 1u);
+  live->client->Terminate(Disconnected("test done"));
+  live->Join();
+
+  // A client that announced nothing (as Backrest): no throttle.
+  Node plain(HubText());
+  Authorize(plain, client);
+  AddKnownHost(client, HostEntry(plain));
+  auto other = StartPair(plain, client, HostEntry(plain), &registry);
+  ASSERT_TRUE(testing::WaitFor([&] { return !other->hub->peer().keyid().empty(); }));
+  EXPECT_FALSE(registry.Find(key)->Throttle(10));
+  other->client->Terminate(Disconnected("test done"));
+  other->Join();
+  EXPECT_EQ(plain.Throttles("sent"), 0u);
 }
 
 TEST(Session, NewerSessionDisplacesTheOlder) {
@@ -354,12 +410,12 @@ TEST(Session, NewerSessionDisplacesTheOlder) {
   SessionRegistry registry;
   auto [a1, b1] = PipeTransport::Pair();
   auto [a2, b2] = PipeTransport::Pair();
-  auto h1 = SessionRunner::Create(hub.Options(Role::kHub), a1.get(), {&registry, {}, {}});
-  auto h2 = SessionRunner::Create(hub.Options(Role::kHub), a2.get(), {&registry, {}, {}});
+  auto h1 = HubSession::Create(hub.Options(Role::kHub), a1.get(), &registry);
+  auto h2 = HubSession::Create(hub.Options(Role::kHub), a2.get(), &registry);
   auto co = client.Options(Role::kClient);
   co.known_host = HostEntry(hub);
-  auto c1 = SessionRunner::Create(co, b1.get(), {});
-  auto c2 = SessionRunner::Create(co, b2.get(), {});
+  auto c1 = SessionRunner::Create(co, b1.get());
+  auto c2 = SessionRunner::Create(co, b2.get());
   Status s_h1, s_c1, s_h2, s_c2;
   std::thread t1([&] { s_h1 = h1->Run(); });
   std::thread t2([&] { s_c1 = c1->Run(); });

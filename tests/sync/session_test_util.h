@@ -11,6 +11,7 @@
 
 #include "base/metrics.h"
 #include "crypto/identity.h"
+#include "sync/handler_factory.h"
 #include "sync/session.h"
 #include "sync/sync_metrics.h"
 #include "sync/sync_test_util.h"
@@ -62,6 +63,11 @@ struct Node {
     o.peer_features = peer_features;
     o.throttle_backlog = throttle_backlog;
     o.throttle_delay_ms = throttle_delay_ms;
+    if (role == Role::kHub) {
+      o.make_handler = NewHubHandler;
+    } else {
+      o.make_handler = NewClientHandler;
+    }
     return o;
   }
   uint64_t Throttles(const std::string& direction) {

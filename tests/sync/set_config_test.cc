@@ -228,7 +228,7 @@ TEST(SetConfig, PushesWaitingForAnAnswerEndWithTheSession) {
 }
 
 // A hub-side session that hands each push's callback to the test.
-class FakeSession final : public SessionHandle {
+class FakeSession final : public HubSessionHandle {
  public:
   void Terminate(const Status&) override {}
   Status PushConfig(const SyncStreamItem::SyncActionSetConfig&, PushCallback done) override {

@@ -63,7 +63,7 @@ struct Running {
   std::thread thread;
 
   Running(SessionOptions options, SyncTransport* transport) {
-    runner = SessionRunner::Create(std::move(options), transport, {});
+    runner = SessionRunner::Create(std::move(options), transport);
     thread = std::thread([r = runner] { (void)r->Run(); });
   }
   ~Running() {
