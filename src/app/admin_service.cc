@@ -51,7 +51,9 @@ void HandleAdminUnary(rpc::Server& server, std::string_view path, const AdminCon
 // its session says so (it did not announce log transfer).
 StatusOr<std::shared_ptr<sync::SessionHandle>> FindPeerSession(const AdminContext* ctx,
                                                                const std::string& keyid) {
-  if (auto hub_side = ctx->sync->sessions().Find(keyid)) return hub_side;
+  if (std::shared_ptr<sync::SessionHandle> hub_side = ctx->sync->sessions().Find(keyid)) {
+    return hub_side;
+  }
   if (auto client_side = ctx->sync->ClientSession(keyid)) {
     if (!client_side->peer().keyid().empty()) {
       return std::shared_ptr<sync::SessionHandle>(client_side);

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <algorithm>
+
 #include "sync/session_error.h"
 
 namespace brs::sync {
@@ -24,6 +26,37 @@ v1::Multihost::Peer WithoutSecret(v1::Multihost::Peer p) {
   return p;
 }
 
+// The client's operation_manifest: (ID, modno) of each forwardable op.
+SyncStreamItem ManifestItem(const std::vector<store::ManifestEntry>& entries) {
+  SyncStreamItem item;
+  auto* m = item.mutable_operation_manifest();
+  m->mutable_op_ids()->Reserve(static_cast<int>(entries.size()));
+  m->mutable_modnos()->Reserve(static_cast<int>(entries.size()));
+  for (const auto& e : entries) {
+    m->add_op_ids(e.id);
+    m->add_modnos(e.modno);
+  }
+  return item;
+}
+
+// receive_operations with one committed change.
+SyncStreamItem EventItem(const store::OpEvent& event) {
+  SyncStreamItem item;
+  v1::OperationEvent* ev = item.mutable_receive_operations()->mutable_event();
+  switch (event.kind) {
+    case store::OpEventKind::kCreated:
+      for (const auto& op : event.ops) *ev->mutable_created_operations()->add_operations() = op;
+      break;
+    case store::OpEventKind::kUpdated:
+      for (const auto& op : event.ops) *ev->mutable_updated_operations()->add_operations() = op;
+      break;
+    case store::OpEventKind::kDeleted:
+      for (const auto& op : event.ops) ev->mutable_deleted_operations()->add_values(op.id());
+      break;
+  }
+  return item;
+}
+
 }  // namespace
 
 ClientHandler::ClientHandler(SyncEnv env, SyncTunables tunables, PeerFeatures peer_features,
@@ -40,12 +73,7 @@ Status ClientHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, I
                      known_host_.keyid() + "), got " + peer.instance_id() + " (" + peer.keyid() +
                      ")");
   }
-  auto perms = PermissionSet::FromProto(known_host_.permissions());
-  if (!perms.ok()) {
-    return AuthError("permissions of known host " + peer.instance_id() + ": " +
-                     perms.status().message());
-  }
-  perms_ = std::move(*perms);
+  BRS_RETURN_IF_ERROR(LoadPermissions(known_host_, "known host"));
   BRS_RETURN_IF_ERROR(MarkConnected(known_host_));
 
   // Pairing succeeded: the secret has done its job.
@@ -61,43 +89,25 @@ Status ClientHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, I
 
   auto config = env_.config->Get();
   SendConfigView(*config, out);
+  return Subscribe(*config, out);
+}
 
-  // Forward live events, holding them back until the manifest is out so
-  // that an op created after the manifest's read can never arrive at the
-  // hub before a manifest that does not list it (the hub would delete it).
-  filter_.store(std::make_shared<const ForwardFilter>(*config, perms_));
+// Forwards live events, holding them back until the manifest is out so that
+// an op created after the manifest's read can never arrive at the hub
+// before a manifest that does not list it (the hub would delete it).
+Status ClientHandler::Subscribe(const v1::Config& config, ItemSink& out) {
+  filter_.store(std::make_shared<const ForwardFilter>(config, perms_));
   {
     std::lock_guard lock(forward_mu_);
     sink_ = &out;
+    forwarding_ = Forwarding::kHeld;
   }
-  store::OpFilter op_filter = [this](const store::OpMetadata& m) {
-    auto filter = filter_.load();
-    return filter &&
-           filter->CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id) &&
-           guard_.Valid(m);
-  };
   auto sub = env_.oplog->SubscribeWithManifest(
-      store::OpQuery{}, op_filter, [this](const store::OpEvent& e) { OnOplogEvent(e); });
+      store::OpQuery{}, [this](const store::OpMetadata& m) { return Forwardable(m); },
+      [this](const store::OpEvent& e) { OnOplogEvent(e); });
   if (!sub.ok()) return Internal("subscribing to the oplog: " + sub.status().message());
   subscription_ = sub->first;
-
-  SyncStreamItem manifest;
-  auto* m = manifest.mutable_operation_manifest();
-  m->mutable_op_ids()->Reserve(static_cast<int>(sub->second.size()));
-  m->mutable_modnos()->Reserve(static_cast<int>(sub->second.size()));
-  for (const auto& e : sub->second) {
-    m->add_op_ids(e.id);
-    m->add_modnos(e.modno);
-  }
-  std::lock_guard lock(forward_mu_);
-  out.Send(std::move(manifest));
-  ++stats_.manifests_sent;
-  manifest_sent_ = true;
-  while (!held_.empty()) {
-    out.Send(std::move(held_.front()));
-    held_.pop_front();
-  }
-  NoteInvalidOps();
+  ReleaseWithManifest(sub->second, out);
   return Status();
 }
 
@@ -114,64 +124,77 @@ void ClientHandler::OnConnectionDisconnected(const Status& why) {
   PeerHandlerBase::OnConnectionDisconnected(guard_.ExplainEnd(why, env_.clock->NowMono()));
 }
 
+bool ClientHandler::Forwardable(const store::OpMetadata& m) {
+  auto filter = filter_.load();
+  return filter &&
+         filter->CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id) &&
+         guard_.Valid(m);
+}
+
+// Runs on the thread of the store's writer: never waits for the hub.
 void ClientHandler::OnOplogEvent(const store::OpEvent& event) {
   if (event.ops.empty()) return;
-  SyncStreamItem item;
-  v1::OperationEvent* ev = item.mutable_receive_operations()->mutable_event();
-  switch (event.kind) {
-    case store::OpEventKind::kCreated:
-      for (const auto& op : event.ops) *ev->mutable_created_operations()->add_operations() = op;
-      break;
-    case store::OpEventKind::kUpdated:
-      for (const auto& op : event.ops) *ev->mutable_updated_operations()->add_operations() = op;
-      break;
-    case store::OpEventKind::kDeleted:
-      for (const auto& op : event.ops) ev->mutable_deleted_operations()->add_values(op.id());
-      break;
-  }
+  SyncStreamItem item = EventItem(event);
   std::lock_guard lock(forward_mu_);
-  if (sink_ == nullptr) return;
+  if (sink_ == nullptr || forwarding_ == Forwarding::kBehind) return;
+  if (forwarding_ == Forwarding::kHeld) {
+    held_.push_back(std::move(item));
+  } else if (!sink_->TrySend(std::move(item))) {
+    forwarding_ = Forwarding::kBehind;  // the sink calls for CatchUp once it has room
+    return;
+  }
   if (event.kind != store::OpEventKind::kDeleted) NoteSent(event.ops);
   ++stats_.events_forwarded;
   if (env_.metrics && event.kind != store::OpEventKind::kDeleted) {
     env_.metrics->ops_sent.Inc(event.ops.size());
   }
-  if (!manifest_sent_) {
-    held_.push_back(std::move(item));
-    return;
-  }
-  sink_->Send(std::move(item));
 }
 
-Status ClientHandler::SendManifest(ItemSink& out) {
-  // Hold forward_mu_ across the read and the send: an event committed after
-  // the read waits and goes out after this manifest.
-  std::lock_guard lock(forward_mu_);
-  auto filter_ptr = filter_.load();
-  if (!filter_ptr) return Internal("manifest before the session was established");
-  const ForwardFilter& filter = *filter_ptr;
-  auto entries = env_.oplog->Manifest(store::OpQuery{}, [&](const store::OpMetadata& m) {
-    return filter.CanForward(m.original_instance_keyid, m.instance_id, m.repo_guid, m.plan_id) &&
-           guard_.Valid(m);
-  });
-  if (!entries.ok()) return Internal("reading the manifest: " + entries.status().message());
-  SyncStreamItem manifest;
-  auto* m = manifest.mutable_operation_manifest();
-  for (const auto& e : *entries) {
-    m->add_op_ids(e.id);
-    m->add_modnos(e.modno);
+Status ClientHandler::ResendManifest(ItemSink& out) {
+  {
+    std::lock_guard lock(forward_mu_);
+    if (sink_ == nullptr) return Internal("manifest before the session was established");
+    forwarding_ = Forwarding::kHeld;
   }
-  out.Send(std::move(manifest));
-  ++stats_.manifests_sent;
-  NoteInvalidOps();
+  // An event dropped before this point was committed before the read below
+  // starts, so the manifest covers it; later ones wait in held_.
+  auto entries = env_.oplog->Manifest(
+      store::OpQuery{}, [this](const store::OpMetadata& m) { return Forwardable(m); });
+  if (!entries.ok()) return Internal("reading the manifest: " + entries.status().message());
+  ReleaseWithManifest(*entries, out);
   return Status();
+}
+
+void ClientHandler::ReleaseWithManifest(const std::vector<store::ManifestEntry>& entries,
+                                        ItemSink& out) {
+  SyncStreamItem manifest = ManifestItem(entries);
+  {
+    std::lock_guard lock(forward_mu_);
+    out.SendNow(std::move(manifest));
+    ++stats_.manifests_sent;
+    forwarding_ = Forwarding::kLive;
+    for (; !held_.empty() && forwarding_ == Forwarding::kLive; held_.pop_front()) {
+      if (!out.TrySend(std::move(held_.front()))) forwarding_ = Forwarding::kBehind;
+    }
+    held_.clear();
+  }
+  NoteInvalidOps();
+}
+
+Status ClientHandler::CatchUp(ItemSink& out) {
+  {
+    std::lock_guard lock(forward_mu_);
+    if (sink_ == nullptr || forwarding_ != Forwarding::kBehind) return Status();
+    ++stats_.catch_ups;
+  }
+  return ResendManifest(out);
 }
 
 Status ClientHandler::HandleOperationManifest(const SyncStreamItem::SyncActionOperationManifest&,
                                               ItemSink& out) {
   // The hub asks for a fresh manifest.
   guard_.OnHubRequest();
-  return SendManifest(out);
+  return ResendManifest(out);
 }
 
 Status ClientHandler::HandleRequestOperationData(
@@ -206,26 +229,27 @@ Status ClientHandler::HandleRequestOperationData(
 
 Status ClientHandler::HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
                                              ItemSink& out) {
-  auto config = env_.config->Get();
-  SyncStreamItem resources;
-  *resources.mutable_receive_resources() =
-      ResourcesFor(*config, perms_,
-                   {Permission::PERMISSION_READ_OPERATIONS, Permission::PERMISSION_READ_CONFIG,
-                    Permission::PERMISSION_READ_WRITE_CONFIG});
-  out.Send(std::move(resources));
+  out.Send(ResourcesItem(*env_.config->Get()));
   return Status();
 }
 
-void ClientHandler::SendConfigView(const v1::Config& config, ItemSink& out) {
+// A client also lists what it forwards.
+SyncStreamItem ClientHandler::ResourcesItem(const v1::Config& config) const {
   SyncStreamItem item;
-  *item.mutable_receive_config()->mutable_config() = RemoteConfigFor(config, perms_);
-  out.Send(std::move(item));
-  SyncStreamItem resources;
-  *resources.mutable_receive_resources() =
+  *item.mutable_receive_resources() =
       ResourcesFor(config, perms_,
                    {Permission::PERMISSION_READ_OPERATIONS, Permission::PERMISSION_READ_CONFIG,
                     Permission::PERMISSION_READ_WRITE_CONFIG});
-  out.Send(std::move(resources));
+  return item;
+}
+
+// The throttle extension (SPEC §8): the hub asks us to pause sending.
+Status ClientHandler::HandleThrottle(const SyncStreamItem::SyncActionThrottle& item,
+                                     ItemSink& out) {
+  if (!features_.throttle) return RoleHandler::HandleThrottle(item, out);  // never announced
+  out.Pause(Millis(std::clamp<int64_t>(item.delay_ms(), 0, kMaxThrottleDelayMs)));
+  if (env_.metrics) env_.metrics->throttles.With({"received"}).Inc();
+  return Status();
 }
 
 Status ClientHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {

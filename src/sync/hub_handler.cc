@@ -26,35 +26,30 @@ HubHandler::HubHandler(SyncEnv env, SyncTunables tunables, PeerFeatures peer_fea
     : PeerHandlerBase(env, tunables, peer_features) {}
 
 Status HubHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, ItemSink& out) {
-  auto perms = PermissionSet::FromProto(peer.permissions());
-  if (!perms.ok())
-    return Internal("permissions of client " + peer.instance_id() + ": " +
-                    perms.status().message());
-  perms_ = std::move(*perms);
+  BRS_RETURN_IF_ERROR(LoadPermissions(peer, "client"));
   auto config = env_.config->Get();
   read_filter_.emplace(*config, perms_);
   BRS_RETURN_IF_ERROR(MarkConnected(peer));
   SendConfigView(*config, out);
+  PushSharedRepos(*config, out);
   return Status();
 }
 
-void HubHandler::SendConfigView(const v1::Config& config, ItemSink& out) {
+// The hub lists what the client may view.
+SyncStreamItem HubHandler::ResourcesItem(const v1::Config& config) const {
   SyncStreamItem item;
-  *item.mutable_receive_config()->mutable_config() = RemoteConfigFor(config, perms_);
-  out.Send(std::move(item));
-
-  SyncStreamItem resources;
-  *resources.mutable_receive_resources() =
+  *item.mutable_receive_resources() =
       ResourcesFor(config, perms_,
                    {Permission::PERMISSION_READ_CONFIG, Permission::PERMISSION_READ_WRITE_CONFIG});
-  out.Send(std::move(resources));
+  return item;
+}
 
+void HubHandler::PushSharedRepos(const v1::Config& config, ItemSink& out) {
   std::vector<v1::Repo> shared = SharedReposFor(config, perms_);
-  if (!shared.empty()) {
-    SyncStreamItem::SyncActionSetConfig set;
-    for (auto& repo : shared) *set.add_repos() = std::move(repo);
-    (void)PushConfig(set, out);
-  }
+  if (shared.empty()) return;
+  SyncStreamItem::SyncActionSetConfig set;
+  for (auto& repo : shared) *set.add_repos() = std::move(repo);
+  (void)PushConfig(set, out);
 }
 
 Status HubHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {
@@ -69,6 +64,7 @@ Status HubHandler::OnConfigChanged(const v1::Config& config, ItemSink& out) {
   }
   read_filter_.emplace(config, perms_);
   SendConfigView(config, out);
+  PushSharedRepos(config, out);
   return Status();
 }
 

@@ -60,17 +60,18 @@ class HubHandler final : public PeerHandlerBase {
   Stats stats() const { return stats_; }
 
  protected:
+  SyncStreamItem ResourcesItem(const v1::Config& config) const override;
   bool MayReadOperation(const v1::Operation& op) const override;
 
  private:
-  void SendConfigView(const v1::Config& config, ItemSink& out);
+  // set_config with the shared repos the client may receive, if any.
+  void PushSharedRepos(const v1::Config& config, ItemSink& out);
   void RecordPushRefused(const SetConfigRefusal& refusal);
   // The ops of a received batch that pass Backrest's validation; the others
   // are refused (counted, and named in the peer state).
   std::vector<v1::Operation> ValidOps(const v1::OperationList& list);
   void RecordRefused(int64_t count, const std::string& first);
 
-  PermissionSet perms_;
   std::optional<ForwardFilter> read_filter_;
   Stats stats_;
   // One entry per set_config sent to a client that answers, oldest first.

@@ -28,6 +28,34 @@ void Outbox::SendNow(SyncStreamItem item) {
   cv_.notify_all();
 }
 
+bool Outbox::TrySend(SyncStreamItem item) {
+  std::lock_guard lock(mu_);
+  if (closed_) return true;  // dropped as by Send: the session is over
+  if (item.has_heartbeat()) {
+    heartbeats_.push_back(std::move(item));
+  } else if (items_.size() < high_water_) {
+    items_.push_back(std::move(item));
+  } else {
+    room_wanted_ = true;
+    return false;
+  }
+  cv_.notify_all();
+  return true;
+}
+
+void Outbox::SetOnRoom(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  on_room_ = std::move(fn);
+}
+
+void Outbox::NotifyRoom(std::unique_lock<std::mutex>& lock) {
+  if (!room_wanted_ || items_.size() > high_water_ / 2) return;
+  room_wanted_ = false;
+  std::function<void()> fn = on_room_;
+  lock.unlock();
+  if (fn) fn();
+}
+
 std::optional<SyncStreamItem> Outbox::TakeLocked(MonoTime now) {
   if (!heartbeats_.empty()) {
     auto item = std::move(heartbeats_.front());
@@ -48,7 +76,10 @@ std::optional<SyncStreamItem> Outbox::Pop(MonoTime deadline) {
   for (;;) {
     if (closed_) return std::nullopt;
     const MonoTime now = env_->NowMono();
-    if (auto item = TakeLocked(now)) return item;
+    if (auto item = TakeLocked(now)) {
+      NotifyRoom(lock);
+      return item;
+    }
     if (now >= deadline) return std::nullopt;
     MonoTime until = deadline;
     if (!items_.empty() && paused_until_ < until) until = paused_until_;
@@ -59,9 +90,11 @@ std::optional<SyncStreamItem> Outbox::Pop(MonoTime deadline) {
 }
 
 std::optional<SyncStreamItem> Outbox::TryPop() {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (closed_) return std::nullopt;
-  return TakeLocked(env_->NowMono());
+  auto item = TakeLocked(env_->NowMono());
+  if (item) NotifyRoom(lock);
+  return item;
 }
 
 void Outbox::Pause(Millis delay) {

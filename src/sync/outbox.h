@@ -1,11 +1,13 @@
 // A session's queue of outgoing (plaintext) items, in order, with the
 // throttle extension: while paused, only heartbeats leave. Thread safe: the
-// session thread and oplog subscribers push; the writer pops.
+// session thread pushes (Send waits at the high-water mark), oplog
+// subscribers push without ever waiting (TrySend), the writer pops.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -25,14 +27,21 @@ class Outbox final : public ItemSink {
   void Send(SyncStreamItem item) override;
   // Like Send but never blocks (for items that must not wait: errors,
   // heartbeats).
-  void SendNow(SyncStreamItem item);
+  void SendNow(SyncStreamItem item) override;
+  // Never blocks: refuses (false, the item dropped) at the high-water mark.
+  // After a refusal, the room callback runs once the queue has drained to
+  // half the high-water mark. Heartbeats are always taken.
+  bool TrySend(SyncStreamItem item) override;
+  // What runs when there is room again after a refused TrySend: on the
+  // thread that popped, with no lock of the box held. Set before use.
+  void SetOnRoom(std::function<void()> fn);
   // Waits until an item may be sent, the box is closed (nullopt) or
   // `deadline` passes (nullopt then too).
   std::optional<SyncStreamItem> Pop(MonoTime deadline);
   // Non-blocking variant.
   std::optional<SyncStreamItem> TryPop();
   // Holds back everything but heartbeats for `delay` from now.
-  void Pause(Millis delay);
+  void Pause(Millis delay) override;
   // Wakes every waiter; later pushes are dropped.
   void Close();
   size_t size() const;
@@ -43,6 +52,8 @@ class Outbox final : public ItemSink {
 
  private:
   std::optional<SyncStreamItem> TakeLocked(MonoTime now);
+  // After a pop: runs the room callback (unlocking) when it is due.
+  void NotifyRoom(std::unique_lock<std::mutex>& lock);
 
   const size_t high_water_;
   const Env* const env_;
@@ -53,6 +64,8 @@ class Outbox final : public ItemSink {
   MonoTime paused_until_{};
   size_t blocked_senders_ = 0;
   bool closed_ = false;
+  bool room_wanted_ = false;  // a TrySend was refused since the last callback
+  std::function<void()> on_room_;
 };
 
 }  // namespace brs::sync

@@ -9,6 +9,23 @@ namespace brs::sync {
 PeerHandlerBase::PeerHandlerBase(SyncEnv env, SyncTunables tunables, PeerFeatures peer_features)
     : env_(env), tunables_(tunables), features_(peer_features) {}
 
+Status PeerHandlerBase::LoadPermissions(const v1::Multihost::Peer& entry, std::string_view what) {
+  auto perms = PermissionSet::FromProto(entry.permissions());
+  if (!perms.ok()) {
+    return LocalConfigError("permissions of " + std::string(what) + " " + entry.instance_id() +
+                            ": " + perms.status().message());
+  }
+  perms_ = std::move(*perms);
+  return Status();
+}
+
+void PeerHandlerBase::SendConfigView(const v1::Config& config, ItemSink& out) const {
+  SyncStreamItem item;
+  *item.mutable_receive_config()->mutable_config() = RemoteConfigFor(config, perms_);
+  out.Send(std::move(item));
+  out.Send(ResourcesItem(config));
+}
+
 Status PeerHandlerBase::MarkConnected(const v1::Multihost::Peer& peer) {
   peer_ = peer;
   auto st = env_.peers->Update(peer.keyid(), [&](v1sync::PeerState& s) {

@@ -52,19 +52,32 @@ class PeerHandlerBase : public RoleHandler {
   // Called by the session when its own config changed. An error ends the
   // session (e.g. the peer was removed). Thread: the session's.
   virtual Status OnConfigChanged(const v1::Config& config, ItemSink& out) = 0;
+  // The sink has room again after it refused a TrySend: a handler that
+  // dropped items then brings the peer up to date. Thread: the session's.
+  virtual Status CatchUp(ItemSink&) { return Status(); }
 
   // The most log bytes accepted for one fetched log.
   static constexpr int64_t kMaxFetchedLogBytes = 256LL << 20;
 
  protected:
+  // Reads the grants of the peer's config entry (`what` names the entry in
+  // the error: "client", "known host"); grants that do not parse are a
+  // LocalConfigError.
+  Status LoadPermissions(const v1::Multihost::Peer& entry, std::string_view what);
   // Stores the authorized peer and marks it CONNECTED.
   Status MarkConnected(const v1::Multihost::Peer& peer);
+  // Sends receive_config (what the peer may view of `config`), then
+  // ResourcesItem.
+  void SendConfigView(const v1::Config& config, ItemSink& out) const;
+  // receive_resources: the repos and plans this role lists to the peer.
+  virtual SyncStreamItem ResourcesItem(const v1::Config& config) const = 0;
   // Which local ops this peer may read (the owner check of a log request).
   virtual bool MayReadOperation(const v1::Operation& op) const = 0;
 
   SyncEnv env_;
   SyncTunables tunables_;
   PeerFeatures features_;
+  PermissionSet perms_;  // the peer's grants (LoadPermissions)
   v1::Multihost::Peer peer_;
   bool connected_ = false;
   bool record_end_state_ = true;

@@ -3,76 +3,40 @@
 #include "sync/session_error.h"
 
 namespace brs::sync {
-namespace {
-Status Unexpected(const char* what) {
-  return ProtocolError(std::string("unexpected ") + what + " for this role");
-}
-}  // namespace
 
-Status RoleHandler::HandleHeartbeat(const SyncStreamItem::SyncActionHeartbeat&, ItemSink&) {
-  return Unexpected("heartbeat");
-}
-Status RoleHandler::HandleOperationManifest(const SyncStreamItem::SyncActionOperationManifest&,
-                                            ItemSink&) {
-  return Unexpected("operation_manifest");
-}
-Status RoleHandler::HandleRequestOperationData(
-    const SyncStreamItem::SyncActionRequestOperationData&, ItemSink&) {
-  return Unexpected("request_operation_data");
-}
-Status RoleHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionReceiveOperations&,
-                                            ItemSink&) {
-  return Unexpected("receive_operations");
-}
-Status RoleHandler::HandleReceiveConfig(const SyncStreamItem::SyncActionReceiveConfig&, ItemSink&) {
-  return Unexpected("receive_config");
-}
-Status RoleHandler::HandleSetConfig(const SyncStreamItem::SyncActionSetConfig&, ItemSink&) {
-  return Unexpected("set_config");
-}
-Status RoleHandler::HandleRequestResources(const SyncStreamItem::SyncActionRequestResources&,
-                                           ItemSink&) {
-  return Unexpected("request_resources");
-}
-Status RoleHandler::HandleReceiveResources(const SyncStreamItem::SyncActionReceiveResources&,
-                                           ItemSink&) {
-  return Unexpected("receive_resources");
-}
-Status RoleHandler::HandleRequestLog(const SyncStreamItem::SyncActionRequestLog&, ItemSink&) {
-  return Unexpected("request_log");
-}
-Status RoleHandler::HandleReceiveLogData(const SyncStreamItem::SyncActionReceiveLogData&,
-                                         ItemSink&) {
-  return Unexpected("receive_log_data");
-}
-Status RoleHandler::HandleThrottle(const SyncStreamItem::SyncActionThrottle&, ItemSink&) {
-  return Unexpected("throttle");
-}
+// Every message of an established session, once: its action case, the
+// accessor of its payload (also its name in errors) and the handler method
+// named after it. The default methods and the dispatch below are made from
+// this list, so a message added to it is routed and refused by default.
+#define BRS_SESSION_MESSAGES(X)                                                                   \
+  X(kHeartbeat, heartbeat, HandleHeartbeat, SyncActionHeartbeat)                                  \
+  X(kOperationManifest, operation_manifest, HandleOperationManifest, SyncActionOperationManifest) \
+  X(kRequestOperationData, request_operation_data, HandleRequestOperationData,                    \
+    SyncActionRequestOperationData)                                                               \
+  X(kReceiveOperations, receive_operations, HandleReceiveOperations, SyncActionReceiveOperations) \
+  X(kReceiveConfig, receive_config, HandleReceiveConfig, SyncActionReceiveConfig)                 \
+  X(kSetConfig, set_config, HandleSetConfig, SyncActionSetConfig)                                 \
+  X(kRequestResources, request_resources, HandleRequestResources, SyncActionRequestResources)     \
+  X(kReceiveResources, receive_resources, HandleReceiveResources, SyncActionReceiveResources)     \
+  X(kRequestLog, request_log, HandleRequestLog, SyncActionRequestLog)                             \
+  X(kReceiveLogData, receive_log_data, HandleReceiveLogData, SyncActionReceiveLogData)            \
+  X(kThrottle, throttle, HandleThrottle, SyncActionThrottle)
+
+// A message meant for the other role (or for none) ends the session.
+#define BRS_REFUSE_BY_DEFAULT(action, field, method, type)             \
+  Status RoleHandler::method(const SyncStreamItem::type&, ItemSink&) { \
+    return ProtocolError("unexpected " #field " for this role");       \
+  }
+BRS_SESSION_MESSAGES(BRS_REFUSE_BY_DEFAULT)
+#undef BRS_REFUSE_BY_DEFAULT
 
 Status DispatchItem(const SyncStreamItem& item, RoleHandler& h, ItemSink& out) {
   switch (item.action_case()) {
-    case SyncStreamItem::kHeartbeat:
-      return h.HandleHeartbeat(item.heartbeat(), out);
-    case SyncStreamItem::kOperationManifest:
-      return h.HandleOperationManifest(item.operation_manifest(), out);
-    case SyncStreamItem::kRequestOperationData:
-      return h.HandleRequestOperationData(item.request_operation_data(), out);
-    case SyncStreamItem::kReceiveOperations:
-      return h.HandleReceiveOperations(item.receive_operations(), out);
-    case SyncStreamItem::kReceiveConfig:
-      return h.HandleReceiveConfig(item.receive_config(), out);
-    case SyncStreamItem::kSetConfig:
-      return h.HandleSetConfig(item.set_config(), out);
-    case SyncStreamItem::kRequestResources:
-      return h.HandleRequestResources(item.request_resources(), out);
-    case SyncStreamItem::kReceiveResources:
-      return h.HandleReceiveResources(item.receive_resources(), out);
-    case SyncStreamItem::kRequestLog:
-      return h.HandleRequestLog(item.request_log(), out);
-    case SyncStreamItem::kReceiveLogData:
-      return h.HandleReceiveLogData(item.receive_log_data(), out);
-    case SyncStreamItem::kThrottle:
-      return h.HandleThrottle(item.throttle(), out);
+#define BRS_ROUTE(action, field, method, type) \
+  case SyncStreamItem::action:                 \
+    return h.method(item.field(), out);
+    BRS_SESSION_MESSAGES(BRS_ROUTE)
+#undef BRS_ROUTE
     case SyncStreamItem::kHandshake:
       return ProtocolError("handshake received after the session was established");
     case SyncStreamItem::kEstablishSharedSecret:
@@ -86,5 +50,7 @@ Status DispatchItem(const SyncStreamItem& item, RoleHandler& h, ItemSink& out) {
   }
   return ProtocolError("sync stream item carries no known action");
 }
+
+#undef BRS_SESSION_MESSAGES
 
 }  // namespace brs::sync

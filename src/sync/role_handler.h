@@ -7,6 +7,7 @@
 // classifies a failure (session_error.h); any error ends the session.
 #pragma once
 
+#include "base/env.h"
 #include "base/status.h"
 #include "v1/config.pb.h"
 #include "v1sync/syncservice.pb.h"
@@ -16,10 +17,25 @@ namespace brs::sync {
 using SyncStreamItem = v1sync::SyncStreamItem;
 
 // Where a session's outgoing (plaintext) items go; the driver encrypts them.
+// A bounded sink (the session's Outbox) makes Send wait while it is full;
+// the other two never wait. An unbounded sink takes everything at once.
 class ItemSink {
  public:
   virtual ~ItemSink() = default;
   virtual void Send(SyncStreamItem item) = 0;
+  // Queues the item even when the sink is full (one item that must not
+  // wait, e.g. a manifest sent under a lock a store writer may need).
+  virtual void SendNow(SyncStreamItem item) { Send(std::move(item)); }
+  // Queues the item unless the sink is full; false then, and the item is
+  // dropped.
+  virtual bool TrySend(SyncStreamItem item) {
+    Send(std::move(item));
+    return true;
+  }
+  // Holds back what is queued (but heartbeats) for `delay` from now: the
+  // peer asked for it (the throttle extension). A sink without a writer of
+  // its own ignores it.
+  virtual void Pause(Millis delay) { (void)delay; }
 };
 
 class RoleHandler {

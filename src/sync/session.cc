@@ -2,8 +2,6 @@
 
 #include "crypto/handshake.h"
 #include "crypto/pairing_token.h"
-#include "sync/client_handler.h"
-#include "sync/hub_handler.h"
 #include "sync/session_error.h"
 
 namespace brs::sync {
@@ -14,8 +12,6 @@ namespace {
 Status Prefixed(const Status& st, const char* where) {
   return Status(st.code(), std::string(where) + ": " + st.message());
 }
-
-constexpr int64_t kMaxThrottleDelayMs = 60'000;
 
 // "READ_OPERATIONS:*;RECEIVE_SHARED_REPOS" (for the audit trail).
 std::string FormatGrants(const v1::Multihost::Peer& peer) {
@@ -90,16 +86,6 @@ Status Session::OnWireItem(const SyncStreamItem& item, MonoTime now) {
   if (!inner.ok()) return inner.status();  // channel errors are protocol errors
 
   if (phase_ == Phase::kHandshake) return OnHandshake(*inner, now);
-
-  if (inner->has_throttle()) {
-    if (!options_.peer_features.throttle || options_.role == Role::kHub) {
-      return ProtocolError("unexpected throttle");  // we never announced it to this peer
-    }
-    int64_t delay = std::clamp<int64_t>(inner->throttle().delay_ms(), 0, kMaxThrottleDelayMs);
-    outbox_->Pause(Millis(delay));
-    if (auto* m = options_.env.metrics) m->throttles.With({"received"}).Inc();
-    return Status();
-  }
   return DispatchItem(*inner, *handler_, *outbox_);
 }
 
@@ -231,13 +217,8 @@ Status Session::Establish(const v1::Multihost::Peer& peer, MonoTime now) {
   peer_ = peer;
   if (options_.resolve_peer_features) options_.peer_features = options_.resolve_peer_features();
   if (options_.on_authorized) options_.on_authorized(peer);
-  if (options_.role == Role::kHub) {
-    handler_ =
-        std::make_unique<HubHandler>(options_.env, options_.tunables, options_.peer_features);
-  } else {
-    handler_ = std::make_unique<ClientHandler>(options_.env, options_.tunables,
-                                               options_.peer_features, options_.known_host);
-  }
+  if (options_.make_handler) handler_ = options_.make_handler(options_);
+  if (!handler_) return Internal("no handler for the established session");
   phase_ = Phase::kEstablished;
   next_heartbeat_ = now + Millis(options_.tunables.heartbeat_interval_ms);
   return handler_->OnConnectionEstablished(peer, *outbox_);
@@ -248,15 +229,25 @@ Status Session::OnConfigChanged(const v1::Config& config) {
   return handler_->OnConfigChanged(config, *outbox_);
 }
 
+Status Session::OnOutboxRoom() {
+  if (phase_ != Phase::kEstablished) return Status();
+  return handler_->CatchUp(*outbox_);
+}
+
 void Session::OnBacklog(size_t queued_items, MonoTime now) {
-  if (options_.role != Role::kHub || phase_ != Phase::kEstablished) return;
-  if (!options_.peer_features.throttle || queued_items < options_.throttle_backlog) return;
+  if (queued_items < options_.throttle_backlog) return;
   if (last_throttle_ && now - *last_throttle_ < Millis(options_.throttle_delay_ms)) return;
-  last_throttle_ = now;
+  if (Throttle(options_.throttle_delay_ms)) last_throttle_ = now;
+}
+
+bool Session::Throttle(int64_t delay_ms) {
+  if (options_.role != Role::kHub || phase_ != Phase::kEstablished) return false;
+  if (!options_.peer_features.throttle) return false;  // never to a Backrest peer
   SyncStreamItem item;
-  item.mutable_throttle()->set_delay_ms(options_.throttle_delay_ms);
+  item.mutable_throttle()->set_delay_ms(delay_ms);
   outbox_->SendNow(std::move(item));
   if (auto* m = options_.env.metrics) m->throttles.With({"sent"}).Inc();
+  return true;
 }
 
 void Session::End(const Status& why, bool record_state) {

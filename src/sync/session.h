@@ -28,6 +28,12 @@ namespace brs::sync {
 
 enum class Role { kHub, kClient };
 
+struct SessionOptions;
+// Makes the role's handler once the peer is authorized, from the session's
+// options as they are then (the peer's features resolved). The standard
+// ones are in handler_factory.h.
+using HandlerFactory = std::function<std::unique_ptr<PeerHandlerBase>(const SessionOptions&)>;
+
 struct SessionOptions {
   Role role = Role::kHub;
   SyncEnv env;
@@ -41,8 +47,11 @@ struct SessionOptions {
   v1::Multihost::Peer known_host;
   // The peer's network address, for the audit trail ("" when unknown).
   std::string remote_address;
+  // Makes the handler items of the established session are dispatched to
+  // (required).
+  HandlerFactory make_handler;
   // Called once the peer is authorized, before the handler writes any
-  // peer state (the hub's runner claims the peer's session slot here,
+  // peer state (a HubSession claims the peer's registry slot here,
   // displacing an older session, so that the newest session's state wins).
   std::function<void(const v1::Multihost::Peer&)> on_authorized;
   // This instance.
@@ -75,7 +84,15 @@ class Session {
   // The config changed (hub: a client removed ends its session).
   Status OnConfigChanged(const v1::Config& config);
   // The ingest backlog of this session (hub): items read, not yet handled.
+  // Asks the peer to pause (Throttle) while it passes throttle_backlog.
   void OnBacklog(size_t queued_items, MonoTime now);
+  // Asks the peer to pause sending for `delay_ms` (the throttle extension):
+  // only a hub, only of an established peer that announced it; false
+  // otherwise (nothing sent).
+  bool Throttle(int64_t delay_ms);
+  // The outbox has room again after it refused an item (Outbox::SetOnRoom):
+  // the handler catches up on what it dropped.
+  Status OnOutboxRoom();
   // Ends the session: the handler records the peer state (unless
   // record_state is false: a displaced session leaves its successor's).
   // Idempotent.

@@ -5,8 +5,8 @@
 namespace brs::sync {
 
 uint64_t SessionRegistry::Register(const std::string& keyid,
-                                   std::shared_ptr<SessionHandle> session) {
-  std::shared_ptr<SessionHandle> previous;
+                                   std::shared_ptr<HubSessionHandle> session) {
+  std::shared_ptr<HubSessionHandle> previous;
   uint64_t number = 0;
   {
     std::lock_guard lock(mu_);
@@ -39,7 +39,7 @@ bool SessionRegistry::IsCurrent(const std::string& keyid, uint64_t number) const
   return it != sessions_.end() && it->second.number == number;
 }
 
-std::shared_ptr<SessionHandle> SessionRegistry::Find(const std::string& keyid) const {
+std::shared_ptr<HubSessionHandle> SessionRegistry::Find(const std::string& keyid) const {
   std::lock_guard lock(mu_);
   auto it = sessions_.find(keyid);
   return it == sessions_.end() ? nullptr : it->second.session;
@@ -58,12 +58,12 @@ size_t SessionRegistry::size() const {
 }
 
 void SessionRegistry::TerminateAll(const Status& why) {
-  ForEach([&](const std::string&, SessionHandle& s) { s.Terminate(why); });
+  ForEach([&](const std::string&, HubSessionHandle& s) { s.Terminate(why); });
 }
 
 void SessionRegistry::ForEach(
-    const std::function<void(const std::string&, SessionHandle&)>& fn) const {
-  std::vector<std::pair<std::string, std::shared_ptr<SessionHandle>>> all;
+    const std::function<void(const std::string&, HubSessionHandle&)>& fn) const {
+  std::vector<std::pair<std::string, std::shared_ptr<HubSessionHandle>>> all;
   {
     std::lock_guard lock(mu_);
     for (const auto& [k, e] : sessions_) all.emplace_back(k, e.session);

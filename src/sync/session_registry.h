@@ -16,24 +16,30 @@
 
 namespace brs::sync {
 
-// What the rest of the daemon may do with a live session. Implemented by
-// the session runner; every method is thread safe and does not block on
-// the network.
+// What the rest of the daemon may do with a live session of either role.
+// Implemented by the session runner; every method is thread safe and does
+// not block on the network.
 class SessionHandle {
  public:
   virtual ~SessionHandle() = default;
   // Ends the session with `why` (its peer state records it).
   virtual void Terminate(const Status& why) = 0;
-  // Queues set_config for the peer; `done` (optional) is told what became
-  // of it (HubHandler::PushConfig). Not called if the session ends before
-  // the push was sent.
-  virtual Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
-                            PushCallback done = nullptr) = 0;
   // Fetches one of the peer's logs; fn receives the chunks then done.
   virtual Status FetchLog(const std::string& log_id,
                           std::function<void(std::string_view, bool, const Status&)> fn) = 0;
-  // Asks the peer to pause sending (throttle extension); false when the
-  // peer did not announce it.
+};
+
+// The hub's side of a session with one of its clients, as the registry
+// holds it. Implemented by HubSession (hub_session.h).
+class HubSessionHandle : public SessionHandle {
+ public:
+  // Queues set_config for the client; `done` (optional) is told what
+  // became of it (HubHandler::PushConfig). Not called if the session ends
+  // before the push was sent.
+  virtual Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
+                            PushCallback done = nullptr) = 0;
+  // Asks the client to pause sending (throttle extension); false when it
+  // did not announce it.
   virtual bool Throttle(int64_t delay_ms) = 0;
 };
 
@@ -49,7 +55,7 @@ class SessionRegistry {
   // Registers `session` under `keyid` and returns its session number. An
   // older session of that key is terminated ("displaced by newer
   // connection").
-  uint64_t Register(const std::string& keyid, std::shared_ptr<SessionHandle> session);
+  uint64_t Register(const std::string& keyid, std::shared_ptr<HubSessionHandle> session);
   // Ends session `number` of `keyid`: when it is still the current one, it
   // is removed and `record_end(true)` runs under the registry's lock (no
   // newer session can register meanwhile); otherwise `record_end(false)`
@@ -58,19 +64,19 @@ class SessionRegistry {
            const std::function<void(bool current)>& record_end);
   // Whether `number` is the current session of `keyid`.
   bool IsCurrent(const std::string& keyid, uint64_t number) const;
-  std::shared_ptr<SessionHandle> Find(const std::string& keyid) const;
+  std::shared_ptr<HubSessionHandle> Find(const std::string& keyid) const;
   std::vector<std::string> KeyIds() const;
   size_t size() const;
   // Terminates every session (shutdown).
   void TerminateAll(const Status& why);
   // Calls fn for each session (under no lock of the registry).
-  void ForEach(const std::function<void(const std::string&, SessionHandle&)>& fn) const;
+  void ForEach(const std::function<void(const std::string&, HubSessionHandle&)>& fn) const;
 
  private:
   mutable std::mutex mu_;
   struct Entry {
     uint64_t number = 0;
-    std::shared_ptr<SessionHandle> session;
+    std::shared_ptr<HubSessionHandle> session;
   };
   std::map<std::string, Entry> sessions_;
   uint64_t next_number_ = 1;

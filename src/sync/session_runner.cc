@@ -2,15 +2,15 @@
 
 #include <thread>
 
-#include "sync/hub_handler.h"
 #include "sync/session_error.h"
 
 namespace brs::sync {
 
 std::shared_ptr<SessionRunner> SessionRunner::Create(SessionOptions options,
-                                                     SyncTransport* transport, Hooks hooks) {
+                                                     SyncTransport* transport,
+                                                     EndRecorder record_end) {
   return std::shared_ptr<SessionRunner>(
-      new SessionRunner(std::move(options), transport, std::move(hooks)));
+      new SessionRunner(std::move(options), transport, std::move(record_end)));
 }
 
 namespace {
@@ -26,21 +26,17 @@ int64_t TransportDeadline(MonoTime due, MonoTime now) {
 
 }  // namespace
 
-SessionOptions SessionRunner::WithRegistryClaim(SessionOptions options) {
-  auto then = std::move(options.on_authorized);
-  options.on_authorized = [this, then = std::move(then)](const v1::Multihost::Peer& peer) {
-    if (hooks_.registry)
-      session_number_ = hooks_.registry->Register(peer.keyid(), shared_from_this());
-    if (then) then(peer);
-  };
-  return options;
-}
-
-SessionRunner::SessionRunner(SessionOptions options, SyncTransport* transport, Hooks hooks)
-    : outbox_(kOutboxHighWater, options.env.clock),
-      session_(WithRegistryClaim(std::move(options)), &outbox_),
+SessionRunner::SessionRunner(SessionOptions options, SyncTransport* transport,
+                             EndRecorder record_end)
+    : outbox_(options.tunables.outbox_high_water, options.env.clock),
+      session_(std::move(options), &outbox_),
       transport_(transport),
-      hooks_(std::move(hooks)) {}
+      record_end_(std::move(record_end)) {
+  outbox_.SetOnRoom([this] {
+    outbox_room_ = true;
+    transport_->Wake();
+  });
+}
 
 SessionRunner::~SessionRunner() = default;
 
@@ -69,15 +65,6 @@ void SessionRunner::Terminate(const Status& why) {
   transport_->Wake();
 }
 
-Status SessionRunner::PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
-                                 PushCallback done) {
-  if (session_.options().role != Role::kHub) return FailedPrecondition("only a hub pushes config");
-  return Post([set_config, done = std::move(done)](Session& s) mutable {
-    return static_cast<HubHandler*>(s.handler())
-        ->PushConfig(set_config, s.outbox(), std::move(done));
-  });
-}
-
 Status SessionRunner::FetchLog(const std::string& log_id,
                                std::function<void(std::string_view, bool, const Status&)> fn) {
   return Post([log_id, fn = std::move(fn)](Session& s) mutable {
@@ -85,17 +72,6 @@ Status SessionRunner::FetchLog(const std::string& log_id,
     if (!st.ok()) fn({}, true, st);
     return Status();  // a refused fetch does not end the session
   });
-}
-
-bool SessionRunner::Throttle(int64_t delay_ms) {
-  return Post([delay_ms](Session& s) {
-           if (!s.peer_features().throttle) return Status();  // never to a Backrest peer
-           SyncStreamItem item;
-           item.mutable_throttle()->set_delay_ms(delay_ms);
-           s.outbox().SendNow(std::move(item));
-           return Status();
-         })
-      .ok();
 }
 
 void SessionRunner::WriterLoop() {
@@ -156,6 +132,9 @@ Status SessionRunner::Loop() {
     }
     if (writer_failed_) return StatusAfterWriteFailure();
     for (Task& t : tasks) BRS_RETURN_IF_ERROR(t(session_));
+    if (outbox_room_.load(std::memory_order_relaxed) && outbox_room_.exchange(false)) {
+      BRS_RETURN_IF_ERROR(session_.OnOutboxRoom());
+    }
 
     const MonoTime now = env.NowMono();
     BRS_RETURN_IF_ERROR(session_.OnTick(now));
@@ -187,7 +166,6 @@ Status SessionRunner::Loop() {
       if (auto* m = session_.options().env.metrics) {
         m->handshakes.With({RoleName(), "ok"}).Inc();
       }
-      if (hooks_.on_established) hooks_.on_established(session_.peer());
     }
     session_.OnBacklog(transport_->Backlog(), env.NowMono());
   }
@@ -247,16 +225,13 @@ Status SessionRunner::Run() {
   outbox_.Close();
   transport_->Finish(end);
   writer.join();
-  // A displaced session must not overwrite its successor's peer state: its
-  // end is recorded only while it is still the current session.
-  if (hooks_.registry && session_number_ != 0) {
-    hooks_.registry->End(session_.peer().keyid(), session_number_,
-                         [&](bool current) { session_.End(end, /*record_state=*/current); });
+  auto end_session = [&](bool record) { session_.End(end, record); };
+  if (record_end_) {
+    record_end_(session_.peer(), end_session);
   } else {
-    session_.End(end);
+    end_session(true);
   }
   AuditEnd(end);
-  if (hooks_.on_end) hooks_.on_end(session_.peer(), end);
   return end;
 }
 

@@ -1,8 +1,9 @@
 // Runs one Session over a SyncTransport until it ends: the calling thread
 // reads and handles items (the session thread), a writer thread drains the
 // Outbox through Session::Seal, timers run between reads. Other threads
-// reach the session through its SessionHandle methods, which queue work
-// for the session thread.
+// reach the session through its SessionHandle methods and Post, which
+// queue work for the session thread. Either role; the hub's side of a
+// session is wrapped in a HubSession (hub_session.h).
 #pragma once
 
 #include <atomic>
@@ -20,18 +21,15 @@ namespace brs::sync {
 class SessionRunner final : public SessionHandle,
                             public std::enable_shared_from_this<SessionRunner> {
  public:
-  struct Hooks {
-    // The hub's registry: an established session registers under its
-    // peer's key ID (displacing an older one). Null for clients.
-    SessionRegistry* registry = nullptr;
-    // Called on the session thread when the session is established and
-    // when it ended (with the classified status). Optional.
-    std::function<void(const v1::Multihost::Peer&)> on_established;
-    std::function<void(const v1::Multihost::Peer&, const Status&)> on_end;
-  };
+  // How the end of a session is recorded: calls `end_session` once, with
+  // whether the session records its end in the peer state (Session::End).
+  // Without one, it always does. The hub's decides under its registry's
+  // lock (SessionRegistry::End).
+  using EndRecorder = std::function<void(const v1::Multihost::Peer& peer,
+                                         const std::function<void(bool record)>& end_session)>;
 
   static std::shared_ptr<SessionRunner> Create(SessionOptions options, SyncTransport* transport,
-                                               Hooks hooks);
+                                               EndRecorder record_end = nullptr);
   ~SessionRunner() override;
 
   // Runs the session to its end on the calling thread; returns why it
@@ -40,25 +38,21 @@ class SessionRunner final : public SessionHandle,
 
   // SessionHandle (any thread).
   void Terminate(const Status& why) override;
-  Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& set_config,
-                    PushCallback done = nullptr) override;
   Status FetchLog(const std::string& log_id,
                   std::function<void(std::string_view, bool, const Status&)> fn) override;
-  bool Throttle(int64_t delay_ms) override;
+
+  // Queues fn for the session thread (any thread); an error it returns
+  // ends the session. FailedPrecondition when not established yet,
+  // Unavailable once ended (tasks still queued then are dropped).
+  using Task = std::function<Status(Session&)>;
+  Status Post(Task fn);
 
   // The peer once established (empty before). Any thread.
   v1::Multihost::Peer peer() const;
+  const SessionOptions& options() const { return session_.options(); }
 
  private:
-  SessionRunner(SessionOptions options, SyncTransport* transport, Hooks hooks);
-  // Makes the session claim its peer's registry slot once authorized,
-  // before any peer state is written (SessionRegistry).
-  SessionOptions WithRegistryClaim(SessionOptions options);
-  static constexpr size_t kOutboxHighWater = 4096;
-  using Task = std::function<Status(Session&)>;
-  // Queues fn for the session thread; FailedPrecondition when not
-  // established or already ended.
-  Status Post(Task fn);
+  SessionRunner(SessionOptions options, SyncTransport* transport, EndRecorder record_end);
   void WriterLoop();
   Status Loop();
   Status StatusAfterWriteFailure();
@@ -68,7 +62,7 @@ class SessionRunner final : public SessionHandle,
   Outbox outbox_;
   Session session_;
   SyncTransport* transport_;
-  Hooks hooks_;
+  EndRecorder record_end_;
 
   mutable std::mutex mu_;
   std::deque<Task> tasks_;
@@ -77,9 +71,9 @@ class SessionRunner final : public SessionHandle,
   bool ended_ = false;
   v1::Multihost::Peer peer_;
   std::atomic<bool> writer_failed_{false};
+  std::atomic<bool> outbox_room_{false};  // the outbox has room again
   Status writer_status_;
   uint64_t config_sub_ = 0;
-  uint64_t session_number_ = 0;  // from the registry; 0 until claimed
 };
 
 }  // namespace brs::sync

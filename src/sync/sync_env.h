@@ -41,6 +41,9 @@ struct SyncTunables {
   size_t request_batch = 16'384;
   // Bound of one incoming manifest or request (IDs).
   size_t max_ids_per_message = 4'000'000;
+  // A session's outbox holds this many items before a sender must wait
+  // (back-pressure towards a slow peer).
+  size_t outbox_high_water = 4096;
 };
 
 // Extensions beyond Backrest (SPEC §8). A peer announces them in the

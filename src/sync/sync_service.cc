@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "sync/handler_factory.h"
+#include "sync/hub_session.h"
 #include "sync/reconnect_policy.h"
 #include "sync/session_error.h"
 
@@ -87,10 +89,7 @@ Status SyncService::ServeStream(SyncTransport* transport, const PeerFeatures& pe
   SessionOptions o = BaseOptions(Role::kHub);
   o.peer_features = peer_features;
   o.remote_address = remote_address;
-  SessionRunner::Hooks hooks;
-  hooks.registry = &sessions_;
-  auto runner = SessionRunner::Create(std::move(o), transport, std::move(hooks));
-  return runner->Run();
+  return HubSession::Create(std::move(o), transport, &sessions_)->Run();
 }
 
 std::shared_ptr<SessionRunner> SyncService::ClientSession(const std::string& host_keyid) {
@@ -179,7 +178,8 @@ void SyncService::RunClientLoop(ClientLoop* loop) {
       o.remote_address = entry.instance_url();
       o.peer_features = conn->peer_features;
       o.resolve_peer_features = conn->resolve_peer_features;
-      auto runner = SessionRunner::Create(std::move(o), conn->transport.get(), {});
+      o.make_handler = NewClientHandler;
+      auto runner = SessionRunner::Create(std::move(o), conn->transport.get());
       {
         std::lock_guard lock(mu_);
         if (loop->stop) return;

@@ -15,6 +15,7 @@
 #include "crypto/handshake.h"
 #include "crypto/identity.h"
 #include "crypto/pairing_token.h"
+#include "sync/handler_factory.h"
 #include "sync/session.h"
 #include "sync/session_error.h"
 #include "sync/sync_test_util.h"
@@ -64,6 +65,7 @@ SessionOptions HubOptions(Instance& inst, const crypto::Identity& id) {
   o.identity = &id;
   o.instance_id = "hub";
   o.handshake_timeout_ms = 15'000;
+  o.make_handler = NewHubHandler;
   return o;
 }
 
@@ -138,6 +140,7 @@ struct ClientUnderTest {
     o.known_host.set_instance_id("hub");
     o.known_host.set_keyid(known_hub_key.key_id());
     o.known_host.set_initial_pairing_secret(secret);
+    o.make_handler = NewClientHandler;
     session.emplace(std::move(o), &out);
   }
   // Runs the key exchange against a responder; returns its channel.

@@ -206,6 +206,38 @@ TEST(SessionHandlers, LiveCreateUpdateDeletePropagate) {
   EXPECT_EQ(*hub.oplog->Count({}), 12);
 }
 
+// A full sink refuses live events: the client falls behind without ever
+// waiting (it runs on the store's writer), and catches up with a manifest
+// once there is room: the hub ends up with exactly the client's ops.
+TEST(SessionHandlers, AClientThatFellBehindCatchesUpWithAManifest) {
+  Instance hub(kHubConfig), client(kClientConfig);
+  auto ops = AddOps(client, 10);
+  Session s(hub, client);
+  BRS_ASSERT_OK(s.Connect(hub));
+  BRS_ASSERT_OK(s.client->CatchUp(s.link.to_hub));
+  EXPECT_EQ(s.client->stats().catch_ups, 0) << "not behind: nothing to catch up";
+
+  s.link.to_hub.full = true;
+  AddOps(client, 5);
+  ops[2].set_display_message("changed");
+  std::vector<v1::Operation> upd = {ops[2]};
+  ASSERT_TRUE(client.oplog->Update(upd).ok());
+  std::vector<int64_t> del = {ops[3].id()};
+  ASSERT_TRUE(client.oplog->Delete(del).ok());
+  EXPECT_EQ(s.link.to_hub.size(), 0u) << "every event was refused";
+  s.link.to_hub.full = false;
+  AddOps(client, 1);
+  EXPECT_EQ(s.link.to_hub.size(), 0u) << "behind: events are dropped until the catch-up";
+
+  BRS_ASSERT_OK(s.client->CatchUp(s.link.to_hub));
+  EXPECT_EQ(s.client->stats().catch_ups, 1);
+  ASSERT_TRUE(s.link.Pump().ok());
+  EXPECT_EQ(HubView(hub), ClientView(client));
+  EXPECT_EQ(hub.oplog->GetSynced(kClientKey, ops[2].id())->display_message(), "changed");
+  AddOps(client, 1);
+  EXPECT_EQ(s.link.to_hub.size(), 1u) << "live again";
+}
+
 TEST(SessionHandlers, OfflineChangesConvergeThroughTheManifest) {
   Instance hub(kHubConfig), client(kClientConfig);
   auto ops = AddOps(client, 50);
@@ -299,6 +331,56 @@ TEST(SessionHandlers, ClientRefusesAnotherHostThanItDialed) {
   EXPECT_EQ(st.code(), Code::kPermissionDenied);
   EXPECT_EQ(out.size(), 0u);
   EXPECT_FALSE(HostEntryAtClient(client).initial_pairing_secret().empty());
+}
+
+// Grants in our own config that do not parse end the session the same way
+// in both roles: our config's fault (ERROR_INTERNAL), not the peer's.
+TEST(SessionHandlers, BadGrantsAreALocalConfigErrorInBothRoles) {
+  Instance hub(kHubConfig), client(kClientConfig);
+  auto bad = [](v1::Multihost::Peer p) {
+    p.mutable_permissions(0)->add_scopes("not-a-scope");
+    return p;
+  };
+  HubHandler h(hub.env(), SyncTunables{}, {});
+  QueueSink to_client;
+  Status at_hub = h.OnConnectionEstablished(bad(ClientEntryAtHub(hub)), to_client);
+  v1::Multihost::Peer hub_as_seen = HostEntryAtClient(client);
+  ClientHandler c(client.env(), SyncTunables{}, {}, bad(hub_as_seen));
+  QueueSink to_hub;
+  Status at_client = c.OnConnectionEstablished(hub_as_seen, to_hub);
+  for (const Status& st : {at_hub, at_client}) {
+    EXPECT_EQ(ConnectionStateFor(st), v1sync::CONNECTION_STATE_ERROR_INTERNAL) << st.ToString();
+    EXPECT_NE(st.message().find("permissions of"), std::string::npos) << st.message();
+  }
+  EXPECT_EQ(to_client.size(), 0u);
+  EXPECT_EQ(to_hub.size(), 0u);
+}
+
+// The throttle extension goes through the dispatch like any message: a
+// client that announced it pauses its sink; a hub never accepts one, nor a
+// client that did not announce it.
+TEST(SessionHandlers, AThrottleIsDispatchedToTheClientThatAnnouncedIt) {
+  struct PausedSink : ItemSink {
+    std::vector<Millis> pauses;
+    void Send(SyncStreamItem) override {}
+    void Pause(Millis delay) override { pauses.push_back(delay); }
+  };
+  Instance hub(kHubConfig), client(kClientConfig);
+  SyncStreamItem throttle, too_long;
+  throttle.mutable_throttle()->set_delay_ms(250);
+  too_long.mutable_throttle()->set_delay_ms(3'600'000);
+  PausedSink sink;
+  ClientHandler announced(client.env(), SyncTunables{}, PeerFeatures::All(),
+                          HostEntryAtClient(client));
+  BRS_ASSERT_OK(DispatchItem(throttle, announced, sink));
+  BRS_ASSERT_OK(DispatchItem(too_long, announced, sink));
+  EXPECT_EQ(sink.pauses, (std::vector<Millis>{Millis(250), Millis(60'000)}));
+
+  ClientHandler silent(client.env(), SyncTunables{}, {}, HostEntryAtClient(client));
+  HubHandler h(hub.env(), SyncTunables{}, PeerFeatures::All());
+  EXPECT_EQ(DispatchItem(throttle, silent, sink).code(), Code::kInvalidArgument);
+  EXPECT_EQ(DispatchItem(throttle, h, sink).code(), Code::kInvalidArgument);
+  EXPECT_EQ(sink.pauses.size(), 2u);
 }
 
 // Each role refuses the other role's messages (protocol error) and a

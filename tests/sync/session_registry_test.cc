@@ -1,43 +1,20 @@
+// The hub's table of live sessions: displacement and the session numbers
+// that decide whose end is recorded.
 #include "sync/session_registry.h"
 
 #include <gtest/gtest.h>
 
-#include <thread>
-
-#include "base/fake_env.h"
-#include "sync/outbox.h"
-#include "sync/state_service.h"
-#include "sync/sync_test_util.h"
+#include "sync/fake_hub_session.h"
 
 namespace brs::sync {
 namespace {
 
-using testing::Instance;
-
-class FakeSession final : public SessionHandle {
- public:
-  void Terminate(const Status& why) override {
-    ended = why;
-    terminated = true;
-  }
-  Status PushConfig(const v1sync::SyncStreamItem::SyncActionSetConfig& s, PushCallback) override {
-    pushed.push_back(s);
-    return Status();
-  }
-  Status FetchLog(const std::string&,
-                  std::function<void(std::string_view, bool, const Status&)>) override {
-    return Status();
-  }
-  bool Throttle(int64_t) override { return false; }
-  bool terminated = false;
-  Status ended;
-  std::vector<v1sync::SyncStreamItem::SyncActionSetConfig> pushed;
-};
+using testing::FakeHubSession;
 
 TEST(SessionRegistry, NewerSessionDisplacesOlder) {
   SessionRegistry reg;
-  auto a = std::make_shared<FakeSession>();
-  auto b = std::make_shared<FakeSession>();
+  auto a = std::make_shared<FakeHubSession>();
+  auto b = std::make_shared<FakeHubSession>();
   const uint64_t na = reg.Register("k", a);
   EXPECT_FALSE(a->terminated);
   const uint64_t nb = reg.Register("k", b);
@@ -57,120 +34,6 @@ TEST(SessionRegistry, NewerSessionDisplacesOlder) {
   EXPECT_EQ(recorded, (std::vector<bool>{false, true}));
   EXPECT_EQ(reg.Find("k"), nullptr);
   EXPECT_EQ(reg.size(), 0u);
-}
-
-TEST(StateService, SnapshotListsEveryPeerAndRoutesSetConfig) {
-  Instance inst(R"pb(
-    instance: "me"
-    multihost {
-      known_hosts { instance_id: "hub" keyid: "ed25519.hub" }
-      authorized_clients { instance_id: "c1" keyid: "ed25519.c1" }
-      authorized_clients { instance_id: "c2" keyid: "ed25519.c2" }
-    }
-  )pb");
-  ASSERT_TRUE(
-      inst.peers
-          ->SetConnectionState("ed25519.c1", "c1", v1sync::CONNECTION_STATE_CONNECTED, "connected")
-          .ok());
-  SessionRegistry reg;
-  StateService svc(inst.config.get(), inst.peers.get(), &reg);
-  auto snap = svc.Snapshot();
-  ASSERT_TRUE(snap.ok());
-  ASSERT_EQ(snap->size(), 3u);
-  EXPECT_EQ((*snap)[0].peer_keyid(), "ed25519.hub");
-  EXPECT_EQ((*snap)[0].state(), v1sync::CONNECTION_STATE_DISCONNECTED);
-  EXPECT_EQ((*snap)[1].state(), v1sync::CONNECTION_STATE_CONNECTED);
-  EXPECT_EQ((*snap)[2].peer_instance_id(), "c2");
-
-  v1sync::SetRemoteClientConfigRequest req;
-  EXPECT_EQ(svc.SetRemoteClientConfig(req).code(), Code::kInvalidArgument);
-  req.set_peer_keyid("ed25519.c1");
-  req.add_repos_to_delete("r9");
-  EXPECT_EQ(svc.SetRemoteClientConfig(req).code(), Code::kNotFound);
-  auto session = std::make_shared<FakeSession>();
-  reg.Register("ed25519.c1", session);
-  EXPECT_TRUE(svc.SetRemoteClientConfig(req).ok());
-  ASSERT_EQ(session->pushed.size(), 1u);
-  EXPECT_EQ(session->pushed[0].repos_to_delete(0), "r9");
-
-  std::vector<v1sync::PeerState> seen;
-  auto id = svc.Subscribe([&](const v1sync::PeerState& s) { seen.push_back(s); });
-  ASSERT_TRUE(inst.peers->RecordHeartbeat("ed25519.c2", 42).ok());
-  svc.Unsubscribe(id);
-  ASSERT_EQ(seen.size(), 1u);
-  EXPECT_EQ(seen[0].last_heartbeat_millis(), 42);
-}
-
-SyncStreamItem Numbered(int n) {
-  SyncStreamItem item;
-  item.mutable_request_operation_data()->add_op_ids(n);
-  return item;
-}
-
-TEST(Outbox, KeepsOrderAndLetsOnlyHeartbeatsThroughWhilePaused) {
-  FakeEnv env;
-  Outbox box(4096, &env);
-  box.Send(Numbered(1));
-  box.Send(Numbered(2));
-  box.Pause(Millis(60'000));
-  SyncStreamItem hb;
-  hb.mutable_heartbeat();
-  box.Send(hb);
-  auto first = box.TryPop();
-  ASSERT_TRUE(first.has_value());
-  EXPECT_TRUE(first->has_heartbeat());
-  EXPECT_FALSE(box.TryPop().has_value());
-  env.Advance(Millis(59'999));
-  EXPECT_FALSE(box.TryPop().has_value());
-  env.Advance(Millis(1));
-  auto later = box.TryPop();
-  ASSERT_TRUE(later.has_value());
-  EXPECT_EQ(later->request_operation_data().op_ids(0), 1);
-  EXPECT_EQ(box.TryPop()->request_operation_data().op_ids(0), 2);
-}
-
-// A real wait on the machine's monotonic clock.
-TEST(Outbox, PopWaitsForThePauseToEnd) {
-  const Env& env = Env::Default();
-  Outbox box(4096, &env);
-  box.Send(Numbered(7));
-  const MonoTime start = env.NowMono();
-  box.Pause(Millis(50));
-  auto item = box.Pop(start + Millis(5'000));
-  ASSERT_TRUE(item.has_value());
-  EXPECT_GE(env.NowMono() - start, Millis(49));
-}
-
-// Waits (without a deadline of its own; ctest's timeout bounds it) until
-// `n` senders are blocked in Send.
-void AwaitBlockedSenders(const Outbox& box, size_t n) {
-  while (box.blocked_senders() < n) std::this_thread::yield();
-}
-
-TEST(Outbox, SendBlocksAtHighWaterUntilDrainedOrClosed) {
-  Outbox box(2);
-  box.Send(Numbered(1));
-  box.Send(Numbered(2));
-  std::atomic<bool> sent{false};
-  std::thread producer([&] {
-    box.Send(Numbered(3));
-    sent = true;
-  });
-  AwaitBlockedSenders(box, 1);
-  EXPECT_FALSE(sent.load());  // blocked in Send, by the box's own count
-  EXPECT_TRUE(box.TryPop().has_value());
-  producer.join();
-  EXPECT_TRUE(sent.load());
-  EXPECT_EQ(box.size(), 2u);
-  std::thread blocked([&] {
-    box.Send(Numbered(4));
-    box.Send(Numbered(5));
-  });
-  AwaitBlockedSenders(box, 1);
-  box.Close();
-  blocked.join();
-  EXPECT_EQ(box.blocked_senders(), 0u);
-  EXPECT_FALSE(box.Pop(Env::Default().NowMono() + Millis(10)).has_value());
 }
 
 }  // namespace

@@ -8,49 +8,20 @@
 
 #include "crypto/pairing_token.h"
 #include "store/store_test_util.h"
+#include "sync/hub_session.h"
 #include "sync/pipe_transport.h"
 #include "sync/session_error.h"
 #include "sync/session_runner.h"
-#include "sync/sync_test_util.h"
+#include "sync/session_test_util.h"
 
 namespace brs::sync {
 namespace {
 
-using testing::Instance;
-inline int64_t SteadyNowMsForTest() { return testing::SteadyNowMsForTestImpl(); }
-
-struct Node {
-  crypto::Identity id;
-  std::unique_ptr<Instance> inst;
-  metrics::Registry registry;
-  SyncMetrics metrics{registry};
-  // What the peer announced (extensions), and the hub's throttle tuning.
-  PeerFeatures peer_features;
-  size_t throttle_backlog = 256;
-  int64_t throttle_delay_ms = 200;
-  Node(const std::string& config_text)
-      : id(*crypto::Identity::Generate()), inst(std::make_unique<Instance>(config_text)) {}
-  SessionOptions Options(Role role) {
-    SessionOptions o;
-    o.role = role;
-    o.env = inst->env();
-    // Runners on real threads over real waits: the machine's clocks (the
-    // engine's time rules are tested with a fake clock in
-    // session_engine_test.cc).
-    o.env.clock = &Env::Default();
-    o.env.metrics = &metrics;
-    o.identity = &id;
-    o.instance_id = inst->config->Get()->instance();
-    o.handshake_timeout_ms = 5'000;
-    o.peer_features = peer_features;
-    o.throttle_backlog = throttle_backlog;
-    o.throttle_delay_ms = throttle_delay_ms;
-    return o;
-  }
-  uint64_t Throttles(const std::string& direction) {
-    return metrics.throttles.With({direction}).Value();
-  }
-};
+using testing::AddKnownHost;
+using testing::Authorize;
+using testing::HostEntry;
+using testing::Node;
+using testing::SteadyNowMsForTest;
 
 std::string HubText(const std::string& extra = "") {
   return "instance: \"hub\"\n multihost { " + extra + " }";
@@ -63,15 +34,13 @@ struct Outcome {
 };
 
 Outcome RunPair(Node& hub, Node& client, const v1::Multihost::Peer& known_host,
-                const std::function<bool()>& done, SessionRegistry* registry = nullptr) {
+                const std::function<bool()>& done) {
   auto [a, b] = PipeTransport::Pair();
   SessionOptions ho = hub.Options(Role::kHub);
   SessionOptions co = client.Options(Role::kClient);
   co.known_host = known_host;
-  SessionRunner::Hooks hooks;
-  hooks.registry = registry;
-  auto hr = SessionRunner::Create(ho, a.get(), hooks);
-  auto cr = SessionRunner::Create(co, b.get(), {});
+  auto hr = SessionRunner::Create(ho, a.get());
+  auto cr = SessionRunner::Create(co, b.get());
   Outcome out;
   std::atomic<int> ended{0};
   std::thread th([&, hr] {
@@ -82,10 +51,7 @@ Outcome RunPair(Node& hub, Node& client, const v1::Multihost::Peer& known_host,
     out.client = cr->Run();
     ended++;
   });
-  const int64_t give_up = SteadyNowMsForTest() + 20'000;
-  while (!done() && ended.load() < 2 && SteadyNowMsForTest() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  (void)testing::WaitFor([&] { return done() || ended.load() == 2; });
   cr->Terminate(Disconnected("test done"));
   hr->Terminate(Disconnected("test done"));
   th.join();
@@ -93,44 +59,9 @@ Outcome RunPair(Node& hub, Node& client, const v1::Multihost::Peer& known_host,
   return out;
 }
 
-v1::Multihost::Peer HostEntry(const Node& hub, const std::string& secret = "") {
-  v1::Multihost::Peer p;
-  p.set_instance_id("hub");
-  p.set_keyid(hub.id.key_id());
-  p.set_instance_url("pipe://");
-  p.set_initial_pairing_secret(secret);
-  auto* perm = p.add_permissions();
-  perm->set_type(v1::Multihost::Permission::PERMISSION_READ_OPERATIONS);
-  perm->add_scopes("*");
-  return p;
-}
-
-std::string ClientText(const Node* hub, const std::string& secret = "") {
-  std::string s =
-      "instance: \"inst-a\"\n repos { id: \"repo1\" guid: \"guid-repo1\" uri: \"/r\" }\n";
-  (void)hub;
-  (void)secret;
-  return s;
-}
-
-void AddKnownHost(Node& client, const v1::Multihost::Peer& host) {
-  ASSERT_TRUE(client.inst->config
-                  ->Update([&](v1::Config& c) {
-                    *c.mutable_multihost()->add_known_hosts() = host;
-                    return Status();
-                  })
-                  .ok());
-}
-
-void Authorize(Node& hub, const Node& client, const std::string& instance = "inst-a") {
-  ASSERT_TRUE(hub.inst->config
-                  ->Update([&](v1::Config& c) {
-                    auto* p = c.mutable_multihost()->add_authorized_clients();
-                    p->set_instance_id(instance);
-                    p->set_keyid(client.id.key_id());
-                    return Status();
-                  })
-                  .ok());
+// A client with repo1 (whose ops MakeOp makes).
+std::string ClientText() {
+  return "instance: \"inst-a\"\n repos { id: \"repo1\" guid: \"guid-repo1\" uri: \"/r\" }\n";
 }
 
 std::string AddToken(Node& hub, int64_t expires, int max_uses) {
@@ -158,7 +89,7 @@ void AddOps(Node& n, int count) {
 int64_t HubCount(Node& hub) { return *hub.inst->oplog->Count({}); }
 
 TEST(Session, SyncsOperationsAfterKeyExchangeAndHandshake) {
-  Node hub(HubText()), client(ClientText(nullptr));
+  Node hub(HubText()), client(ClientText());
   Authorize(hub, client);
   AddKnownHost(client, HostEntry(hub));
   AddOps(client, 500);
@@ -173,7 +104,7 @@ TEST(Session, SyncsOperationsAfterKeyExchangeAndHandshake) {
 }
 
 TEST(Session, PairingWithAValidTokenAuthorizesTheClient) {
-  Node hub(HubText()), client(ClientText(nullptr));
+  Node hub(HubText()), client(ClientText());
   std::string secret = AddToken(hub, 0, 1);
   auto host = HostEntry(hub, secret);
   AddKnownHost(client, host);
@@ -236,13 +167,12 @@ TEST(Session, AuthFailuresEndWithErrorAuthAndChangeNothing) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
-    Node hub(HubText()), client(ClientText(nullptr));
+    Node hub(HubText()), client(ClientText());
     auto host = c.setup(hub, client);
     AddKnownHost(client, host);
     AddOps(client, 3);
     const auto before = hub.inst->config->Get()->multihost().SerializeAsString();
-    auto out = RunPair(
-        hub, client, host, [] { return false; }, nullptr);
+    auto out = RunPair(hub, client, host, [] { return false; });
     EXPECT_EQ(out.client.code(), Code::kPermissionDenied) << out.client.ToString();
     EXPECT_EQ(HubCount(hub), 0);
     EXPECT_EQ(hub.inst->config->Get()->multihost().SerializeAsString(), before);
@@ -254,7 +184,7 @@ TEST(Session, TwentyClientsRaceForAOneUseToken) {
   std::string secret = AddToken(hub, 0, 1);
   std::vector<std::unique_ptr<Node>> clients;
   for (int i = 0; i < 20; ++i) {
-    clients.push_back(std::make_unique<Node>(ClientText(nullptr)));
+    clients.push_back(std::make_unique<Node>(ClientText()));
     AddKnownHost(*clients.back(), HostEntry(hub, secret));
   }
   std::vector<std::thread> threads;
@@ -283,12 +213,20 @@ TEST(Session, TwentyClientsRaceForAOneUseToken) {
 // A hub session and its client over one pipe, each runner on its thread.
 struct LivePair {
   std::unique_ptr<PipeTransport> a, b;
-  std::shared_ptr<SessionRunner> hub, client;
+  std::shared_ptr<HubSession> hub;
+  std::shared_ptr<SessionRunner> client;
   std::thread th, tc;
   std::atomic<bool> hub_ended{false};
   void Join() {
     if (th.joinable()) th.join();
     if (tc.joinable()) tc.join();
+  }
+  ~LivePair() {
+    if (th.joinable() || tc.joinable()) {
+      client->Terminate(Disconnected("test over"));
+      hub->Terminate(Disconnected("test over"));
+    }
+    Join();
   }
 };
 
@@ -300,10 +238,8 @@ std::unique_ptr<LivePair> StartPair(Node& hub, Node& client, const v1::Multihost
   p->b = std::move(b);
   SessionOptions co = client.Options(Role::kClient);
   co.known_host = host;
-  SessionRunner::Hooks hooks;
-  hooks.registry = registry;
-  p->hub = SessionRunner::Create(hub.Options(Role::kHub), p->a.get(), hooks);
-  p->client = SessionRunner::Create(co, p->b.get(), {});
+  p->hub = HubSession::Create(hub.Options(Role::kHub), p->a.get(), registry);
+  p->client = SessionRunner::Create(co, p->b.get());
   LivePair* raw = p.get();
   p->th = std::thread([raw] {
     (void)raw->hub->Run();
@@ -317,7 +253,7 @@ std::unique_ptr<LivePair> StartPair(Node& hub, Node& client, const v1::Multihost
 // just as the new one connects. Whatever the interleaving, the stored
 // state is the live session's: CONNECTED.
 TEST(Session, DisplacedSessionsNeverOverwriteTheLiveSessionsState) {
-  Node hub(HubText()), client(ClientText(nullptr));
+  Node hub(HubText()), client(ClientText());
   Authorize(hub, client);
   AddKnownHost(client, HostEntry(hub));
   SessionRegistry registry;
@@ -379,7 +315,7 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
   // Anything but establish_shared_secret first: protocol error.
   {
     auto [a, b] = PipeTransport::Pair();
-    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get());
     SyncStreamItem hb;
     hb.mutable_heartbeat();
     ASSERT_TRUE(b->Write(hb.SerializeAsString()).ok());
@@ -392,7 +328,7 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
   // A wrong protocol version in the establish item.
   {
     auto [a, b] = PipeTransport::Pair();
-    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get());
     SyncStreamItem e;
     e.mutable_establish_shared_secret()->set_protocol_version(2);
     e.mutable_establish_shared_secret()->set_kem_public_key(std::string(1665, 'x'));
@@ -402,7 +338,7 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
   // Garbage bytes.
   {
     auto [a, b] = PipeTransport::Pair();
-    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get(), {});
+    auto hr = SessionRunner::Create(hub.Options(Role::kHub), a.get());
     ASSERT_TRUE(b->Write("\xff\xff\xff garbage").ok());
     EXPECT_EQ(hr->Run().code(), Code::kInvalidArgument);
   }
@@ -411,32 +347,79 @@ TEST(Session, ProtocolViolationsBeforeAndAfterTheKeyExchange) {
     auto [a, b] = PipeTransport::Pair();
     auto o = hub.Options(Role::kHub);
     o.handshake_timeout_ms = 150;
-    auto hr = SessionRunner::Create(o, a.get(), {});
+    auto hr = SessionRunner::Create(o, a.get());
     Status end = hr->Run();
     EXPECT_EQ(end.code(), Code::kInvalidArgument);
     EXPECT_NE(end.message().find("handshake"), std::string::npos);
   }
 }
 
+// The hub reaches a live client through the registry's HubSessionHandle:
+// a push whose outcome the client reports (here a refusal: it may not
+// change plans), and a throttle, both only to a client that announced them.
+TEST(Session, TheRegistryReachesALiveClientWithPushesAndThrottles) {
+  Node hub(HubText()), client(ClientText());
+  hub.peer_features = PeerFeatures::All();
+  client.peer_features = PeerFeatures::All();
+  Authorize(hub, client);
+  AddKnownHost(client, HostEntry(hub));
+  SessionRegistry registry;
+  auto live = StartPair(hub, client, HostEntry(hub), &registry);
+  const std::string key = client.id.key_id();
+  ASSERT_TRUE(testing::WaitFor([&] { return !live->hub->peer().keyid().empty(); }));
+
+  std::mutex mu;
+  std::optional<PushOutcome> outcome;
+  SyncStreamItem::SyncActionSetConfig push;
+  push.add_plans()->set_id("plan-from-hub");
+  BRS_ASSERT_OK(registry.Find(key)->PushConfig(push, [&](const PushOutcome& o) {
+    std::lock_guard lock(mu);
+    outcome = o;
+  }));
+  EXPECT_TRUE(testing::WaitFor([&] {
+    std::lock_guard lock(mu);
+    return outcome.has_value();
+  }));
+  {
+    std::lock_guard lock(mu);
+    ASSERT_TRUE(outcome.has_value());
+    EXPECT_EQ(outcome->kind, PushOutcome::Kind::kRefused) << outcome->message;
+  }
+  EXPECT_TRUE(registry.Find(key)->Throttle(10));
+  EXPECT_TRUE(testing::WaitFor([&] { return client.Throttles("received") == 1; }));
+  EXPECT_EQ(hub.Throttles("sent"), 1u);
+  live->client->Terminate(Disconnected("test done"));
+  live->Join();
+
+  // A client that announced nothing (as Backrest): no throttle.
+  Node plain(HubText());
+  Authorize(plain, client);
+  AddKnownHost(client, HostEntry(plain));
+  auto other = StartPair(plain, client, HostEntry(plain), &registry);
+  ASSERT_TRUE(testing::WaitFor([&] { return !other->hub->peer().keyid().empty(); }));
+  EXPECT_FALSE(registry.Find(key)->Throttle(10));
+  other->client->Terminate(Disconnected("test done"));
+  other->Join();
+  EXPECT_EQ(plain.Throttles("sent"), 0u);
+}
+
 TEST(Session, NewerSessionDisplacesTheOlder) {
-  Node hub(HubText()), client(ClientText(nullptr));
+  Node hub(HubText()), client(ClientText());
   Authorize(hub, client);
   AddKnownHost(client, HostEntry(hub));
   SessionRegistry registry;
   auto [a1, b1] = PipeTransport::Pair();
   auto [a2, b2] = PipeTransport::Pair();
-  auto h1 = SessionRunner::Create(hub.Options(Role::kHub), a1.get(), {&registry, {}, {}});
-  auto h2 = SessionRunner::Create(hub.Options(Role::kHub), a2.get(), {&registry, {}, {}});
+  auto h1 = HubSession::Create(hub.Options(Role::kHub), a1.get(), &registry);
+  auto h2 = HubSession::Create(hub.Options(Role::kHub), a2.get(), &registry);
   auto co = client.Options(Role::kClient);
   co.known_host = HostEntry(hub);
-  auto c1 = SessionRunner::Create(co, b1.get(), {});
-  auto c2 = SessionRunner::Create(co, b2.get(), {});
+  auto c1 = SessionRunner::Create(co, b1.get());
+  auto c2 = SessionRunner::Create(co, b2.get());
   Status s_h1, s_c1, s_h2, s_c2;
   std::thread t1([&] { s_h1 = h1->Run(); });
   std::thread t2([&] { s_c1 = c1->Run(); });
-  for (int i = 0; i < 400 && registry.size() == 0; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  ASSERT_EQ(registry.size(), 1u);
+  ASSERT_TRUE(testing::WaitFor([&] { return registry.size() == 1; }));
   std::thread t3([&] { s_h2 = h2->Run(); });
   std::thread t4([&] { s_c2 = c2->Run(); });
   t1.join();  // the first hub session ends: displaced
@@ -460,7 +443,7 @@ namespace {
 // backlog passes the threshold asks the client to pause; the client pauses
 // and then finishes the sync with nothing lost.
 TEST(Session, HubThrottlesABackloggedClientThatAnnouncedIt) {
-  Node hub(HubText()), client(ClientText(nullptr));
+  Node hub(HubText()), client(ClientText());
   hub.peer_features = PeerFeatures::All();     // the client announced it
   client.peer_features = PeerFeatures::All();  // and so did the hub
   hub.throttle_backlog = 2;
@@ -480,7 +463,7 @@ TEST(Session, HubThrottlesABackloggedClientThatAnnouncedIt) {
 // The same backlog with a peer that did not announce the extension (as
 // Backrest does not): no throttle is ever sent.
 TEST(Session, NoThrottleForAPeerThatDidNotAnnounceIt) {
-  Node hub(HubText()), client(ClientText(nullptr));
+  Node hub(HubText()), client(ClientText());
   hub.throttle_backlog = 1;
   hub.throttle_delay_ms = 50;
   Authorize(hub, client);

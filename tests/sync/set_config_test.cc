@@ -1,16 +1,13 @@
 // set_config between our hub and client handlers (SPEC §6, §6a): a refused
 // push keeps the session, is recorded on both sides, and the
-// "set-config-result" extension pairs each answer with its push; the
-// state service's push waits for the outcome.
+// "set-config-result" extension pairs each answer with its push (the
+// state service's wait for the outcome: state_service_test.cc).
 #include <gtest/gtest.h>
-
-#include <thread>
 
 #include "sync/client_handler.h"
 #include "sync/hub_handler.h"
 #include "sync/session_error.h"
 #include "sync/set_config_result.h"
-#include "sync/state_service.h"
 #include "sync/sync_test_util.h"
 
 namespace brs::sync {
@@ -225,111 +222,6 @@ TEST(SetConfig, PushesWaitingForAnAnswerEndWithTheSession) {
   ASSERT_TRUE(outcome.has_value());
   EXPECT_EQ(outcome->kind, Kind::kEnded);
   EXPECT_EQ(outcome->message, "peer closed the stream");
-}
-
-// A hub-side session that hands each push's callback to the test.
-class FakeSession final : public SessionHandle {
- public:
-  void Terminate(const Status&) override {}
-  Status PushConfig(const SyncStreamItem::SyncActionSetConfig&, PushCallback done) override {
-    std::lock_guard lock(mu);
-    callbacks.push_back(std::move(done));
-    return Status();
-  }
-  Status FetchLog(const std::string&,
-                  std::function<void(std::string_view, bool, const Status&)>) override {
-    return Status();
-  }
-  bool Throttle(int64_t) override { return false; }
-  std::mutex mu;
-  std::vector<PushCallback> callbacks;
-};
-
-// The state service of a hub with one connected client and its fake session.
-struct Waiter {
-  Instance hub{kHubConfig};
-  SessionRegistry sessions;
-  std::shared_ptr<FakeSession> session = std::make_shared<FakeSession>();
-  StateService state{hub.config.get(), hub.peers.get(), &sessions};
-  v1sync::SetRemoteClientConfigRequest request;
-
-  Waiter() {
-    sessions.Register(kClientKey, session);
-    request.set_peer_keyid(kClientKey);
-    SetPeer(v1sync::CONNECTION_STATE_CONNECTED, 7);
-  }
-  void SetPeer(v1sync::ConnectionState connection, int32_t modno) {
-    ASSERT_TRUE(hub.peers
-                    ->Update(kClientKey,
-                             [&](v1sync::PeerState& s) {
-                               s.set_state(connection);
-                               s.mutable_remote_config()->set_modno(modno);
-                               return Status();
-                             })
-                    .ok());
-  }
-  // Runs fn once the push was handed to the session.
-  std::thread After(std::function<void(PushCallback&)> fn) {
-    return std::thread([this, fn] {
-      for (;;) {
-        {
-          std::lock_guard lock(session->mu);
-          if (!session->callbacks.empty()) break;
-        }
-        std::this_thread::yield();
-      }
-      fn(session->callbacks.front());
-    });
-  }
-};
-
-TEST(PushConfigAndWait, TheClientsAnswerDecides) {
-  Waiter w;
-  std::thread t = w.After([](PushCallback& done) { done({Kind::kRefused, "no"}); });
-  auto out = w.state.PushConfigAndWait(w.request, std::chrono::seconds(30));
-  t.join();
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_EQ(out->kind, Kind::kRefused);
-  EXPECT_EQ(out->message, "no");
-}
-
-TEST(PushConfigAndWait, AMovedModnoMeansApplied) {
-  // A Backrest client: no answer; it reconnects with a bumped modno.
-  Waiter w;
-  std::thread t = w.After([&w](PushCallback& done) {
-    done({Kind::kUnreported, ""});
-    w.SetPeer(v1sync::CONNECTION_STATE_DISCONNECTED, 7);
-    w.SetPeer(v1sync::CONNECTION_STATE_CONNECTED, 8);
-  });
-  auto out = w.state.PushConfigAndWait(w.request, std::chrono::seconds(30));
-  t.join();
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->kind, Kind::kApplied);
-  EXPECT_EQ(out->message, "the client's config modno moved to 8");
-}
-
-TEST(PushConfigAndWait, AnEndedSessionThatDoesNotComeBackChangedIsARefusal) {
-  Waiter w;
-  std::thread t = w.After([&w](PushCallback& done) {
-    done({Kind::kUnreported, ""});
-    w.SetPeer(v1sync::CONNECTION_STATE_DISCONNECTED, 7);
-  });
-  auto out = w.state.PushConfigAndWait(w.request, std::chrono::milliseconds(300));
-  t.join();
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->kind, Kind::kRefused);
-  EXPECT_NE(out->message.find("Backrest client refuses"), std::string::npos) << out->message;
-}
-
-TEST(PushConfigAndWait, NoSignAtTheDeadlineIsUnreported) {
-  Waiter w;
-  auto out = w.state.PushConfigAndWait(w.request, std::chrono::milliseconds(100));
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->kind, Kind::kUnreported);
-  EXPECT_EQ(w.session->callbacks.size(), 1u);
-  w.request.set_peer_keyid("ed25519.nobody");
-  EXPECT_EQ(w.state.PushConfigAndWait(w.request, std::chrono::seconds(1)).status().code(),
-            Code::kNotFound);
 }
 
 TEST(SetConfigResult, EachKindRoundTrips) {

@@ -6,6 +6,7 @@
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -84,16 +85,31 @@ struct Instance {
     config.reset();
     Open();
   }
-  SyncEnv env() { return SyncEnv{config.get(), oplog.get(), peers.get(), logs.get(), &clock}; }
+  SyncEnv env() {
+    SyncEnv e;
+    e.config = config.get();
+    e.oplog = oplog.get();
+    e.peers = peers.get();
+    e.logs = logs.get();
+    e.clock = &clock;
+    return e;
+  }
 };
 
-// A thread-safe queue of items one side sent to the other.
+// A thread-safe queue of items one side sent to the other. TrySend
+// refuses while `full` is set (a bounded sink at its high-water mark).
 class QueueSink final : public ItemSink {
  public:
   void Send(SyncStreamItem item) override {
     std::lock_guard lock(mu_);
     items_.push_back(std::move(item));
   }
+  bool TrySend(SyncStreamItem item) override {
+    if (full) return false;
+    Send(std::move(item));
+    return true;
+  }
+  std::atomic<bool> full{false};
   bool Pop(SyncStreamItem* out) {
     std::lock_guard lock(mu_);
     if (items_.empty()) return false;
