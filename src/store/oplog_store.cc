@@ -323,6 +323,8 @@ StatusOr<std::vector<OriginalEntry>> OplogStore::ListSynced(std::string_view key
 
 StatusOr<std::vector<int64_t>> OplogStore::DeleteSyncedNotIn(std::string_view keyid,
                                                              std::span<const int64_t> keep) {
+  // Local ops have an empty original key ID: "" would delete them all.
+  if (keyid.empty()) return InvalidArgument("DeleteSyncedNotIn: empty peer key ID");
   std::vector<int64_t> keep_sorted(keep.begin(), keep.end());
   std::sort(keep_sorted.begin(), keep_sorted.end());
   std::vector<int64_t> deleted;

@@ -75,8 +75,8 @@ namespace brs::store {
 
 enum class OpEventKind { kCreated, kUpdated, kDeleted };
 
-// One committed change. `seq` increases by one per committed write
-// transaction that notified anything.
+// One committed change. `seq` increases by one per event (a write
+// transaction publishes up to three: created, updated, deleted).
 struct OpEvent {
   OpEventKind kind;
   uint64_t seq;
@@ -176,6 +176,7 @@ class OplogStore {
   StatusOr<std::vector<OriginalEntry>> ListSynced(std::string_view keyid);
   // Deletes every op of `keyid` whose original_id is not in `keep` (any
   // order, duplicates allowed). Returns the deleted local IDs.
+  // InvalidArgument for an empty `keyid` (it would name the local ops).
   StatusOr<std::vector<int64_t>> DeleteSyncedNotIn(std::string_view keyid,
                                                    std::span<const int64_t> keep);
   // The hub's whole manifest step in one transaction: deletes the ops of

@@ -506,6 +506,18 @@ TEST(OplogStoreTest, ListSyncedAndDeleteSyncedNotIn) {
   EXPECT_EQ(store->ListSynced(kPeerA)->size(), 2u);
 }
 
+// Local ops have an empty original key ID: an empty peer key ID must not
+// reach them, whatever it keeps.
+TEST(OplogStoreTest, DeleteSyncedNotInRefusesAnEmptyKeyId) {
+  TempDir dir;
+  auto store = OpenStore(dir.File("oplog.db"));
+  std::vector<v1::Operation> local = {MakeOp("plan1")};
+  ASSERT_TRUE(store->Add(local).ok());
+  auto deleted = store->DeleteSyncedNotIn("", {});
+  EXPECT_EQ(deleted.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(*store->Count({}), 1);
+}
+
 TEST(OplogStoreTest, SubscribersSeeCommittedChangesWithFilters) {
   TempDir dir;
   auto store = OpenStore(dir.File("oplog.db"));
