@@ -294,7 +294,9 @@ void Daemon::Impl::BuildServer() {
                        sync.get(),
                        admin_token,
                        "",
-                       UnixSeconds(options.env->NowWall())};
+                       UnixSeconds(options.env->NowWall()),
+                       options.dir,
+                       options.env};
   RegisterAdminService(*server, &admin);
   server->HandleGet("/healthz", [](const std::string&, const rpc::Headers&) {
     return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
