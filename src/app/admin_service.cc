@@ -241,6 +241,8 @@ admin::v1::StatusResponse DaemonStatus(const AdminContext* ctx) {
   return s;
 }
 
+}  // namespace
+
 StatusOr<health::v1::HealthReport> DaemonHealth(const AdminContext* ctx,
                                                 const health::v1::HealthRequest& req) {
   HealthSources src;
@@ -252,8 +254,6 @@ StatusOr<health::v1::HealthReport> DaemonHealth(const AdminContext* ctx,
   src.instance_filter = req.instance_id();
   return BuildHealthReport(*ctx->oplog, src);
 }
-
-}  // namespace
 
 void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
   RegisterOpsProcedures(server, ctx);

@@ -12,6 +12,7 @@
 
 #include "app/data_dir.h"
 #include "base/env.h"
+#include "brs/health.pb.h"
 #include "rpc/server.h"
 #include "store/oplog_store.h"
 #include "sync/sync_service.h"
@@ -45,5 +46,10 @@ struct AdminContext {
 };
 
 void RegisterAdminService(rpc::Server& server, const AdminContext* ctx);
+
+// The health report of the daemon's fleet now (what Health answers; also
+// rendered into /metrics).
+StatusOr<health::v1::HealthReport> DaemonHealth(const AdminContext* ctx,
+                                                const health::v1::HealthRequest& req);
 
 }  // namespace brs::app

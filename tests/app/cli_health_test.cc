@@ -117,6 +117,25 @@ TEST(CliHealth, ThroughTheDaemonAClientsPlans) {
                        "\"state\":\"ok\""))
       << r.out;
   EXPECT_TRUE(Contains(r.out, "\"bytes_added\":1048576")) << r.out;
+
+  // The same judgement on /metrics, for the alert rules of packaging/prometheus/.
+  auto metrics = Sh(dir, "curl -s http://" + hub.address() + "/metrics").out;
+  const std::string plan = "{backrest_instance=\"laptop\",plan=\"daily\",repo=\"repo1\"";
+  EXPECT_TRUE(Contains(metrics, "backrest_sync_backup_health_state" + plan + ",state=\"ok\"} 1\n"))
+      << metrics;
+  EXPECT_TRUE(
+      Contains(metrics, "backrest_sync_backup_health_state" + plan + ",state=\"stale\"} 0\n"));
+  EXPECT_TRUE(
+      Contains(metrics, "backrest_sync_backup_last_status" + plan + ",status=\"SUCCESS\"} 1\n"));
+  EXPECT_TRUE(Contains(metrics, "backrest_sync_backup_max_age_seconds" + plan + "} 93600\n"));
+  EXPECT_TRUE(
+      Contains(metrics, "backrest_sync_backup_last_success_timestamp_seconds" + plan + "} "));
+  EXPECT_TRUE(Contains(metrics,
+                       "backrest_sync_instance_health_state{backrest_instance=\"laptop\","
+                       "state=\"ok\"} 1\n"));
+  EXPECT_TRUE(Contains(metrics,
+                       "backrest_sync_instance_last_heartbeat_timestamp_seconds{"
+                       "backrest_instance=\"laptop\"} "));
 }
 
 }  // namespace
