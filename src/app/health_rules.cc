@@ -1,5 +1,8 @@
 #include "app/health_rules.h"
 
+#include <mutex>
+#include <unordered_map>
+
 #include "app/cron_schedule.h"
 #include "app/duration.h"
 
@@ -26,6 +29,26 @@ BackupRecord RecordOf(const v1::Operation& op, bool success) {
     r.bytes_added = op.operation_backup().last_status().summary().data_added();
   }
   return r;
+}
+
+// A fleet shares few cron expressions: each one's gap is computed once
+// (memoized; at most kCronCacheEntries kept, the cache is emptied when full).
+constexpr size_t kCronCacheEntries = 4096;
+
+std::optional<Seconds> CachedCronGap(const std::string& expr) {
+  static std::mutex mu;
+  static auto* cache = new std::unordered_map<std::string, std::optional<Seconds>>();
+  {
+    std::lock_guard lock(mu);
+    if (auto it = cache->find(expr); it != cache->end()) return it->second;
+  }
+  auto gap = CronLongestGap(expr);
+  std::optional<Seconds> value;
+  if (gap.ok()) value = *gap;
+  std::lock_guard lock(mu);
+  if (cache->size() >= kCronCacheEntries) cache->clear();
+  cache->emplace(expr, value);
+  return value;
 }
 
 }  // namespace
@@ -118,11 +141,8 @@ std::optional<Seconds> ScheduleInterval(const v1::Schedule& schedule) {
     case v1::Schedule::kMaxFrequencyHours:
       if (schedule.maxfrequencyhours() > 0) return Seconds(schedule.maxfrequencyhours() * 3600LL);
       return std::nullopt;
-    case v1::Schedule::kCron: {
-      auto gap = CronLongestGap(schedule.cron());
-      if (gap.ok()) return *gap;
-      return std::nullopt;
-    }
+    case v1::Schedule::kCron:
+      return CachedCronGap(schedule.cron());
     default:
       return std::nullopt;
   }

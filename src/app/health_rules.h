@@ -113,7 +113,8 @@ bool IsUnreachable(std::optional<WallTime> last_heartbeat, WallTime now, Seconds
 // The expected time between two runs of `schedule`: maxFrequencyDays/Hours
 // as given, a cron expression's longest gap between consecutive runs
 // (app/cron_schedule.h); nullopt when disabled, unset or unparsable (the
-// caller then uses the default max age).
+// caller then uses the default max age). A cron expression's gap is
+// computed once per expression (memoized; thread safe).
 std::optional<Seconds> ScheduleInterval(const v1::Schedule& schedule);
 
 }  // namespace brs::app
