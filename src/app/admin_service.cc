@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "app/auth_policy.h"
+#include "app/health_report.h"
 #include "app/log.h"
 #include "app/oplog_actions.h"
 #include "base/secret.h"
@@ -242,6 +243,18 @@ admin::v1::StatusResponse DaemonStatus(const AdminContext* ctx) {
 
 }  // namespace
 
+StatusOr<health::v1::HealthReport> DaemonHealth(const AdminContext* ctx,
+                                                const health::v1::HealthRequest& req) {
+  HealthSources src;
+  auto cfg = ctx->config->Get();
+  src.config = cfg.get();
+  BRS_ASSIGN_OR_RETURN(src.peers, ctx->sync->state().Snapshot());
+  BRS_ASSIGN_OR_RETURN(src.settings, LoadHealthSettings(ctx->dir));
+  src.now = ctx->env->NowWall();
+  src.instance_filter = req.instance_id();
+  return BuildHealthReport(*ctx->oplog, src);
+}
+
 void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
   RegisterOpsProcedures(server, ctx);
   RegisterFetchLog(server, ctx);
@@ -251,6 +264,9 @@ void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
   HandleAdminUnary<admin::v1::UpdateConfigRequest, admin::v1::UpdateConfigResponse>(
       server, kAdminUpdateConfig, ctx,
       [ctx](const admin::v1::UpdateConfigRequest& req) { return UpdateConfig(ctx, req); });
+  HandleAdminUnary<health::v1::HealthRequest, health::v1::HealthReport>(
+      server, kAdminHealth, ctx,
+      [ctx](const health::v1::HealthRequest& req) { return DaemonHealth(ctx, req); });
   HandleAdminUnary<admin::v1::StatusRequest, admin::v1::StatusResponse>(
       server, kAdminStatus, ctx, [ctx](const admin::v1::StatusRequest&) {
         return StatusOr<admin::v1::StatusResponse>(DaemonStatus(ctx));

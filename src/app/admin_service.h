@@ -3,12 +3,16 @@
 // delete operations (the daemon holds the oplog open; app/oplog_actions.h
 // checks them), fetch a peer's log, push config to a client and wait for
 // its outcome, change this instance's config (UpdateConfig: the daemon
-// writes config.json and applies it before answering), status.
+// writes config.json and applies it before answering), status, and the
+// backup health report (Health).
 #pragma once
 
 #include <functional>
 #include <string>
 
+#include "app/data_dir.h"
+#include "base/env.h"
+#include "brs/health.pb.h"
 #include "rpc/server.h"
 #include "store/oplog_store.h"
 #include "sync/sync_service.h"
@@ -23,6 +27,9 @@ inline constexpr std::string_view kAdminFetchLog = "/brs.admin.v1.Admin/FetchLog
 inline constexpr std::string_view kAdminStatus = "/brs.admin.v1.Admin/Status";
 inline constexpr std::string_view kAdminPushConfig = "/brs.admin.v1.Admin/PushConfig";
 inline constexpr std::string_view kAdminUpdateConfig = "/brs.admin.v1.Admin/UpdateConfig";
+// Health: brs.health.v1.HealthRequest -> HealthReport (app/health_report.h)
+// from the daemon's oplog, live peer states, config and DIR/health.json.
+inline constexpr std::string_view kAdminHealth = "/brs.admin.v1.Admin/Health";
 // The longest a PushConfig call waits for the client's outcome.
 inline constexpr int64_t kMaxPushWaitMs = 300'000;
 
@@ -34,8 +41,15 @@ struct AdminContext {
   std::string admin_token;
   std::string listen;
   int64_t started_unix = 0;
+  DataDir dir;                       // for DIR/health.json
+  const Env* env = &Env::Default();  // "now" of the health report
 };
 
 void RegisterAdminService(rpc::Server& server, const AdminContext* ctx);
+
+// The health report of the daemon's fleet now (what Health answers; also
+// rendered into /metrics).
+StatusOr<health::v1::HealthReport> DaemonHealth(const AdminContext* ctx,
+                                                const health::v1::HealthRequest& req);
 
 }  // namespace brs::app

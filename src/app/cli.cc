@@ -21,6 +21,7 @@ int RunCli(int argc, char** argv) {
   RegisterConfigPush(registry);
   RegisterLogs(registry);
   RegisterUser(registry);
+  RegisterHealth(registry);
   return registry.Run(argc, argv, std::cout, std::cerr);
 }
 

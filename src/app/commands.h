@@ -19,6 +19,7 @@ void RegisterImportRestic(CommandRegistry& registry);  // ops import-restic
 void RegisterConfigPush(CommandRegistry& registry);    // config push
 void RegisterLogs(CommandRegistry& registry);          // logs get
 void RegisterUser(CommandRegistry& registry);          // user add | remove
+void RegisterHealth(CommandRegistry& registry);        // health
 
 // `init` itself, for `serve` on a fresh machine (instance "" = host name).
 struct InitFlags {

@@ -14,6 +14,7 @@
 #include "app/admin_service.h"
 #include "app/auth_policy.h"
 #include "app/file_watch.h"
+#include "app/health_metrics.h"
 #include "app/json_writer.h"
 #include "app/log.h"
 #include "app/peer_view.h"
@@ -294,13 +295,22 @@ void Daemon::Impl::BuildServer() {
                        sync.get(),
                        admin_token,
                        "",
-                       UnixSeconds(options.env->NowWall())};
+                       UnixSeconds(options.env->NowWall()),
+                       options.dir,
+                       options.env};
   RegisterAdminService(*server, &admin);
   server->HandleGet("/healthz", [](const std::string&, const rpc::Headers&) {
     return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
   });
   server->HandleGet("/metrics", [this](const std::string&, const rpc::Headers&) {
-    return RenderMetrics(*sync, *sync_metrics, registry);
+    rpc::HttpResponse r = RenderMetrics(*sync, *sync_metrics, registry);
+    auto health = DaemonHealth(&admin, {});
+    if (health.ok()) {
+      r.body += RenderHealthMetrics(*health);
+    } else {
+      LogWarn("health metrics not rendered", {{"error", health.status().message()}});
+    }
+    return r;
   });
 }
 

@@ -10,6 +10,8 @@
 //                      owner at a time: oplog.sqlite.lock is flock'ed by it)
 //   state.sqlite       peer states (store::PeerStateStore)
 //   logs.sqlite        operation logs (store::LogStore)
+//   health.json        the hub's health settings, optional, edited by hand
+//                      (app/health_settings.h)
 //   admin.token        bearer token for the daemon's admin API and state
 //                      service (0600; created by init or serve)
 //   daemon.json        written by `serve` once listening, removed on exit:

@@ -102,6 +102,24 @@ struct OriginalEntry {
   int64_t id;  // local ID
 };
 
+// One op group: the ops of one (peer key ID, instance, repo, repo GUID,
+// plan). original_instance_keyid is empty for this instance's own ops.
+struct OpGroup {
+  std::string original_instance_keyid;
+  std::string instance_id;
+  std::string repo_id;
+  std::string repo_guid;
+  std::string plan_id;
+};
+
+// Reads one group's ops, newest first, for ScanGroups. Next returns false at
+// the end of the group (or on an error, which ScanGroups then returns).
+class GroupOpReader {
+ public:
+  virtual ~GroupOpReader() = default;
+  virtual bool Next(v1::Operation* op) = 0;
+};
+
 // ReconcileManifest refuses larger manifests (InvalidArgument).
 inline constexpr size_t kMaxManifestEntries = 50'000'000;
 
@@ -209,6 +227,13 @@ class OplogStore {
   StatusOr<int64_t> Count(const OpQuery& q);
   // (id, modno) of every op matching q and filter, ascending by id.
   StatusOr<std::vector<ManifestEntry>> Manifest(const OpQuery& q, const OpFilter& filter);
+  // Every op group (peer key ID, instance, repo, repo GUID, plan), in
+  // ascending group order, in ONE read transaction: fn gets the group and a
+  // reader of its ops newest first (descending ID) that reads and parses
+  // an op only when asked, so a caller that needs a group's newest few ops
+  // reads only those (the ogid index; no scan of the whole log). fn returns
+  // false to stop. Errors: the store's, DataLoss for an unparsable op.
+  Status ScanGroups(const std::function<bool(const OpGroup&, GroupOpReader&)>& fn);
 
   // ---- Subscribers ----
 
