@@ -24,6 +24,7 @@ SyncService::SyncService(SyncServiceOptions options, Dialer* dialer)
     : options_(std::move(options)),
       dialer_(dialer),
       state_(options_.env.config, options_.env.peers, &sessions_),
+      admission_(options_.admission, options_.env),
       pool_(options_.session_threads) {}
 
 SyncService::~SyncService() { Stop(); }
@@ -97,10 +98,6 @@ Status SyncService::ServeStream(SyncTransport* transport, const PeerFeatures& pe
 void SyncService::ServeEventStream(std::shared_ptr<EventTransport> transport,
                                    const PeerFeatures& peer_features,
                                    const std::string& remote_address) {
-  SessionOptions o = BaseOptions(Role::kHub);
-  o.peer_features = peer_features;
-  o.remote_address = remote_address;
-  std::shared_ptr<HubSession> session;
   uint64_t number = 0;
   {
     std::lock_guard lock(mu_);
@@ -108,11 +105,32 @@ void SyncService::ServeEventStream(std::shared_ptr<EventTransport> transport,
       transport->Finish(Unavailable("shutting down"));
       return;
     }
-    session = HubSession::CreateOnPool(std::move(o), std::move(transport), pool_, &sessions_);
     number = next_event_session_++;
+  }
+  auto start = [this, number, transport, peer_features, remote_address] {
+    StartEventSession(number, transport, peer_features, remote_address);
+  };
+  if (admission_.Admit(number, std::move(start)) == HandshakeAdmission::Outcome::kRefused) {
+    transport->Finish(Unavailable(admission_.RefusalMessage()));
+  }
+}
+
+void SyncService::StartEventSession(uint64_t number, std::shared_ptr<EventTransport> transport,
+                                    const PeerFeatures& peer_features,
+                                    const std::string& remote_address) {
+  SessionOptions o = BaseOptions(Role::kHub);
+  o.peer_features = peer_features;
+  o.remote_address = remote_address;
+  // The handshake's slot goes to the next one once the client is
+  // authorized (or, failing that, when the session ends).
+  o.on_authorized = [this, number](const v1::Multihost::Peer&) { admission_.Release(number); };
+  auto session = HubSession::CreateOnPool(std::move(o), std::move(transport), pool_, &sessions_);
+  {
+    std::lock_guard lock(mu_);
     event_sessions_[number] = session;
   }
   session->Start([this, number](const Status&) {
+    admission_.Release(number);
     std::lock_guard lock(mu_);
     event_sessions_.erase(number);
     cv_.notify_all();
@@ -126,6 +144,7 @@ size_t SyncService::event_sessions() const {
 
 // Ends every hub session on the pool (in any phase) and waits for them.
 void SyncService::StopEventSessions() {
+  admission_.StartAllWaiting();  // so that each is terminated below
   std::vector<std::shared_ptr<HubSession>> live;
   {
     std::lock_guard lock(mu_);

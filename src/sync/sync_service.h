@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "sync/event_session_runner.h"
+#include "sync/handshake_admission.h"
 #include "sync/session_runner.h"
 #include "sync/state_service.h"
 
@@ -46,6 +47,8 @@ struct SyncServiceOptions {
   PeerFeatures ours = PeerFeatures::All();
   // Threads of the pool event-driven hub sessions run on (ServeEventStream).
   size_t session_threads = 4;
+  // Bounds the handshakes of ServeEventStream sessions in flight at once.
+  AdmissionOptions admission;
 };
 
 class SyncService {
@@ -65,11 +68,14 @@ class SyncService {
   Status ServeStream(SyncTransport* transport, const PeerFeatures& peer_features,
                      const std::string& remote_address = "");
   // The same on the session pool: returns at once (it never blocks); the
-  // session finishes the transport when it ends.
+  // session finishes the transport when it ends. It waits for a handshake
+  // slot (options.admission) and, when the queue is full too, is refused:
+  // the transport is finished with Unavailable and a retry hint.
   void ServeEventStream(std::shared_ptr<EventTransport> transport,
                         const PeerFeatures& peer_features, const std::string& remote_address = "");
   // Hub sessions running on the pool (in any phase).
   size_t event_sessions() const;
+  const HandshakeAdmission& admission() const { return admission_; }
 
   StateService& state() { return state_; }
   SessionRegistry& sessions() { return sessions_; }
@@ -93,6 +99,9 @@ class SyncService {
   void RunClientLoop(ClientLoop* loop);
   void SyncClientLoops(const v1::Config& config);
   void StopEventSessions();
+  // Makes and starts hub session `number` (once admitted).
+  void StartEventSession(uint64_t number, std::shared_ptr<EventTransport> transport,
+                         const PeerFeatures& peer_features, const std::string& remote_address);
   // Waits up to `d` unless the loop is told to stop or redial.
   void WaitFor(ClientLoop* loop, std::chrono::milliseconds d);
 
@@ -110,6 +119,7 @@ class SyncService {
   // Hub sessions on the pool, by a number of their own (mu_).
   std::map<uint64_t, std::shared_ptr<HubSession>> event_sessions_;
   uint64_t next_event_session_ = 1;
+  HandshakeAdmission admission_;
   // Last: its threads are joined before anything they use goes.
   SessionPool pool_;
 };

@@ -5,6 +5,7 @@
 // goes away.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -47,12 +48,18 @@ struct Hub {
   std::unique_ptr<SyncService> service;
   std::unique_ptr<rpc::Server> server;
 
-  Hub() {
+  AuditLog audit;  // set before Start
+
+  explicit Hub(AdmissionOptions admission = {}) {
     SyncServiceOptions so;
+    so.admission = admission;
     so.env = node.inst->env();
     so.env.clock = &Env::Default();
     so.env.metrics = &node.metrics;
     so.identity = &node.id;
+    so.env.audit = [this](std::string_view event, bool warning, const AuditFields& fields) {
+      if (audit) audit(event, warning, fields);
+    };
     so.session_threads = 4;
     so.handshake_timeout_ms = 60'000;  // thousands at once on a loaded machine
     service = std::make_unique<SyncService>(so, nullptr);
@@ -190,6 +197,73 @@ TEST(EventSessions, StopEndsSessionsInEveryPhase) {
   auto r = (*silent)->Read(&m, rpc::SteadyNowMs() + 10'000);
   EXPECT_FALSE(r.ok() && *r == rpc::Stream::ReadResult::kMessage);
   hub.server->Stop(1'000);
+}
+
+// Issue #16, a storm: 500 clients dialing at once. The hub handshakes at
+// most 8 at a time; the others wait their turn (none is refused) and all
+// reach CONNECTED.
+TEST(EventSessions, AStormOfClientsQueuesForHandshakesAndAllConnect) {
+  constexpr size_t kClients = 500;
+  AdmissionOptions admission;
+  admission.max_in_flight = 8;
+  Hub hub(admission);
+  BRS_ASSERT_OK(hub.Start());
+  Fleet fleet(kClients, hub, 4);
+  for (size_t i = 0; i < kClients; ++i) BRS_ASSERT_OK(fleet.Connect(i, hub));
+  ASSERT_TRUE(WaitFor(
+      [&] { return fleet.Established() == kClients && hub.service->sessions().size() == kClients; },
+      120'000))
+      << fleet.Established() << " clients established";
+  const auto& a = hub.service->admission();
+  EXPECT_LE(a.peak_in_flight(), 8u);
+  EXPECT_EQ(a.in_flight(), 0u);
+  EXPECT_EQ(hub.node.metrics.admission.With({"refused"}).Value(), 0u);
+  EXPECT_GT(hub.node.metrics.admission.With({"queued"}).Value(), 0u);
+  EXPECT_EQ(hub.node.metrics.admission.With({"started"}).Value() +
+                hub.node.metrics.admission.With({"queued"}).Value(),
+            kClients);
+  fleet.TerminateAll();
+  EXPECT_TRUE(WaitFor([&] { return hub.service->event_sessions() == 0; }, 60'000));
+  hub.Stop();
+}
+
+// With the handshake slots taken and no room to wait, a new Sync stream is
+// refused at once: unavailable, with a retry hint, counted and logged.
+TEST(EventSessions, BeyondItsQueueAStreamIsRefusedWithARetryHint) {
+  AdmissionOptions admission;
+  admission.max_in_flight = 1;
+  admission.max_waiting = 0;
+  admission.retry_after_ms = 2'000;
+  Hub hub(admission);
+  std::vector<std::string> logged;
+  std::mutex log_mu;
+  hub.audit = [&](std::string_view event, bool, const AuditFields&) {
+    std::lock_guard lock(log_mu);
+    logged.emplace_back(event);
+  };
+  BRS_ASSERT_OK(hub.Start());
+  rpc::ClientOptions co;
+  co.base_url = hub.url();
+  auto client = std::move(*rpc::Client::Create(co));
+  auto silent = client->Open(kSyncPath, rpc::CallKind::kBidi);  // holds the one slot
+  ASSERT_TRUE(silent.ok());
+  ASSERT_TRUE(WaitFor([&] { return hub.service->admission().in_flight() == 1; }));
+  for (int i = 0; i < 2; ++i) {
+    auto refused = client->Open(kSyncPath, rpc::CallKind::kBidi);
+    ASSERT_TRUE(refused.ok());
+    std::string m;
+    auto r = (*refused)->Read(&m, rpc::SteadyNowMs() + 10'000);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+    EXPECT_NE(r.status().message().find("retry in 2000 ms"), std::string::npos)
+        << r.status().message();
+  }
+  EXPECT_EQ(hub.node.metrics.admission.With({"refused"}).Value(), 2u);
+  {
+    std::lock_guard lock(log_mu);
+    EXPECT_EQ(std::count(logged.begin(), logged.end(), "sync stream refused"), 1);  // once
+  }
+  hub.Stop();
 }
 
 }  // namespace
