@@ -3,7 +3,7 @@
 // clients are sync services in this process, each with its own stores in
 // /dev/shm, dialing the hub over h2c. Heartbeats every second.
 //   counters: hub_rss_mib, hub_rss_per_client_kib, hub_cpu_pct (during a
-//   10 s steady window), connected.
+//   10 s steady window), hub_threads (at the end of it), connected.
 // Needs the backrest-sync binary next to the bench (build/backrest-sync).
 #include <benchmark/benchmark.h>
 #include <signal.h>
@@ -44,6 +44,15 @@ int64_t RssKib(pid_t pid) {
   std::string s = Slurp("/proc/" + std::to_string(pid) + "/status");
   auto p = s.find("VmRSS:");
   return p == std::string::npos ? 0 : std::stoll(s.substr(p + 6));
+}
+int64_t Threads(pid_t pid) {
+  std::error_code ec;
+  int64_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    ++n;
+  }
+  return n;
 }
 double CpuSeconds(pid_t pid) {
   std::string s = Slurp("/proc/" + std::to_string(pid) + "/stat");
@@ -166,6 +175,7 @@ void BM_HubWithManyClients(benchmark::State& state) {
     std::this_thread::sleep_for(std::chrono::seconds(10));
     const double cpu1 = CpuSeconds(hub);
     const int64_t rss = RssKib(hub);
+    state.counters["hub_threads"] = static_cast<double>(Threads(hub));
     state.counters["connected"] = connected;
     state.counters["hub_rss_idle_mib"] = static_cast<double>(rss_idle) / 1024.0;
     state.counters["hub_rss_mib"] = static_cast<double>(rss) / 1024.0;

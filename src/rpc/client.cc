@@ -88,7 +88,38 @@ class ClientStream final : public Stream {
   std::shared_ptr<StreamCore> core_;
 };
 
+// ClientStream's async twin.
+class ClientAsyncStream final : public AsyncStream {
+ public:
+  ClientAsyncStream(std::shared_ptr<Client::Impl> owner, std::shared_ptr<Connection> conn,
+                    std::shared_ptr<StreamCore> core)
+      : owner_(std::move(owner)), conn_(std::move(conn)), core_(std::move(core)) {}
+  ~ClientAsyncStream() override {
+    core_->SetNotify(nullptr);
+    core_->Finish(Status(Code::kCanceled, "call abandoned"));
+  }
+  void SetNotify(std::function<void()> fn) override { core_->SetNotify(std::move(fn)); }
+  StatusOr<Stream::ReadResult> TryRead(std::string* m) override { return core_->TryRead(m); }
+  Status TryWrite(std::string_view m) override { return core_->TryWrite(m); }
+  bool writable() override { return core_->writable(); }
+  void Finish(const Status& s) override { core_->Finish(s); }
+  size_t Backlog() const override { return core_->Backlog(); }
+  Headers headers() const override { return core_->headers(); }
+  void AddResponseHeader(std::string, std::string) override {}
+  std::string peer_address() const override { return core_->peer_address(); }
+
+ private:
+  std::shared_ptr<Client::Impl> owner_;  // destroyed last
+  std::shared_ptr<Connection> conn_;
+  std::shared_ptr<StreamCore> core_;
+};
+
 }  // namespace
+
+struct Client::Opened {
+  std::shared_ptr<Connection> conn;
+  std::shared_ptr<StreamCore> core;
+};
 
 struct Client::Impl {
   Url url;
@@ -240,8 +271,8 @@ StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   return c;
 }
 
-StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind kind,
-                                               const Headers& extra, int64_t timeout_ms) {
+StatusOr<Client::Opened> Client::OpenCore(std::string_view path, CallKind kind,
+                                          const Headers& extra, int64_t timeout_ms) {
   BRS_ASSIGN_OR_RETURN(auto conn, impl_->Connected(options_));
   const Url& u = impl_->url;
   CallConfig cfg;
@@ -287,7 +318,20 @@ StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind k
     core = conn->OpenStream(std::move(h), cfg);
   }
   if (!core.ok()) return core.status();
-  return std::unique_ptr<Stream>(new ClientStream(impl_, conn, std::move(*core)));
+  return Opened{std::move(conn), std::move(*core)};
+}
+
+StatusOr<std::unique_ptr<Stream>> Client::Open(std::string_view path, CallKind kind,
+                                               const Headers& extra, int64_t timeout_ms) {
+  BRS_ASSIGN_OR_RETURN(Opened o, OpenCore(path, kind, extra, timeout_ms));
+  return std::unique_ptr<Stream>(new ClientStream(impl_, std::move(o.conn), std::move(o.core)));
+}
+
+StatusOr<std::shared_ptr<AsyncStream>> Client::OpenAsync(std::string_view path, CallKind kind,
+                                                         const Headers& extra, int64_t timeout_ms) {
+  BRS_ASSIGN_OR_RETURN(Opened o, OpenCore(path, kind, extra, timeout_ms));
+  return std::shared_ptr<AsyncStream>(
+      new ClientAsyncStream(impl_, std::move(o.conn), std::move(o.core)));
 }
 
 StatusOr<std::string> Client::Unary(std::string_view path, std::string_view request,

@@ -42,6 +42,11 @@ class Client {
   // (sent to the server too).
   StatusOr<std::unique_ptr<Stream>> Open(std::string_view path, CallKind kind,
                                          const Headers& extra = {}, int64_t timeout_ms = 0);
+  // The same call as an AsyncStream (no thread waits on it): for callers
+  // driven by an event loop. It keeps the connection alive while it lives.
+  StatusOr<std::shared_ptr<AsyncStream>> OpenAsync(std::string_view path, CallKind kind,
+                                                   const Headers& extra = {},
+                                                   int64_t timeout_ms = 0);
   // A unary call: request and response are serialized messages.
   StatusOr<std::string> Unary(std::string_view path, std::string_view request,
                               const Headers& extra = {}, int64_t timeout_ms = 0,
@@ -52,6 +57,9 @@ class Client {
 
  private:
   explicit Client(ClientOptions options);
+  struct Opened;
+  StatusOr<Opened> OpenCore(std::string_view path, CallKind kind, const Headers& extra,
+                            int64_t timeout_ms);
   ClientOptions options_;
   // Shared with the streams it opened: its io thread runs until the
   // client and every stream it opened are gone.

@@ -20,6 +20,7 @@ struct Route {
   UnaryHandler unary;
   StreamHandler stream;
   MessageTypes types;
+  AsyncStreamHandler async;  // bidi: serves the binary codec without a thread
 };
 
 // Registered handlers, by path ("/pkg.Service/Method", "/metrics").

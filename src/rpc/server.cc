@@ -154,6 +154,8 @@ struct Server::Impl {
   void OnRequest(const std::shared_ptr<StreamCore>& s);
   void ServeGet(const std::shared_ptr<StreamCore>& s, const RouteDecision& d);
   void StartCall(const std::shared_ptr<StreamCore>& s, RouteDecision d);
+  // An async route's call, on the strand: running until its Finish.
+  void StartAsyncCall(const std::shared_ptr<StreamCore>& s, const Route& route, CallInfo info);
   // Handlers run on these (a thread each while they run; idle ones reused).
   internal::WorkerPool workers;
   void Spawn(std::function<void()> fn);
@@ -199,9 +201,24 @@ void Server::Impl::ServeGet(const std::shared_ptr<StreamCore>& s, const RouteDec
   });
 }
 
+void Server::Impl::StartAsyncCall(const std::shared_ptr<StreamCore>& s, const Route& route,
+                                  CallInfo info) {
+  owner->active_calls_++;
+  s->SetOnFinish([this] {
+    std::lock_guard lock(mu);  // as in Spawn
+    owner->active_calls_--;
+    cv.notify_all();
+  });
+  route.async(info, s);
+}
+
 void Server::Impl::StartCall(const std::shared_ptr<StreamCore>& s, RouteDecision d) {
   s->set_config(d.config);
   d.info.peer = s->peer_address();
+  if (d.route->async && d.config.content_type.codec == Codec::kProto) {
+    StartAsyncCall(s, *d.route, std::move(d.info));
+    return;
+  }
   Spawn([s, route = *d.route, info = std::move(d.info), codec = d.config.content_type.codec,
          content_encoding = std::move(d.content_encoding), max = options.max_message_size] {
     if (route.kind == RouteKind::kUnary) {
@@ -388,15 +405,16 @@ Server::~Server() { Stop(0); }
 
 void Server::HandleUnary(std::string path, UnaryHandler handler, MessageTypes types) {
   impl_->table.routes[std::move(path)] =
-      Route{RouteKind::kUnary, std::move(handler), nullptr, types};
+      Route{RouteKind::kUnary, std::move(handler), nullptr, types, nullptr};
 }
 void Server::HandleServerStream(std::string path, StreamHandler handler, MessageTypes types) {
   impl_->table.routes[std::move(path)] =
-      Route{RouteKind::kServerStream, nullptr, std::move(handler), types};
+      Route{RouteKind::kServerStream, nullptr, std::move(handler), types, nullptr};
 }
-void Server::HandleBidi(std::string path, StreamHandler handler, MessageTypes types) {
+void Server::HandleBidi(std::string path, StreamHandler handler, MessageTypes types,
+                        AsyncStreamHandler async) {
   impl_->table.routes[std::move(path)] =
-      Route{RouteKind::kBidi, nullptr, std::move(handler), types};
+      Route{RouteKind::kBidi, nullptr, std::move(handler), types, std::move(async)};
 }
 void Server::HandleGet(std::string path, GetHandler handler) {
   impl_->table.gets[std::move(path)] = std::move(handler);

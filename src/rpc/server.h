@@ -8,7 +8,8 @@
 // JSON needs the message types at registration. Plain GET routes serve
 // text (e.g. /metrics) over both HTTP versions.
 //
-// Every handler runs on a thread of its own and may block; the connections
+// Every handler runs on a thread of its own and may block (but an
+// AsyncStreamHandler, which runs on no thread of its own); the connections
 // (HTTP/2 and HTTP/1.1 alike) run on a small asio thread pool. An HTTP/1.1
 // connection answers one request at a time, so it holds a handler thread
 // only while a request of its own is being answered.
@@ -102,6 +103,11 @@ using UnaryHandler = std::function<StatusOr<std::string>(const CallInfo&, std::s
 // Streams (server-streaming and bidi): the handler reads and writes, and
 // returns the call's final status (sent after its messages).
 using StreamHandler = std::function<Status(const CallInfo&, Stream&)>;
+// A stream served without a thread of its own: called on the connection's
+// io thread once the request's headers are in (it must not block), it
+// takes the stream and ends it with AsyncStream::Finish when it is done;
+// the server counts the call as running until then.
+using AsyncStreamHandler = std::function<void(const CallInfo&, std::shared_ptr<AsyncStream>)>;
 
 struct HttpResponse {
   int status = 200;
@@ -118,7 +124,10 @@ class Server {
   // Registration, before Start.
   void HandleUnary(std::string path, UnaryHandler handler, MessageTypes types = {});
   void HandleServerStream(std::string path, StreamHandler handler, MessageTypes types = {});
-  void HandleBidi(std::string path, StreamHandler handler, MessageTypes types = {});
+  // With `async`, calls in the binary codec go to it and `handler` serves
+  // only JSON.
+  void HandleBidi(std::string path, StreamHandler handler, MessageTypes types = {},
+                  AsyncStreamHandler async = nullptr);
   void HandleGet(std::string path, GetHandler handler);
 
   // Binds and serves. InvalidArgument for a bad address; Unavailable when

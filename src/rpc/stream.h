@@ -1,8 +1,10 @@
-// The RPC layer's public stream API: blocking calls on a stream of
-// messages (serialized protobufs), whatever the protocol (Connect, gRPC)
-// and transport (h2c, TLS) underneath. Server handlers and client callers
-// run on their own threads and block; the HTTP/2 connections run on an
-// asio io_context and never block.
+// The RPC layer's public stream API: a stream of messages (serialized
+// protobufs), whatever the protocol (Connect, gRPC) and transport (h2c,
+// TLS) underneath, in two views of the same stream. Stream: blocking calls,
+// for handlers and callers on threads of their own. AsyncStream: calls that
+// never wait, with a notification when waiting would end, for callers
+// driven by an event loop (no thread per stream). The HTTP/2 connections
+// run on an asio io_context and never block.
 //
 // Back-pressure: Write blocks while the stream's send buffer is full, which
 // it stays while HTTP/2 flow control holds the data back (a slow reader
@@ -11,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,6 +61,38 @@ class Stream {
   // Server: headers to add to the response; only before the first Write.
   virtual void AddResponseHeader(std::string name, std::string value) = 0;
   // The peer's address ("ip:port").
+  virtual std::string peer_address() const = 0;
+};
+
+// The non-blocking view of a stream. Back-pressure is the caller's: it
+// writes while writable() and waits for the notification otherwise; unread
+// messages hold back the peer's flow control as with Stream.
+class AsyncStream {
+ public:
+  virtual ~AsyncStream() = default;
+
+  // `fn` runs whenever something a caller of TryRead or writable() waits
+  // for may have changed: a message or the end arrived, the stream failed,
+  // the send buffer drained below its high-water mark after writable()
+  // said false. It runs with the stream's lock held, on whichever thread
+  // caused the change (usually the connection's io thread): it may only
+  // schedule work, never call the stream or block. Calls may be spurious.
+  // Set before the first TryRead; nullptr stops the calls.
+  virtual void SetNotify(std::function<void()> fn) = 0;
+  // The next message when one has arrived, else kTimeout at once. kEnd and
+  // errors as Stream::Read.
+  virtual StatusOr<Stream::ReadResult> TryRead(std::string* message) = 0;
+  // Queues one message without waiting, whatever the send buffer holds.
+  // An error when the stream is over (TryRead then tells why).
+  virtual Status TryWrite(std::string_view message) = 0;
+  // The send buffer is below its high-water mark. While false, a notify
+  // follows once it is true again (or the stream failed).
+  virtual bool writable() = 0;
+  // As Stream.
+  virtual void Finish(const Status& status) = 0;
+  virtual size_t Backlog() const = 0;
+  virtual Headers headers() const = 0;
+  virtual void AddResponseHeader(std::string name, std::string value) = 0;
   virtual std::string peer_address() const = 0;
 };
 

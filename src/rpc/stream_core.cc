@@ -47,10 +47,25 @@ void StreamCore::OnStrandThenFlush(Fn fn) {
   });
 }
 
+void StreamCore::SignalLocked() {
+  cv_.notify_all();
+  if (notify_) notify_();
+}
+
+void StreamCore::SetNotify(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  notify_ = std::move(fn);
+}
+
+void StreamCore::SetOnFinish(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  on_finish_ = std::move(fn);
+}
+
 void StreamCore::FailLocked(const Status& s) {
   if (!final_) final_ = s;
   broken_ = true;
-  cv_.notify_all();
+  SignalLocked();
 }
 
 void StreamCore::FailReadLocked(const Status& s) {
@@ -61,7 +76,7 @@ void StreamCore::FailReadLocked(const Status& s) {
   // Server: the request is unusable, but the stream is not; the handler
   // still answers with its final status (which is usually this one).
   if (!final_) final_ = s;
-  cv_.notify_all();
+  SignalLocked();
 }
 
 Status StreamCore::BrokenStatusLocked() const {
@@ -102,7 +117,7 @@ StatusOr<Stream::ReadResult> StreamCore::Read(std::string* message, int64_t dead
 void StreamCore::Wake() {
   std::lock_guard lock(mu_);
   wake_ = true;
-  cv_.notify_all();
+  SignalLocked();
 }
 
 size_t StreamCore::Backlog() const {
@@ -133,7 +148,7 @@ void StreamCore::OnResponseHeaders(bool end_stream) {
   switch (r.kind) {
     case ResponseHeadResult::Kind::kEnded:
       final_ = r.status;
-      cv_.notify_all();
+      SignalLocked();
       break;
     case ResponseHeadResult::Kind::kFailed:
       FailLocked(r.status);
@@ -165,7 +180,7 @@ void StreamCore::OnEndEnvelopeLocked(const Envelope& e) {
   }
   end_envelope_seen_ = true;
   final_ = ParseConnectEndStreamJson((e.flags & kFlagCompressed) ? inflated : e.payload);
-  cv_.notify_all();
+  SignalLocked();
 }
 
 void StreamCore::QueueEnvelopesLocked() {
@@ -217,7 +232,7 @@ void StreamCore::OnData(const uint8_t* data, size_t len) {
     }
   }
   MaybeConsumeLocked();
-  cv_.notify_all();
+  SignalLocked();
 }
 
 void StreamCore::ClientRemoteEndLocked() {
@@ -236,7 +251,7 @@ void StreamCore::OnRemoteEnd() {
   std::lock_guard lock(mu_);
   remote_ended_ = true;
   if (final_) {
-    cv_.notify_all();
+    SignalLocked();
     return;
   }
   if (role_ == Role::kClient) {
@@ -248,7 +263,7 @@ void StreamCore::OnRemoteEnd() {
     Status st = decoder_.Finish();
     final_ = st.ok() ? Status() : InvalidArgument(st.message());
   }
-  cv_.notify_all();
+  SignalLocked();
 }
 
 void StreamCore::OnClosed(uint32_t error_code) {
@@ -256,7 +271,7 @@ void StreamCore::OnClosed(uint32_t error_code) {
   closed_ = true;
   broken_ = true;
   if (!final_) final_ = StatusForStreamClose(error_code, role_);
-  cv_.notify_all();
+  SignalLocked();
 }
 
 void StreamCore::OnConnectionLost(const Status& why) {
@@ -283,8 +298,7 @@ void StreamCore::StartResponseLocked() {
   OnStrandThenFlush([self = shared_from_this()](Connection& c) { c.SubmitServerResponse(self); });
 }
 
-Status StreamCore::Write(std::string_view message) {
-  std::unique_lock lock(mu_);
+Status StreamCore::AppendLocked(std::string_view message) {
   if (local_finished_) return FailedPrecondition("write after finish");
   if (broken_) return BrokenStatusLocked();
   // A client's call is over once the server ended it (its status is what
@@ -309,9 +323,27 @@ Status StreamCore::Write(std::string_view message) {
   } else {
     ResumeLocked();
   }
-  cv_.wait(lock, [&] { return broken_ || out_.size() - out_pos_ <= kSendHighWater; });
-  if (broken_ && out_.size() > out_pos_) return BrokenStatusLocked();
   return Status();
+}
+
+Status StreamCore::Write(std::string_view message) {
+  std::unique_lock lock(mu_);
+  BRS_RETURN_IF_ERROR(AppendLocked(message));
+  cv_.wait(lock, [&] { return broken_ || PendingOutLocked() <= kSendHighWater; });
+  if (broken_ && PendingOutLocked() > 0) return BrokenStatusLocked();
+  return Status();
+}
+
+Status StreamCore::TryWrite(std::string_view message) {
+  std::lock_guard lock(mu_);
+  return AppendLocked(message);
+}
+
+bool StreamCore::writable() {
+  std::lock_guard lock(mu_);
+  if (broken_ || PendingOutLocked() <= kSendHighWater) return true;
+  write_waiting_ = true;
+  return false;
 }
 
 void StreamCore::ClientFinishLocked(const Status& status) {
@@ -346,24 +378,27 @@ void StreamCore::ServerFinishLocked(const Status& status) {
   } else {
     ResumeLocked();
   }
-  cv_.notify_all();
+  SignalLocked();
 }
 
 void StreamCore::Finish(const Status& status) {
-  std::unique_lock lock(mu_);
-  if (local_finished_) return;
-  local_finished_ = true;
-  local_status_ = status;
-  if (broken_ || closed_) {
-    cv_.notify_all();
-    return;
+  std::function<void()> finished;
+  {
+    std::lock_guard lock(mu_);
+    if (local_finished_) return;
+    local_finished_ = true;
+    local_status_ = status;
+    finished = std::move(on_finish_);
+    if (broken_ || closed_) {
+      SignalLocked();
+    } else if (role_ == Role::kServer) {
+      ServerFinishLocked(status);
+    } else {
+      ClientFinishLocked(status);
+      SignalLocked();
+    }
   }
-  if (role_ == Role::kServer) {
-    ServerFinishLocked(status);
-    return;
-  }
-  ClientFinishLocked(status);
-  cv_.notify_all();
+  if (finished) finished();
 }
 
 Headers StreamCore::ResponseHeaders() const {
@@ -397,6 +432,10 @@ ssize_t StreamCore::ReadOutgoing(uint8_t* buf, size_t len, uint32_t* flags, bool
       out_pos_ = 0;
     }
     cv_.notify_all();
+    if (write_waiting_ && PendingOutLocked() <= kSendHighWater) {
+      write_waiting_ = false;
+      if (notify_) notify_();
+    }
   }
   if (out_.size() == out_pos_ && eof_queued_) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;

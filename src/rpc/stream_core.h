@@ -29,7 +29,9 @@ namespace brs::rpc::internal {
 
 class Connection;
 
-class StreamCore final : public Stream, public std::enable_shared_from_this<StreamCore> {
+class StreamCore final : public Stream,
+                         public AsyncStream,
+                         public std::enable_shared_from_this<StreamCore> {
  public:
   StreamCore(std::weak_ptr<Connection> conn, Role role, std::string peer)
       : conn_(std::move(conn)), role_(role), peer_(std::move(peer)) {}
@@ -44,6 +46,15 @@ class StreamCore final : public Stream, public std::enable_shared_from_this<Stre
   Headers headers() const override;
   void AddResponseHeader(std::string name, std::string value) override;
   std::string peer_address() const override { return peer_; }
+
+  // AsyncStream (Finish, Backlog, headers, … as Stream)
+  void SetNotify(std::function<void()> fn) override;
+  StatusOr<ReadResult> TryRead(std::string* message) override { return Read(message, 0); }
+  Status TryWrite(std::string_view message) override;
+  bool writable() override;
+  // Runs once, on the thread that first calls Finish, after the lock is
+  // released (the server counts calls served without a thread).
+  void SetOnFinish(std::function<void()> fn);
 
   // ---- Connection side (strand) ----
   void set_id(int32_t id) { id_ = id; }
@@ -73,6 +84,11 @@ class StreamCore final : public Stream, public std::enable_shared_from_this<Stre
   void ForceResponse(int http_status, std::string content_type);
 
  private:
+  // Wakes blocked callers and tells the async one (notify_).
+  void SignalLocked();
+  // Queues one outgoing message (Write and TryWrite).
+  Status AppendLocked(std::string_view message);
+  size_t PendingOutLocked() const { return out_.size() - out_pos_; }
   void FailLocked(const Status& s);
   // The inbound side failed (bad or oversized request data). A client's
   // call fails; a server stream can still send its final status.
@@ -121,6 +137,9 @@ class StreamCore final : public Stream, public std::enable_shared_from_this<Stre
   bool end_envelope_seen_ = false;
   std::optional<Status> final_;  // the call's outcome once known
   bool wake_ = false;
+  std::function<void()> notify_;
+  std::function<void()> on_finish_;
+  bool write_waiting_ = false;  // writable() said false: notify once below
 
   // Outbound.
   std::string out_;

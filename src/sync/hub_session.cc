@@ -8,11 +8,26 @@ std::shared_ptr<HubSession> HubSession::Create(SessionOptions options, SyncTrans
                                                SessionRegistry* registry) {
   std::shared_ptr<HubSession> hub(new HubSession(registry));
   HubSession* raw = hub.get();
-  hub->runner_ = SessionRunner::Create(
+  hub->blocking_ = SessionRunner::Create(
       hub->Wired(std::move(options)), transport,
       [raw](const v1::Multihost::Peer& peer, const std::function<void(bool)>& end_session) {
         raw->RecordEnd(peer, end_session);
       });
+  hub->runner_ = hub->blocking_;
+  return hub;
+}
+
+std::shared_ptr<HubSession> HubSession::CreateOnPool(SessionOptions options,
+                                                     std::shared_ptr<EventTransport> transport,
+                                                     SessionPool& pool, SessionRegistry* registry) {
+  std::shared_ptr<HubSession> hub(new HubSession(registry));
+  HubSession* raw = hub.get();
+  hub->event_ = EventSessionRunner::Create(
+      hub->Wired(std::move(options)), std::move(transport), pool,
+      [raw](const v1::Multihost::Peer& peer, const std::function<void(bool)>& end_session) {
+        raw->RecordEnd(peer, end_session);
+      });
+  hub->runner_ = hub->event_;
   return hub;
 }
 

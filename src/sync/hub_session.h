@@ -1,11 +1,12 @@
-// The hub's side of one session with a client: a SessionRunner whose
-// handler is a HubHandler, registered under the client's key ID once the
+// The hub's side of one session with a client: a session runner (blocking
+// or event-driven) whose handler is a HubHandler, registered under the client's key ID once the
 // client is authorized (displacing an older session of it), and reachable
 // through the registry as a HubSessionHandle (config pushes, throttles).
 #pragma once
 
 #include <memory>
 
+#include "sync/event_session_runner.h"
 #include "sync/hub_handler.h"
 #include "sync/session_registry.h"
 #include "sync/session_runner.h"
@@ -18,9 +19,17 @@ class HubSession final : public HubSessionHandle, public std::enable_shared_from
   // (required) outlives the session.
   static std::shared_ptr<HubSession> Create(SessionOptions options, SyncTransport* transport,
                                             SessionRegistry* registry);
+  // The same session on an event loop: runs on `pool` once started.
+  static std::shared_ptr<HubSession> CreateOnPool(SessionOptions options,
+                                                  std::shared_ptr<EventTransport> transport,
+                                                  SessionPool& pool, SessionRegistry* registry);
 
   // Runs the session to its end on the calling thread (SessionRunner::Run).
-  Status Run() { return runner_->Run(); }
+  // Only for one made by Create.
+  Status Run() { return blocking_->Run(); }
+  // Starts the session (EventSessionRunner::Start). Only for one made by
+  // CreateOnPool.
+  void Start(EventSessionRunner::DoneFn done) { event_->Start(std::move(done)); }
   // The client once established (empty before). Any thread.
   v1::Multihost::Peer peer() const { return runner_->peer(); }
 
@@ -42,7 +51,9 @@ class HubSession final : public HubSessionHandle, public std::enable_shared_from
   void RecordEnd(const v1::Multihost::Peer& peer, const std::function<void(bool)>& end_session);
 
   SessionRegistry* const registry_;
-  std::shared_ptr<SessionRunner> runner_;
+  std::shared_ptr<SessionLoop> runner_;  // one of the two below
+  std::shared_ptr<SessionRunner> blocking_;
+  std::shared_ptr<EventSessionRunner> event_;
   // Both set on the session thread once the client is authorized, and
   // used only there (posted tasks, the end).
   HubHandler* handler_ = nullptr;

@@ -11,25 +11,30 @@ void Outbox::Send(SyncStreamItem item) {
     if (closed_) return;
     heartbeats_.push_back(std::move(item));
     cv_.notify_all();
+    NotifyPush(lock);
     return;
   }
-  ++blocked_senders_;
-  cv_.wait(lock, [&] { return closed_ || items_.size() < high_water_; });
-  --blocked_senders_;
+  if (blocking_send_) {
+    ++blocked_senders_;
+    cv_.wait(lock, [&] { return closed_ || items_.size() < high_water_; });
+    --blocked_senders_;
+  }
   if (closed_) return;
   items_.push_back(std::move(item));
   cv_.notify_all();
+  NotifyPush(lock);
 }
 
 void Outbox::SendNow(SyncStreamItem item) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (closed_) return;
   (item.has_heartbeat() ? heartbeats_ : items_).push_back(std::move(item));
   cv_.notify_all();
+  NotifyPush(lock);
 }
 
 bool Outbox::TrySend(SyncStreamItem item) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (closed_) return true;  // dropped as by Send: the session is over
   if (item.has_heartbeat()) {
     heartbeats_.push_back(std::move(item));
@@ -40,7 +45,26 @@ bool Outbox::TrySend(SyncStreamItem item) {
     return false;
   }
   cv_.notify_all();
+  NotifyPush(lock);
   return true;
+}
+
+void Outbox::SetOnPush(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  on_push_ = std::move(fn);
+}
+
+void Outbox::NotifyPush(std::unique_lock<std::mutex>& lock) {
+  if (!on_push_) return;
+  std::function<void()> fn = on_push_;
+  lock.unlock();
+  fn();
+}
+
+MonoTime Outbox::ResumeAt() const {
+  std::lock_guard lock(mu_);
+  if (items_.empty() || env_->NowMono() >= paused_until_) return kMonoNever;
+  return paused_until_;
 }
 
 void Outbox::SetOnRoom(std::function<void()> fn) {

@@ -21,8 +21,12 @@ class Outbox final : public ItemSink {
   // `high_water`: Send blocks the sending thread while this many items are
   // queued (back-pressure), unless the box is closed. Pauses are measured
   // on env's monotonic clock.
-  explicit Outbox(size_t high_water = 4096, const Env* env = &Env::Default())
-      : high_water_(high_water), env_(env) {}
+  // `blocking_send` false (an event-driven session, which must never
+  // wait): Send queues past the mark too, and the session holds back its
+  // reading instead while size() >= high_water().
+  explicit Outbox(size_t high_water = 4096, const Env* env = &Env::Default(),
+                  bool blocking_send = true)
+      : high_water_(high_water), env_(env), blocking_send_(blocking_send) {}
 
   void Send(SyncStreamItem item) override;
   // Like Send but never blocks (for items that must not wait: errors,
@@ -35,6 +39,12 @@ class Outbox final : public ItemSink {
   // What runs when there is room again after a refused TrySend: on the
   // thread that popped, with no lock of the box held. Set before use.
   void SetOnRoom(std::function<void()> fn);
+  // What runs after each item queued (any thread, no lock of the box
+  // held): tells an event-driven writer there is work. Set before use.
+  void SetOnPush(std::function<void()> fn);
+  // When paused items may go (Pause); kMonoNever when nothing waits for it.
+  MonoTime ResumeAt() const;
+  size_t high_water() const { return high_water_; }
   // Waits until an item may be sent, the box is closed (nullopt) or
   // `deadline` passes (nullopt then too).
   std::optional<SyncStreamItem> Pop(MonoTime deadline);
@@ -54,9 +64,12 @@ class Outbox final : public ItemSink {
   std::optional<SyncStreamItem> TakeLocked(MonoTime now);
   // After a pop: runs the room callback (unlocking) when it is due.
   void NotifyRoom(std::unique_lock<std::mutex>& lock);
+  // After a push: runs the push callback (unlocking).
+  void NotifyPush(std::unique_lock<std::mutex>& lock);
 
   const size_t high_water_;
   const Env* const env_;
+  const bool blocking_send_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<SyncStreamItem> items_;
@@ -66,6 +79,7 @@ class Outbox final : public ItemSink {
   bool closed_ = false;
   bool room_wanted_ = false;  // a TrySend was refused since the last callback
   std::function<void()> on_room_;
+  std::function<void()> on_push_;
 };
 
 }  // namespace brs::sync

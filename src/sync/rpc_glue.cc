@@ -43,6 +43,19 @@ StatusOr<SyncTransport::ReadResult> RpcSyncTransport::Read(std::string* message,
   return ReadResult::kTimeout;
 }
 
+StatusOr<SyncTransport::ReadResult> RpcEventTransport::TryRead(std::string* message) {
+  BRS_ASSIGN_OR_RETURN(auto r, stream_->TryRead(message));
+  switch (r) {
+    case rpc::Stream::ReadResult::kMessage:
+      return SyncTransport::ReadResult::kMessage;
+    case rpc::Stream::ReadResult::kEnd:
+      return SyncTransport::ReadResult::kEnd;
+    case rpc::Stream::ReadResult::kTimeout:
+      break;
+  }
+  return SyncTransport::ReadResult::kTimeout;
+}
+
 StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
                                              const PeerFeatures& ours) {
   if (host.instance_url().empty()) {
@@ -82,6 +95,17 @@ Status ServeSyncStream(SyncService& service, rpc::Stream& stream) {
   Status end = service.ServeStream(&transport, theirs, stream.peer_address());
   // A clean end by the peer, or a displaced session, ends the call OK.
   return end.code() == Code::kUnavailable ? Status() : end;
+}
+
+// The same on the session pool (on the connection's io thread: it only
+// queues the session).
+void ServeSyncEventStream(SyncService& service, std::shared_ptr<rpc::AsyncStream> stream) {
+  const rpc::Headers request_headers = stream->headers();
+  const std::string* ext = rpc::FindHeader(request_headers, kExtensionsHeader);
+  PeerFeatures theirs = ext ? PeerFeatures::Parse(*ext) : PeerFeatures{};
+  if (ext) stream->AddResponseHeader(std::string(kExtensionsHeader), PeerFeatures::All().Format());
+  const std::string peer = stream->peer_address();
+  service.ServeEventStream(std::make_shared<RpcEventTransport>(std::move(stream)), theirs, peer);
 }
 
 using CallCheck = std::function<Status(const rpc::CallInfo&)>;
@@ -167,11 +191,15 @@ void RegisterSyncServices(rpc::Server& server, SyncService& service,
   static const v1sync::SetRemoteClientConfigRequest kSetReq;
   static const v1sync::SetRemoteClientConfigResponse kSetResp;
 
-  server.HandleBidi(std::string(kSyncPath),
-                    [&service](const rpc::CallInfo&, rpc::Stream& stream) {
-                      return ServeSyncStream(service, stream);
-                    },
-                    {&kItem, &kItem});
+  server.HandleBidi(
+      std::string(kSyncPath),
+      [&service](const rpc::CallInfo&, rpc::Stream& stream) {
+        return ServeSyncStream(service, stream);
+      },
+      {&kItem, &kItem},
+      [&service](const rpc::CallInfo&, std::shared_ptr<rpc::AsyncStream> stream) {
+        ServeSyncEventStream(service, std::move(stream));
+      });
   CallCheck check = [auth, on_refused](const rpc::CallInfo& info) -> Status {
     auto a = auth();
     const std::string* authz = rpc::FindHeader(info.headers, "authorization");

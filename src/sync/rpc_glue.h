@@ -32,6 +32,22 @@ class RpcSyncTransport final : public SyncTransport {
   rpc::Stream& stream_;
 };
 
+// The same stream for an event-driven session.
+class RpcEventTransport final : public EventTransport {
+ public:
+  explicit RpcEventTransport(std::shared_ptr<rpc::AsyncStream> stream)
+      : stream_(std::move(stream)) {}
+  void SetNotify(std::function<void()> fn) override { stream_->SetNotify(std::move(fn)); }
+  StatusOr<SyncTransport::ReadResult> TryRead(std::string* message) override;
+  Status TryWrite(std::string_view message) override { return stream_->TryWrite(message); }
+  bool writable() override { return stream_->writable(); }
+  void Finish(const Status& status) override { stream_->Finish(status); }
+  size_t Backlog() const override { return stream_->Backlog(); }
+
+ private:
+  std::shared_ptr<rpc::AsyncStream> stream_;
+};
+
 // Dials known hosts over HTTP/2 (h2c for http://, TLS for https://),
 // Connect by default.
 class RpcDialer final : public Dialer {
@@ -48,7 +64,9 @@ class RpcDialer final : public Dialer {
   Options options_;
 };
 
-// Registers Sync, GetPeerSyncStatesStream and SetRemoteClientConfig.
+// Registers Sync, GetPeerSyncStatesStream and SetRemoteClientConfig. Sync
+// streams in the binary codec run on the service's session pool
+// (ServeEventStream), JSON ones on a thread each.
 // `auth` guards the state service; it is read for every call (the daemon
 // may replace it when the config changes), so it must outlive the server.
 // A call it refuses ends with Unauthenticated before its request is read;

@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "sync/runner_steps.h"
 #include "sync/session_error.h"
 
 namespace brs::sync {
@@ -143,12 +144,8 @@ Status SessionRunner::Loop() {
     if (*r == SyncTransport::ReadResult::kEnd) return Disconnected(std::string(kPeerClosedStream));
     if (*r == SyncTransport::ReadResult::kTimeout) continue;
 
-    if (message.size() > kMaxWireItemBytes) return ProtocolError("item larger than 16 MiB");
-    if (auto* m = session_.options().env.metrics) m->bytes_received.Inc(message.size());
-    SyncStreamItem item;
-    if (!item.ParseFromString(message)) return ProtocolError("malformed SyncStreamItem");
     const bool was_established = session_.phase() == Session::Phase::kEstablished;
-    BRS_RETURN_IF_ERROR(session_.OnWireItem(item, env.NowMono()));
+    BRS_RETURN_IF_ERROR(TakeWireMessage(session_, message, env.NowMono()));
     if (!was_established && session_.phase() == Session::Phase::kEstablished) {
       {
         std::lock_guard lock(mu_);
@@ -157,57 +154,22 @@ Status SessionRunner::Loop() {
       }
       // Our own config changes reach the session through its task queue.
       std::weak_ptr<SessionRunner> weak = shared_from_this();
-      config_sub_ = session_.options().env.config->Subscribe(
-          [weak](const store::ConfigStore::ConfigPtr& cfg) {
+      config_sub_ =
+          OnSessionEstablished(session_, [weak](const store::ConfigStore::ConfigPtr& cfg) {
             if (auto self = weak.lock()) {
               (void)self->Post([cfg](Session& s) { return s.OnConfigChanged(*cfg); });
             }
           });
-      if (auto* m = session_.options().env.metrics) {
-        m->handshakes.With({RoleName(), "ok"}).Inc();
-      }
     }
     session_.OnBacklog(transport_->Backlog(), env.NowMono());
   }
 }
 
-// The audit trail: a handshake refused (by us or by the peer) before the
-// session was established, once, with the reason.
-void SessionRunner::AuditEnd(const Status& end) const {
-  if (established_ || end.ok()) return;
-  const Code code = end.code();
-  if (code != Code::kPermissionDenied && code != Code::kInvalidArgument) return;
-  session_.options().env.Audit("handshake refused", true,
-                               {{"role", RoleName()},
-                                {"remote", session_.options().remote_address},
-                                {"key_id", session_.claimed_key_id()},
-                                {"instance", session_.claimed_instance()},
-                                {"reason", end.message()}});
-}
-
-const char* SessionRunner::RoleName() const {
-  return session_.options().role == Role::kHub ? "hub" : "client";
-}
-
 Status SessionRunner::Run() {
-  auto* metrics = session_.options().env.metrics;
-  if (metrics) metrics->sessions_started.Inc();
+  if (auto* metrics = session_.options().env.metrics) metrics->sessions_started.Inc();
   std::thread writer([this] { WriterLoop(); });
   Status end = Loop();
-  if (metrics) {
-    if (!established_) {
-      // The key exchange or handshake failed: count it by class.
-      const char* why = end.code() == Code::kPermissionDenied  ? "auth"
-                        : end.code() == Code::kInvalidArgument ? "protocol"
-                        : end.code() == Code::kUnavailable || end.code() == Code::kCanceled
-                            ? "disconnected"
-                            : "internal";
-      metrics->handshakes.With({RoleName(), why}).Inc();
-    }
-    std::string state = v1sync::ConnectionState_Name(ConnectionStateFor(end));
-    metrics->sessions_ended.With({state.substr(std::string_view("CONNECTION_STATE_").size())})
-        .Inc();
-  }
+  CountSessionEnd(session_, established_, end);
   {
     std::lock_guard lock(mu_);
     ended_ = true;
@@ -231,7 +193,7 @@ Status SessionRunner::Run() {
   } else {
     end_session(true);
   }
-  AuditEnd(end);
+  AuditSessionEnd(session_, established_, end);
   return end;
 }
 

@@ -18,16 +18,29 @@
 
 namespace brs::sync {
 
-class SessionRunner final : public SessionHandle,
-                            public std::enable_shared_from_this<SessionRunner> {
+// What the rest of the daemon uses of a running session, whichever runner
+// drives it (this blocking one, or EventSessionRunner on an event loop).
+class SessionLoop : public SessionHandle {
  public:
-  // How the end of a session is recorded: calls `end_session` once, with
-  // whether the session records its end in the peer state (Session::End).
-  // Without one, it always does. The hub's decides under its registry's
-  // lock (SessionRegistry::End).
-  using EndRecorder = std::function<void(const v1::Multihost::Peer& peer,
-                                         const std::function<void(bool record)>& end_session)>;
+  // Queues fn for the session (any thread); an error it returns ends the
+  // session. FailedPrecondition when not established yet, Unavailable once
+  // ended (tasks still queued then are dropped).
+  using Task = std::function<Status(Session&)>;
+  virtual Status Post(Task fn) = 0;
+  // The peer once established (empty before). Any thread.
+  virtual v1::Multihost::Peer peer() const = 0;
+  virtual const SessionOptions& options() const = 0;
+};
 
+// How the end of a session is recorded: calls `end_session` once, with
+// whether the session records its end in the peer state (Session::End).
+// Without one, it always does. The hub's decides under its registry's
+// lock (SessionRegistry::End).
+using EndRecorder = std::function<void(const v1::Multihost::Peer& peer,
+                                       const std::function<void(bool record)>& end_session)>;
+
+class SessionRunner final : public SessionLoop, public std::enable_shared_from_this<SessionRunner> {
+ public:
   static std::shared_ptr<SessionRunner> Create(SessionOptions options, SyncTransport* transport,
                                                EndRecorder record_end = nullptr);
   ~SessionRunner() override;
@@ -41,23 +54,16 @@ class SessionRunner final : public SessionHandle,
   Status FetchLog(const std::string& log_id,
                   std::function<void(std::string_view, bool, const Status&)> fn) override;
 
-  // Queues fn for the session thread (any thread); an error it returns
-  // ends the session. FailedPrecondition when not established yet,
-  // Unavailable once ended (tasks still queued then are dropped).
-  using Task = std::function<Status(Session&)>;
-  Status Post(Task fn);
-
-  // The peer once established (empty before). Any thread.
-  v1::Multihost::Peer peer() const;
-  const SessionOptions& options() const { return session_.options(); }
+  // SessionLoop: tasks run on the session thread.
+  Status Post(Task fn) override;
+  v1::Multihost::Peer peer() const override;
+  const SessionOptions& options() const override { return session_.options(); }
 
  private:
   SessionRunner(SessionOptions options, SyncTransport* transport, EndRecorder record_end);
   void WriterLoop();
   Status Loop();
   Status StatusAfterWriteFailure();
-  const char* RoleName() const;
-  void AuditEnd(const Status& end) const;
 
   Outbox outbox_;
   Session session_;

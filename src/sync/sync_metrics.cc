@@ -36,6 +36,10 @@ SyncMetrics::SyncMetrics(metrics::Registry& r)
                              {"direction"})),
       set_config_refused(r.AddCounter("backrest_sync_set_config_refused_total",
                                       "Pushed set_config refused as a whole, by role.", {"role"})),
+      admission(r.AddCounter("backrest_sync_admission_total",
+                             "Sync streams by admission outcome: started at once, queued for a "
+                             "handshake slot, refused.",
+                             {"outcome"})),
       peers_by_state(
           r.AddGauge("backrest_sync_peers", "Known peers by connection state.", {"state"})) {}
 

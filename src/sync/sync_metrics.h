@@ -29,6 +29,9 @@ struct SyncMetrics {
   // set_config pushes refused, by role: "client" (this instance refused a
   // hub's push) or "hub" (a client refused this hub's push).
   metrics::Family<metrics::Counter>& set_config_refused;
+  // Sync streams by admission outcome (handshake_admission.h): started at
+  // once, queued for a handshake slot, refused (the queue was full too).
+  metrics::Family<metrics::Counter>& admission;
   // Sessions by connection state, filled from the peer states at scrape time.
   metrics::Family<metrics::Gauge>& peers_by_state;
 };

@@ -23,7 +23,9 @@ bool SameEntryButSecret(v1::Multihost::Peer a, v1::Multihost::Peer b) {
 SyncService::SyncService(SyncServiceOptions options, Dialer* dialer)
     : options_(std::move(options)),
       dialer_(dialer),
-      state_(options_.env.config, options_.env.peers, &sessions_) {}
+      state_(options_.env.config, options_.env.peers, &sessions_),
+      admission_(options_.admission, options_.env),
+      pool_(options_.session_threads) {}
 
 SyncService::~SyncService() { Stop(); }
 
@@ -62,6 +64,7 @@ void SyncService::Stop() {
   }
   if (config_sub_ != 0) options_.env.config->Unsubscribe(config_sub_);
   sessions_.TerminateAll(Disconnected("server shutting down"));
+  StopEventSessions();
   std::vector<std::unique_ptr<ClientLoop>> loops;
   {
     std::lock_guard lock(mu_);
@@ -90,6 +93,66 @@ Status SyncService::ServeStream(SyncTransport* transport, const PeerFeatures& pe
   o.peer_features = peer_features;
   o.remote_address = remote_address;
   return HubSession::Create(std::move(o), transport, &sessions_)->Run();
+}
+
+void SyncService::ServeEventStream(std::shared_ptr<EventTransport> transport,
+                                   const PeerFeatures& peer_features,
+                                   const std::string& remote_address) {
+  uint64_t number = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      transport->Finish(Unavailable("shutting down"));
+      return;
+    }
+    number = next_event_session_++;
+  }
+  auto start = [this, number, transport, peer_features, remote_address] {
+    StartEventSession(number, transport, peer_features, remote_address);
+  };
+  if (admission_.Admit(number, std::move(start)) == HandshakeAdmission::Outcome::kRefused) {
+    transport->Finish(Unavailable(admission_.RefusalMessage()));
+  }
+}
+
+void SyncService::StartEventSession(uint64_t number, std::shared_ptr<EventTransport> transport,
+                                    const PeerFeatures& peer_features,
+                                    const std::string& remote_address) {
+  SessionOptions o = BaseOptions(Role::kHub);
+  o.peer_features = peer_features;
+  o.remote_address = remote_address;
+  // The handshake's slot goes to the next one once the client is
+  // authorized (or, failing that, when the session ends).
+  o.on_authorized = [this, number](const v1::Multihost::Peer&) { admission_.Release(number); };
+  auto session = HubSession::CreateOnPool(std::move(o), std::move(transport), pool_, &sessions_);
+  {
+    std::lock_guard lock(mu_);
+    event_sessions_[number] = session;
+  }
+  session->Start([this, number](const Status&) {
+    admission_.Release(number);
+    std::lock_guard lock(mu_);
+    event_sessions_.erase(number);
+    cv_.notify_all();
+  });
+}
+
+size_t SyncService::event_sessions() const {
+  std::lock_guard lock(mu_);
+  return event_sessions_.size();
+}
+
+// Ends every hub session on the pool (in any phase) and waits for them.
+void SyncService::StopEventSessions() {
+  admission_.StartAllWaiting();  // so that each is terminated below
+  std::vector<std::shared_ptr<HubSession>> live;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [n, s] : event_sessions_) live.push_back(s);
+  }
+  for (auto& s : live) s->Terminate(Disconnected("server shutting down"));
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return event_sessions_.empty(); });
 }
 
 std::shared_ptr<SessionRunner> SyncService::ClientSession(const std::string& host_keyid) {

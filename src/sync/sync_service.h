@@ -1,5 +1,7 @@
 // The sync engine of one instance: both roles over one set of stores.
-//  - Hub: ServeStream runs an incoming Sync stream as a hub session.
+//  - Hub: ServeStream runs an incoming Sync stream as a hub session on the
+//    calling thread; ServeEventStream on the service's session pool (no
+//    thread of its own).
 //  - Client: one loop per known host dials it (through a Dialer), runs the
 //    session, and dials again after Backrest's back-off (SPEC §6).
 //  - On Start every peer of the config becomes DISCONNECTED; config changes
@@ -13,10 +15,14 @@
 #include <mutex>
 #include <thread>
 
+#include "sync/event_session_runner.h"
+#include "sync/handshake_admission.h"
 #include "sync/session_runner.h"
 #include "sync/state_service.h"
 
 namespace brs::sync {
+
+class HubSession;
 
 // Opens a Sync stream to a known host. Implemented over the RPC client.
 class Dialer {
@@ -39,11 +45,16 @@ struct SyncServiceOptions {
   int64_t handshake_timeout_ms = 15'000;
   // What we announce (all extensions we implement).
   PeerFeatures ours = PeerFeatures::All();
+  // Threads of the pool event-driven hub sessions run on (ServeEventStream).
+  size_t session_threads = 4;
+  // Bounds the handshakes of ServeEventStream sessions in flight at once.
+  AdmissionOptions admission;
 };
 
 class SyncService {
  public:
-  // `dialer` may be null: then no client role.
+  // `dialer` may be null: then no client role. Starts the session pool's
+  // threads (options.session_threads); client loops start a thread each.
   SyncService(SyncServiceOptions options, Dialer* dialer);
   ~SyncService();
 
@@ -56,6 +67,15 @@ class SyncService {
   // `remote_address` names the peer in the audit trail.
   Status ServeStream(SyncTransport* transport, const PeerFeatures& peer_features,
                      const std::string& remote_address = "");
+  // The same on the session pool: returns at once (it never blocks); the
+  // session finishes the transport when it ends. It waits for a handshake
+  // slot (options.admission) and, when the queue is full too, is refused:
+  // the transport is finished with Unavailable and a retry hint.
+  void ServeEventStream(std::shared_ptr<EventTransport> transport,
+                        const PeerFeatures& peer_features, const std::string& remote_address = "");
+  // Hub sessions running on the pool (in any phase).
+  size_t event_sessions() const;
+  const HandshakeAdmission& admission() const { return admission_; }
 
   StateService& state() { return state_; }
   SessionRegistry& sessions() { return sessions_; }
@@ -78,6 +98,10 @@ class SyncService {
   SessionOptions BaseOptions(Role role) const;
   void RunClientLoop(ClientLoop* loop);
   void SyncClientLoops(const v1::Config& config);
+  void StopEventSessions();
+  // Makes and starts hub session `number` (once admitted).
+  void StartEventSession(uint64_t number, std::shared_ptr<EventTransport> transport,
+                         const PeerFeatures& peer_features, const std::string& remote_address);
   // Waits up to `d` unless the loop is told to stop or redial.
   void WaitFor(ClientLoop* loop, std::chrono::milliseconds d);
 
@@ -86,12 +110,18 @@ class SyncService {
   SessionRegistry sessions_;
   StateService state_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
   std::map<std::string, std::unique_ptr<ClientLoop>> loops_;
   std::vector<std::unique_ptr<ClientLoop>> retired_;  // stopped loops to join
   uint64_t config_sub_ = 0;
+  // Hub sessions on the pool, by a number of their own (mu_).
+  std::map<uint64_t, std::shared_ptr<HubSession>> event_sessions_;
+  uint64_t next_event_session_ = 1;
+  HandshakeAdmission admission_;
+  // Last: its threads are joined before anything they use goes.
+  SessionPool pool_;
 };
 
 }  // namespace brs::sync

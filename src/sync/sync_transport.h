@@ -1,10 +1,13 @@
 // The Sync stream as a session sees it: serialized SyncStreamItems in both
-// directions, blocking calls, no HTTP. RpcSyncTransport (sync/rpc_glue.cc)
-// implements it over an HTTP/2 bidi stream; PipeTransport
-// (sync/pipe_transport.h) in memory.
+// directions, no HTTP. SyncTransport has blocking calls (SessionRunner);
+// EventTransport calls that never wait (EventSessionRunner).
+// RpcSyncTransport and RpcEventTransport (sync/rpc_glue.h) implement them
+// over an HTTP/2 bidi stream; PipeTransport (sync/pipe_transport.h) the
+// first in memory.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +41,28 @@ class SyncTransport {
   virtual void Finish(const Status& status) = 0;
   // Messages received but not yet read (the ingest backlog).
   virtual size_t Backlog() const { return 0; }
+};
+
+// The same stream for a session driven by events: nothing waits; `notify`
+// says when waiting would have ended.
+class EventTransport {
+ public:
+  virtual ~EventTransport() = default;
+
+  // `fn` runs (on any thread, possibly under the transport's locks: it
+  // may only schedule work) whenever TryRead or writable() may say
+  // something new. Spurious calls happen; nullptr stops them.
+  virtual void SetNotify(std::function<void()> fn) = 0;
+  // The next message when one is there (kMessage), kEnd, kTimeout when
+  // none is there yet; errors as SyncTransport::Read.
+  virtual StatusOr<SyncTransport::ReadResult> TryRead(std::string* message) = 0;
+  // Queues one message without waiting; call only while writable().
+  virtual Status TryWrite(std::string_view message) = 0;
+  // The send buffer has room; while false, a notify follows once it has.
+  virtual bool writable() = 0;
+  // As SyncTransport.
+  virtual void Finish(const Status& status) = 0;
+  virtual size_t Backlog() const = 0;
 };
 
 }  // namespace brs::sync

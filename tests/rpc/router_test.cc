@@ -17,8 +17,8 @@ constexpr size_t kMax = 1000;
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
-    table_.routes[kUnary] = internal::Route{RouteKind::kUnary, nullptr, nullptr, {}};
-    table_.routes[kBidi] = internal::Route{RouteKind::kBidi, nullptr, nullptr, {}};
+    table_.routes[kUnary] = internal::Route{RouteKind::kUnary, nullptr, nullptr, {}, nullptr};
+    table_.routes[kBidi] = internal::Route{RouteKind::kBidi, nullptr, nullptr, {}, nullptr};
     table_.gets["/metrics"] = [](const std::string&, const Headers&) { return HttpResponse{}; };
   }
   RouteDecision Decide(Headers h) { return RouteRequest(h, table_, kMax, kNow); }
