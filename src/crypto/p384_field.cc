@@ -2,6 +2,10 @@
 
 #include <atomic>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace brs::crypto::p384 {
 namespace {
 
@@ -20,17 +24,41 @@ constexpr uint8_t kB[48] = {0xb3, 0x31, 0x2f, 0xa7, 0xe2, 0x3e, 0xe7, 0xe4, 0x98
                             0x03, 0x14, 0x08, 0x8f, 0x50, 0x13, 0x87, 0x5a, 0xc6, 0x56, 0x39, 0x8d,
                             0x8a, 0x2e, 0xd1, 0x9d, 0x2a, 0x85, 0xc8, 0xed, 0xd3, 0xec, 0x2a, 0xef};
 
+// Add and subtract with carry: the compiler's intrinsics on x86-64 (one
+// ADC/SBB each), 128-bit arithmetic elsewhere.
+#if defined(__x86_64__)
+inline uint8_t AddCarry(uint8_t c, uint64_t a, uint64_t b, uint64_t& out) {
+  unsigned long long o;
+  c = _addcarry_u64(c, a, b, &o);
+  out = o;
+  return c;
+}
+inline uint8_t SubBorrow(uint8_t c, uint64_t a, uint64_t b, uint64_t& out) {
+  unsigned long long o;
+  c = _subborrow_u64(c, a, b, &o);
+  out = o;
+  return c;
+}
+#else
+inline uint8_t AddCarry(uint8_t c, uint64_t a, uint64_t b, uint64_t& out) {
+  const u128 s = static_cast<u128>(a) + b + c;
+  out = static_cast<uint64_t>(s);
+  return static_cast<uint8_t>(s >> 64);
+}
+inline uint8_t SubBorrow(uint8_t c, uint64_t a, uint64_t b, uint64_t& out) {
+  const u128 s = static_cast<u128>(a) - b - c;
+  out = static_cast<uint64_t>(s);
+  return static_cast<uint8_t>((s >> 64) & 1);
+}
+#endif
+
 // r = t - p if t (with the extra top word `hi`) is at least p, else t.
 void ReduceOnce(uint64_t r[kLimbs], const uint64_t t[kLimbs], uint64_t hi) {
-  uint64_t d[kLimbs];
-  uint64_t borrow = 0;
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 s = static_cast<u128>(t[j]) - kP[j] - borrow;
-    d[j] = static_cast<uint64_t>(s);
-    borrow = static_cast<uint64_t>(s >> 64) & 1;
-  }
+  uint64_t d[kLimbs], top;
+  uint8_t borrow = 0;
+  for (int j = 0; j < kLimbs; ++j) borrow = SubBorrow(borrow, t[j], kP[j], d[j]);
   // Keep t when hi:t < p, i.e. the subtraction borrowed beyond hi.
-  const uint64_t keep = 0 - static_cast<uint64_t>(hi < borrow);
+  const uint64_t keep = 0 - static_cast<uint64_t>(SubBorrow(borrow, hi, 0, top));
   for (int j = 0; j < kLimbs; ++j) r[j] = (t[j] & keep) | (d[j] & ~keep);
 }
 
@@ -108,30 +136,18 @@ void UsePortableMul(bool portable) { TheMul().store(portable ? MulPortable : Bes
 
 void FeAdd(Fe& r, const Fe& a, const Fe& b) {
   uint64_t s[kLimbs];
-  uint64_t carry = 0;
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(a.v[j]) + b.v[j] + carry;
-    s[j] = static_cast<uint64_t>(x);
-    carry = static_cast<uint64_t>(x >> 64);
-  }
+  uint8_t carry = 0;
+  for (int j = 0; j < kLimbs; ++j) carry = AddCarry(carry, a.v[j], b.v[j], s[j]);
   ReduceOnce(r.v, s, carry);
 }
 
 void FeSub(Fe& r, const Fe& a, const Fe& b) {
   uint64_t d[kLimbs];
-  uint64_t borrow = 0;
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(a.v[j]) - b.v[j] - borrow;
-    d[j] = static_cast<uint64_t>(x);
-    borrow = static_cast<uint64_t>(x >> 64) & 1;
-  }
-  const uint64_t mask = 0 - borrow;
-  uint64_t carry = 0;
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(d[j]) + (kP[j] & mask) + carry;
-    r.v[j] = static_cast<uint64_t>(x);
-    carry = static_cast<uint64_t>(x >> 64);
-  }
+  uint8_t borrow = 0;
+  for (int j = 0; j < kLimbs; ++j) borrow = SubBorrow(borrow, a.v[j], b.v[j], d[j]);
+  const uint64_t mask = 0 - static_cast<uint64_t>(borrow);
+  uint8_t carry = 0;
+  for (int j = 0; j < kLimbs; ++j) carry = AddCarry(carry, d[j], kP[j] & mask, r.v[j]);
 }
 
 uint64_t FeIsZeroMask(const Fe& a) {
