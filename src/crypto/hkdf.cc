@@ -1,33 +1,64 @@
 #include "crypto/hkdf.h"
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 namespace brs::crypto {
 namespace {
 
+// The digests, fetched once: EVP_sha256() would make OpenSSL 3 look the
+// implementation up again on every use, which costs more than hashing the
+// few blocks HKDF hashes.
 const EVP_MD* MdFor(HkdfHash hash) {
-  return hash == HkdfHash::kSha256 ? EVP_sha256() : EVP_sha384();
+  static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  static const EVP_MD* sha384 = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  const EVP_MD* md = hash == HkdfHash::kSha256 ? sha256 : sha384;
+  if (md == nullptr) std::abort();  // OpenSSL without SHA-2: unusable build.
+  return md;
 }
 
-// HMAC(key, data) into `out` (HkdfHashSize bytes). Aborts on an OpenSSL
-// failure: with valid arguments HMAC cannot fail, and a key derivation that
-// silently returned garbage would be worse than a crash.
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+
+// HMAC(key, data) = H((K ^ opad) ‖ H((K ^ ipad) ‖ data)), K the key padded
+// (or first hashed) to the block size (RFC 2104), into `out` (HkdfHashSize
+// bytes). Aborts on an OpenSSL failure: with valid arguments hashing cannot
+// fail, and a key derivation that silently returned garbage would be worse
+// than a crash.
 void Hmac(HkdfHash hash, std::span<const uint8_t> key, std::span<const uint8_t> data,
           uint8_t* out) {
-  static const uint8_t kEmpty = 0;
-  unsigned int out_len = 0;
-  const uint8_t* k = key.empty() ? &kEmpty : key.data();
-  const uint8_t* d = data.empty() ? &kEmpty : data.data();
-  if (HMAC(MdFor(hash), k, static_cast<int>(key.size()), d, data.size(), out, &out_len) ==
-          nullptr ||
-      out_len != HkdfHashSize(hash)) {
-    std::abort();
+  const EVP_MD* md = MdFor(hash);
+  const size_t block = hash == HkdfHash::kSha256 ? 64 : 128;
+  const size_t n = HkdfHashSize(hash);
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  uint8_t pad[128] = {};
+  uint8_t inner[64];
+  unsigned int len = 0;
+  bool ok = ctx != nullptr;
+  if (ok && key.size() > block) {
+    ok = EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
+         EVP_DigestUpdate(ctx.get(), key.data(), key.size()) == 1 &&
+         EVP_DigestFinal_ex(ctx.get(), pad, &len) == 1;
+  } else if (!key.empty()) {
+    std::copy(key.begin(), key.end(), pad);
   }
+  for (size_t i = 0; i < block; ++i) pad[i] ^= 0x36;
+  ok = ok && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad, block) == 1 &&
+       (data.empty() || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1) &&
+       EVP_DigestFinal_ex(ctx.get(), inner, &len) == 1 && len == n;
+  for (size_t i = 0; i < block; ++i) pad[i] ^= 0x36 ^ 0x5c;
+  ok = ok && EVP_DigestInit_ex2(ctx.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad, block) == 1 && EVP_DigestUpdate(ctx.get(), inner, n) == 1 &&
+       EVP_DigestFinal_ex(ctx.get(), out, &len) == 1 && len == n;
+  SecureWipe(pad, sizeof(pad));
+  SecureWipe(inner, sizeof(inner));
+  if (!ok) std::abort();
 }
 
 }  // namespace

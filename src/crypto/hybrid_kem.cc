@@ -254,14 +254,13 @@ StatusOr<KemEncapsulation> KemEncapsulate(KemId kem, std::span<const uint8_t> pu
     } while (!CheckEcScalar(curve, scalar).ok());
   }
 
-  BRS_ASSIGN_OR_RETURN(Bytes ct_t, EcPublicPoint(curve, scalar));
-  BRS_ASSIGN_OR_RETURN(SecretBytes ss_t, EcdhSharedX(curve, scalar, pk_t));
+  BRS_ASSIGN_OR_RETURN(EcEphemeral ec, EcEphemeralExchange(curve, scalar, pk_t));
   Bytes ct_pq;
   SecretBytes ss_pq;
   BRS_RETURN_IF_ERROR(MlKemEncapsulate(info.pq, ek, m, &ct_pq, &ss_pq));
-  out.shared_secret = CombineSecrets(info, ss_pq, ss_t, ct_t, pk_t);
+  out.shared_secret = CombineSecrets(info, ss_pq, ec.shared_x, ec.public_point, pk_t);
   out.enc = std::move(ct_pq);
-  out.enc.insert(out.enc.end(), ct_t.begin(), ct_t.end());
+  out.enc.insert(out.enc.end(), ec.public_point.begin(), ec.public_point.end());
   return out;
 }
 

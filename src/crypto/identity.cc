@@ -44,6 +44,7 @@ StatusOr<Identity> Identity::FromSeed(std::span<const uint8_t> seed) {
   }
   id.seed_.assign(seed.begin(), seed.end());
   id.key_id_ = KeyIdFor(id.public_key_);
+  id.pkey_ = std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free);
   return id;
 }
 
@@ -96,9 +97,9 @@ v1::PublicKey Identity::PublicKeyProto() const {
 }
 
 StatusOr<Bytes> Identity::Sign(std::span<const uint8_t> message) const {
-  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed_.data(), seed_.size()));
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!pkey || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
+  if (!pkey_ || !ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1) {
     return Internal("ed25519: sign init failed");
   }
   Bytes sig(kEd25519SignatureSize);

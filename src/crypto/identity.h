@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -14,6 +15,8 @@
 #include "base/secret.h"
 #include "base/status.h"
 #include "v1/crypto.pb.h"
+
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
 namespace brs::crypto {
 
@@ -40,6 +43,10 @@ class Identity {
  private:
   Identity() = default;
   SecretBytes seed_;
+  // The key loaded into OpenSSL once (loading derives the public key, a
+  // scalar multiplication as costly as the signature itself); shared by
+  // copies, only read.
+  std::shared_ptr<evp_pkey_st> pkey_;
   std::array<uint8_t, kEd25519PublicKeySize> public_key_{};
   std::string key_id_;
 };

@@ -1,6 +1,6 @@
-// Elliptic-curve Diffie-Hellman on NIST P-256 and P-384 (OpenSSL's EC
-// arithmetic), with raw encodings as the hybrid KEMs of draft-ietf-hpke-pq
-// use them:
+// Elliptic-curve Diffie-Hellman on NIST P-256 (OpenSSL's EC arithmetic) and
+// P-384 (our own, p384.h, checked against OpenSSL in the tests), with raw encodings as the hybrid
+// KEMs of draft-ietf-hpke-pq use them:
 //   scalar  = big-endian, exactly EcScalarSize bytes, value in [1, n-1];
 //   point   = SEC 1 uncompressed: 0x04 ‖ X ‖ Y, EcPointSize bytes;
 //   secret  = the X coordinate of scalar·peer, EcScalarSize bytes.
@@ -43,5 +43,15 @@ StatusOr<Bytes> EcPublicPoint(NistCurve curve, std::span<const uint8_t> scalar);
 // CheckEcPoint's (for the peer point).
 StatusOr<SecretBytes> EcdhSharedX(NistCurve curve, std::span<const uint8_t> scalar,
                                   std::span<const uint8_t> peer_point);
+
+// An ephemeral key's public point and its shared secret with a peer.
+struct EcEphemeral {
+  Bytes public_point;    // scalar·G, uncompressed
+  SecretBytes shared_x;  // X of scalar·peer_point
+};
+// EcPublicPoint and EcdhSharedX with the same scalar, in one step (for
+// P-384, one field inversion less). Errors: theirs.
+StatusOr<EcEphemeral> EcEphemeralExchange(NistCurve curve, std::span<const uint8_t> scalar,
+                                          std::span<const uint8_t> peer_point);
 
 }  // namespace brs::crypto

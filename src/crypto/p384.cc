@@ -1,424 +1,381 @@
 #include "crypto/p384.h"
 
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/obj_mac.h>
-
-#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "base/secret.h"
+#include "crypto/p384_field.h"
 
 namespace brs::crypto::p384 {
 namespace {
 
 __extension__ typedef unsigned __int128 u128;
-constexpr int kLimbs = 6;
 
-struct Fe {
-  uint64_t v[kLimbs];
-};
-
-struct Point {
+struct Jac {
   Fe x, y, z;
 };
-
-// Curve constants, Montgomery form where it applies.
-struct Curve {
-  Fe p;          // the prime (plain)
-  uint64_t n0;   // -p^-1 mod 2^64
-  Fe r2;         // R^2 mod p, R = 2^384
-  Fe one;        // R mod p (Montgomery 1)
-  Fe b;          // curve b
-  Fe gx, gy;     // generator
-  Fe p_minus_2;  // exponent for inversion (plain)
+struct Aff {
+  Fe x, y;
 };
 
-// ---- Field arithmetic ------------------------------------------------------
+constexpr int kDigits = 77;   // 5-bit signed digits of a 384-bit odd scalar
+constexpr int kEntries = 16;  // odd multiples 1, 3, …, 31
 
-// r = a·b·R^-1 mod p (CIOS Montgomery multiplication), fully reduced.
-void Mul(const Curve& c, Fe& r, const Fe& a, const Fe& b) {
-  uint64_t t[kLimbs + 2] = {};
-#pragma GCC unroll 8
-  for (int i = 0; i < kLimbs; ++i) {
-    uint64_t carry = 0;
-#pragma GCC unroll 8
-    for (int j = 0; j < kLimbs; ++j) {
-      const u128 s = static_cast<u128>(a.v[j]) * b.v[i] + t[j] + carry;
-      t[j] = static_cast<uint64_t>(s);
-      carry = static_cast<uint64_t>(s >> 64);
-    }
-    u128 s = static_cast<u128>(t[kLimbs]) + carry;
-    t[kLimbs] = static_cast<uint64_t>(s);
-    t[kLimbs + 1] = static_cast<uint64_t>(s >> 64);
+// The group order n, little-endian limbs.
+constexpr uint64_t kN[6] = {0xecec196accc52973, 0x581a0db248b0a77a, 0xc7634d81f4372ddf,
+                            0xffffffffffffffff, 0xffffffffffffffff, 0xffffffffffffffff};
 
-    const uint64_t m = t[0] * c.n0;
-    s = static_cast<u128>(m) * c.p.v[0] + t[0];
-    carry = static_cast<uint64_t>(s >> 64);
-#pragma GCC unroll 8
-    for (int j = 1; j < kLimbs; ++j) {
-      s = static_cast<u128>(m) * c.p.v[j] + t[j] + carry;
-      t[j - 1] = static_cast<uint64_t>(s);
-      carry = static_cast<uint64_t>(s >> 64);
-    }
-    s = static_cast<u128>(t[kLimbs]) + carry;
-    t[kLimbs - 1] = static_cast<uint64_t>(s);
-    t[kLimbs] = t[kLimbs + 1] + static_cast<uint64_t>(s >> 64);
+constexpr uint8_t kGx[48] = {
+    0xaa, 0x87, 0xca, 0x22, 0xbe, 0x8b, 0x05, 0x37, 0x8e, 0xb1, 0xc7, 0x1e, 0xf3, 0x20, 0xad, 0x74,
+    0x6e, 0x1d, 0x3b, 0x62, 0x8b, 0xa7, 0x9b, 0x98, 0x59, 0xf7, 0x41, 0xe0, 0x82, 0x54, 0x2a, 0x38,
+    0x55, 0x02, 0xf2, 0x5d, 0xbf, 0x55, 0x29, 0x6c, 0x3a, 0x54, 0x5e, 0x38, 0x72, 0x76, 0x0a, 0xb7};
+constexpr uint8_t kGy[48] = {
+    0x36, 0x17, 0xde, 0x4a, 0x96, 0x26, 0x2c, 0x6f, 0x5d, 0x9e, 0x98, 0xbf, 0x92, 0x92, 0xdc, 0x29,
+    0xf8, 0xf4, 0x1d, 0xbd, 0x28, 0x9a, 0x14, 0x7c, 0xe9, 0xda, 0x31, 0x13, 0xb5, 0xf0, 0xb8, 0xc0,
+    0x0a, 0x60, 0xb1, 0xce, 0x1d, 0x7e, 0x81, 0x9d, 0x7a, 0x43, 0x1d, 0x7c, 0x90, 0xea, 0x0e, 0x5f};
+
+// ---- Point formulas (a = -3) -----------------------------------------------
+
+// dbl-2001-b: 3M + 5S. r may alias p. The identity (z = 0) stays the identity.
+void Double(Jac& r, const Jac& p) {
+  Fe delta, gamma, beta, alpha, t0, t1, x3, z3;
+  FeSqr(delta, p.z);
+  FeSqr(gamma, p.y);
+  FeMul(beta, p.x, gamma);
+  FeSub(t0, p.x, delta);
+  FeAdd(t1, p.x, delta);
+  FeMul(alpha, t0, t1);
+  FeAdd(t0, alpha, alpha);
+  FeAdd(alpha, alpha, t0);  // 3(x - delta)(x + delta)
+  FeAdd(t0, p.y, p.z);
+  FeSqr(t0, t0);
+  FeSub(t0, t0, gamma);
+  FeSub(z3, t0, delta);  // (y + z)^2 - gamma - delta = 2yz
+  FeAdd(t1, beta, beta);
+  FeAdd(t1, t1, t1);  // 4 beta
+  FeSqr(x3, alpha);
+  FeSub(x3, x3, t1);
+  FeSub(x3, x3, t1);  // alpha^2 - 8 beta
+  FeSub(t1, t1, x3);
+  FeMul(t1, alpha, t1);
+  FeSqr(gamma, gamma);
+  FeAdd(gamma, gamma, gamma);
+  FeAdd(gamma, gamma, gamma);
+  FeAdd(gamma, gamma, gamma);  // 8 gamma^2
+  FeSub(r.y, t1, gamma);       // alpha(4 beta - x3) - 8 gamma^2
+  r.x = x3;
+  r.z = z3;
+}
+
+// The common tail of both additions: from h = u2 - u1 and s = s2 - s1,
+// x3 = r^2 - j - 2v, y3 = r(v - x3) - 2 s1 j with i = 4h^2, j = h·i,
+// r = 2s, v = u1·i. Returns all ones when h = s = 0 (equal inputs).
+uint64_t AddTail(Jac& out, const Fe& h, const Fe& s, const Fe& u1, const Fe& s1) {
+  Fe i, j, r, v, t;
+  const uint64_t equal = FeIsZeroMask(h) & FeIsZeroMask(s);
+  FeAdd(t, h, h);
+  FeSqr(i, t);
+  FeMul(j, h, i);
+  FeAdd(r, s, s);
+  FeMul(v, u1, i);
+  FeSqr(out.x, r);
+  FeSub(out.x, out.x, j);
+  FeSub(out.x, out.x, v);
+  FeSub(out.x, out.x, v);
+  FeSub(t, v, out.x);
+  FeMul(t, r, t);
+  FeMul(j, s1, j);
+  FeAdd(j, j, j);
+  FeSub(out.y, t, j);
+  return equal;
+}
+
+// add-2007-bl: 11M + 5S; out = a + b for a != ±b, neither the identity.
+// Returns all ones when a == b (out is then wrong). out may alias a or b.
+uint64_t Add(Jac& out, const Jac& a, const Jac& b) {
+  Fe z1z1, z2z2, u1, u2, s1, s2, h, s, z3;
+  FeSqr(z1z1, a.z);
+  FeSqr(z2z2, b.z);
+  FeMul(u1, a.x, z2z2);
+  FeMul(u2, b.x, z1z1);
+  FeMul(s1, a.y, b.z);
+  FeMul(s1, s1, z2z2);
+  FeMul(s2, b.y, a.z);
+  FeMul(s2, s2, z1z1);
+  FeSub(h, u2, u1);
+  FeSub(s, s2, s1);
+  FeAdd(z3, a.z, b.z);
+  FeSqr(z3, z3);
+  FeSub(z3, z3, z1z1);
+  FeSub(z3, z3, z2z2);
+  FeMul(z3, z3, h);  // 2 z1 z2 h
+  const uint64_t equal = AddTail(out, h, s, u1, s1);
+  out.z = z3;
+  return equal;
+}
+
+// madd-2007-bl: 7M + 4S; out = a + b for an affine b, under Add's conditions.
+uint64_t AddMixed(Jac& out, const Jac& a, const Aff& b) {
+  Fe z1z1, u2, s2, h, s, z3;
+  FeSqr(z1z1, a.z);
+  FeMul(u2, b.x, z1z1);
+  FeMul(s2, b.y, a.z);
+  FeMul(s2, s2, z1z1);
+  FeSub(h, u2, a.x);
+  FeSub(s, s2, a.y);
+  FeAdd(z3, a.z, h);
+  FeSqr(z3, z3);
+  FeSub(z3, z3, z1z1);
+  FeSqr(u2, h);
+  FeSub(z3, z3, u2);  // 2 z1 h
+  const Fe u1 = a.x, s1 = a.y;
+  const uint64_t equal = AddTail(out, h, s, u1, s1);
+  out.z = z3;
+  return equal;
+}
+
+void CopyIf(Jac& r, const Jac& a, uint64_t mask) {
+  FeCopyIf(r.x, a.x, mask);
+  FeCopyIf(r.y, a.y, mask);
+  FeCopyIf(r.z, a.z, mask);
+}
+
+// The last addition of a multiplication, where a == b can happen: also
+// doubles b, and keeps the doubling when the inputs were equal.
+void AddLast(Jac& acc, const Jac& b) {
+  Jac dbl;
+  Double(dbl, b);
+  CopyIf(acc, dbl, Add(acc, acc, b));
+  SecureWipe(&dbl, sizeof(dbl));
+}
+
+void AddMixedLast(Jac& acc, const Aff& b) {
+  Jac dbl{b.x, b.y, FeOne()};
+  Double(dbl, dbl);
+  CopyIf(acc, dbl, AddMixed(acc, acc, b));
+  SecureWipe(&dbl, sizeof(dbl));
+}
+
+// ---- Scalars ----------------------------------------------------------------
+
+struct Recoded {
+  int64_t digit[kDigits];
+  uint64_t negate;  // all ones when the scalar was even (we use n - k)
+};
+
+// k (big-endian, in [1, n-1]) made odd and written as sum d_i·32^i: with
+// K odd, d_i = ((K >> 5i) & 63 | 1) - 32 for i < 76 and d_76 = (K >> 380) | 1
+// (from K_0 = K, d_i = (K_i & 63) - 32, K_{i+1} = (K_i - d_i) / 32, which is
+// (K_i >> 5) | 1).
+void Recode(const uint8_t scalar[48], Recoded& r) {
+  uint64_t k[6], nk[6];
+  for (int j = 0; j < 6; ++j) {
+    uint64_t w = 0;
+    for (int b = 0; b < 8; ++b) w = (w << 8) | scalar[(5 - j) * 8 + b];
+    k[j] = w;
   }
-  // t < 2p: subtract p when t >= p, without branching.
-  Fe d;
   uint64_t borrow = 0;
-#pragma GCC unroll 8
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 s = static_cast<u128>(t[j]) - c.p.v[j] - borrow;
-    d.v[j] = static_cast<uint64_t>(s);
+  for (int j = 0; j < 6; ++j) {
+    const u128 s = static_cast<u128>(kN[j]) - k[j] - borrow;
+    nk[j] = static_cast<uint64_t>(s);
     borrow = static_cast<uint64_t>(s >> 64) & 1;
   }
-  const uint64_t keep_t = static_cast<uint64_t>(t[kLimbs] < borrow);  // t < p
-  const uint64_t mask = 0 - keep_t;
-#pragma GCC unroll 8
-  for (int j = 0; j < kLimbs; ++j) r.v[j] = (t[j] & mask) | (d.v[j] & ~mask);
+  r.negate = (k[0] & 1) - 1;
+  for (int j = 0; j < 6; ++j) k[j] = (k[j] & ~r.negate) | (nk[j] & r.negate);
+  for (int i = 0; i < kDigits; ++i) {
+    const int bit = 5 * i, word = bit / 64, shift = bit % 64;
+    uint64_t w = k[word] >> shift;
+    if (shift > 58 && word < 5) w |= k[word + 1] << (64 - shift);
+    const uint64_t bits = i < kDigits - 1 ? (w & 63) | 1 : (w & 15) | 1;
+    r.digit[i] = i < kDigits - 1 ? static_cast<int64_t>(bits) - 32 : static_cast<int64_t>(bits);
+  }
+  SecureWipe(k, sizeof(k));
+  SecureWipe(nk, sizeof(nk));
 }
 
-void Add(const Curve& c, Fe& r, const Fe& a, const Fe& b) {
-  Fe s;
-  uint64_t carry = 0;
-#pragma GCC unroll 8
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(a.v[j]) + b.v[j] + carry;
-    s.v[j] = static_cast<uint64_t>(x);
-    carry = static_cast<uint64_t>(x >> 64);
+// out = digit·P from a table of P, 3P, …, 31P (digit odd, |digit| <= 31),
+// reading every entry.
+template <typename Point>
+void Lookup(Point& out, const Point table[kEntries], int64_t digit) {
+  const uint64_t sign = static_cast<uint64_t>(digit >> 63);
+  const uint64_t index = ((static_cast<uint64_t>(digit) ^ sign) - sign) >> 1;
+  std::memset(&out, 0, sizeof(out));
+  for (uint64_t e = 0; e < kEntries; ++e) {
+    const uint64_t mask = 0 - (((e ^ index) - 1) >> 63);
+    const auto* src = reinterpret_cast<const uint64_t*>(&table[e]);
+    auto* dst = reinterpret_cast<uint64_t*>(&out);
+    for (size_t w = 0; w < sizeof(Point) / 8; ++w) dst[w] |= src[w] & mask;
   }
-  Fe d;
-  uint64_t borrow = 0;
-#pragma GCC unroll 8
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(s.v[j]) - c.p.v[j] - borrow;
-    d.v[j] = static_cast<uint64_t>(x);
-    borrow = static_cast<uint64_t>(x >> 64) & 1;
-  }
-  // s + carry·2^384 >= p  <=>  carry or no borrow.
-  const uint64_t use_d = carry | (borrow ^ 1);
-  const uint64_t mask = 0 - use_d;
-#pragma GCC unroll 8
-  for (int j = 0; j < kLimbs; ++j) r.v[j] = (d.v[j] & mask) | (s.v[j] & ~mask);
+  FeNegIf(out.y, out.y, sign);
 }
 
-void Sub(const Curve& c, Fe& r, const Fe& a, const Fe& b) {
-  Fe d;
-  uint64_t borrow = 0;
-#pragma GCC unroll 8
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(a.v[j]) - b.v[j] - borrow;
-    d.v[j] = static_cast<uint64_t>(x);
-    borrow = static_cast<uint64_t>(x >> 64) & 1;
-  }
-  const uint64_t mask = 0 - borrow;
-  uint64_t carry = 0;
-#pragma GCC unroll 8
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(d.v[j]) + (c.p.v[j] & mask) + carry;
-    r.v[j] = static_cast<uint64_t>(x);
-    carry = static_cast<uint64_t>(x >> 64);
+// ---- Multiplications --------------------------------------------------------
+
+bool Decode(Aff& p, const uint8_t point[97]) {
+  return point[0] == 0x04 && FeFromBytes(p.x, point + 1) && FeFromBytes(p.y, point + 49);
+}
+
+// table[i][j] = (2j+1)·32^i·G, affine.
+struct Comb {
+  Aff t[kDigits][kEntries];
+};
+
+void ToAffineBatch(const std::vector<Jac>& in, Aff* out) {
+  std::vector<Fe> prefix(in.size());
+  prefix[0] = in[0].z;
+  for (size_t k = 1; k < in.size(); ++k) FeMul(prefix[k], prefix[k - 1], in[k].z);
+  Fe inv, zinv, zinv2;
+  FeInvert(inv, prefix.back());
+  for (size_t k = in.size(); k-- > 0;) {
+    if (k > 0) {
+      FeMul(zinv, inv, prefix[k - 1]);
+      FeMul(inv, inv, in[k].z);
+    } else {
+      zinv = inv;
+    }
+    FeSqr(zinv2, zinv);
+    FeMul(out[k].x, in[k].x, zinv2);
+    FeMul(zinv2, zinv2, zinv);
+    FeMul(out[k].y, in[k].y, zinv2);
   }
 }
 
-// r = a^(p-2) = a^-1 (Montgomery in, Montgomery out). The exponent is
-// public, so a plain 4-bit fixed window is constant time in `a`.
-void Invert(const Curve& c, Fe& r, const Fe& a) {
-  Fe table[16];
-  table[0] = c.one;
-  for (int i = 1; i < 16; ++i) Mul(c, table[i], table[i - 1], a);
-  Fe acc = c.one;
-  for (int w = 95; w >= 0; --w) {
-    for (int k = 0; k < 4; ++k) Mul(c, acc, acc, acc);
-    const int digit = static_cast<int>((c.p_minus_2.v[w / 16] >> (4 * (w % 16))) & 15);
-    Mul(c, acc, acc, table[digit]);
+const Comb& TheComb() {
+  static const Comb* comb = [] {
+    std::vector<Jac> points(kDigits * kEntries);
+    Jac base{};
+    FeFromBytes(base.x, kGx);
+    FeFromBytes(base.y, kGy);
+    base.z = FeOne();
+    for (int i = 0; i < kDigits; ++i) {
+      Jac twice;
+      Double(twice, base);
+      Jac* row = &points[i * kEntries];
+      row[0] = base;
+      for (int j = 1; j < kEntries; ++j) Add(row[j], row[j - 1], twice);
+      for (int d = 0; d < 5; ++d) Double(base, base);
+    }
+    auto* c = new Comb;
+    ToAffineBatch(points, &c->t[0][0]);
+    return c;
+  }();
+  return *comb;
+}
+
+void BaseMultJac(const uint8_t scalar[48], Jac& acc) {
+  const Comb& comb = TheComb();
+  Recoded r;
+  Recode(scalar, r);
+  Aff sel;
+  Lookup(sel, comb.t[0], r.digit[0]);
+  acc = Jac{sel.x, sel.y, FeOne()};
+  for (int i = 1; i < kDigits - 1; ++i) {
+    Lookup(sel, comb.t[i], r.digit[i]);
+    AddMixed(acc, acc, sel);
   }
-  r = acc;
+  Lookup(sel, comb.t[kDigits - 1], r.digit[kDigits - 1]);
+  AddMixedLast(acc, sel);
+  FeNegIf(acc.y, acc.y, r.negate);
+  SecureWipe(&r, sizeof(r));
+  SecureWipe(&sel, sizeof(sel));
+}
+
+void ScalarMultJac(const uint8_t scalar[48], const Aff& p, Jac& acc) {
+  Jac table[kEntries], twice, sel;
+  table[0] = Jac{p.x, p.y, FeOne()};
+  Double(twice, table[0]);
+  for (int j = 1; j < kEntries; ++j) Add(table[j], table[j - 1], twice);
+  Recoded r;
+  Recode(scalar, r);
+  Lookup(acc, table, r.digit[kDigits - 1]);
+  for (int i = kDigits - 2; i >= 0; --i) {
+    for (int d = 0; d < 5; ++d) Double(acc, acc);
+    Lookup(sel, table, r.digit[i]);
+    if (i > 0) {
+      Add(acc, acc, sel);
+    } else {
+      AddLast(acc, sel);
+    }
+  }
+  FeNegIf(acc.y, acc.y, r.negate);
+  SecureWipe(&r, sizeof(r));
+  SecureWipe(&sel, sizeof(sel));
   SecureWipe(table, sizeof(table));
 }
 
-// Big-endian 48 bytes <-> limbs (plain representation).
-Fe FromBytes(const uint8_t* in) {
-  Fe r;
-  for (int j = 0; j < kLimbs; ++j) {
-    uint64_t w = 0;
-    for (int k = 0; k < 8; ++k) w = (w << 8) | in[(kLimbs - 1 - j) * 8 + k];
-    r.v[j] = w;
-  }
-  return r;
-}
-
-void ToBytes(const Fe& a, uint8_t* out) {
-  for (int j = 0; j < kLimbs; ++j) {
-    for (int k = 0; k < 8; ++k) {
-      out[(kLimbs - 1 - j) * 8 + k] = static_cast<uint8_t>(a.v[j] >> (56 - 8 * k));
-    }
-  }
-}
-
-Fe ToMont(const Curve& c, const Fe& a) {
-  Fe r;
-  Mul(c, r, a, c.r2);
-  return r;
-}
-
-Fe FromMont(const Curve& c, const Fe& a) {
-  Fe one_plain{};
-  one_plain.v[0] = 1;
-  Fe r;
-  Mul(c, r, a, one_plain);
-  return r;
-}
-
-// ---- Point arithmetic (RCB 2015, a = -3) ----------------------------------
-
-// x = 3x (the formulas' "t = x + x; x = x + t" with a private temporary).
-void Triple(const Curve& c, Fe& x) {
-  Fe t;
-  Add(c, t, x, x);
-  Add(c, x, x, t);
-}
-
-void PointAdd(const Curve& c, Point& out, const Point& p1, const Point& p2) {
-  Fe t0, t1, t2, t3, t4, x3, y3, z3;
-  Mul(c, t0, p1.x, p2.x);
-  Mul(c, t1, p1.y, p2.y);
-  Mul(c, t2, p1.z, p2.z);
-  Add(c, t3, p1.x, p1.y);
-  Add(c, t4, p2.x, p2.y);
-  Mul(c, t3, t3, t4);
-  Add(c, t4, t0, t1);
-  Sub(c, t3, t3, t4);
-  Add(c, t4, p1.y, p1.z);
-  Add(c, x3, p2.y, p2.z);
-  Mul(c, t4, t4, x3);
-  Add(c, x3, t1, t2);
-  Sub(c, t4, t4, x3);
-  Add(c, x3, p1.x, p1.z);
-  Add(c, y3, p2.x, p2.z);
-  Mul(c, x3, x3, y3);
-  Add(c, y3, t0, t2);
-  Sub(c, y3, x3, y3);
-  Mul(c, z3, c.b, t2);
-  Sub(c, x3, y3, z3);
-  Triple(c, x3);
-  Sub(c, z3, t1, x3);
-  Add(c, x3, t1, x3);
-  Mul(c, y3, c.b, y3);
-  Triple(c, t2);
-  Sub(c, y3, y3, t2);
-  Sub(c, y3, y3, t0);
-  Triple(c, y3);
-  Triple(c, t0);
-  Sub(c, t0, t0, t2);
-  Mul(c, t1, t4, y3);
-  Mul(c, t2, t0, y3);
-  Mul(c, y3, x3, z3);
-  Add(c, y3, y3, t2);
-  Mul(c, x3, t3, x3);
-  Sub(c, x3, x3, t1);
-  Mul(c, z3, t4, z3);
-  Mul(c, t1, t3, t0);
-  Add(c, z3, z3, t1);
-  out.x = x3;
-  out.y = y3;
-  out.z = z3;
-}
-
-void PointDouble(const Curve& c, Point& out, const Point& p) {
-  Fe t0, t1, t2, t3, x3, y3, z3;
-  Mul(c, t0, p.x, p.x);
-  Mul(c, t1, p.y, p.y);
-  Mul(c, t2, p.z, p.z);
-  Mul(c, t3, p.x, p.y);
-  Add(c, t3, t3, t3);
-  Mul(c, z3, p.x, p.z);
-  Add(c, z3, z3, z3);
-  Mul(c, y3, c.b, t2);
-  Sub(c, y3, y3, z3);
-  Triple(c, y3);
-  Sub(c, x3, t1, y3);
-  Add(c, y3, t1, y3);
-  Mul(c, y3, x3, y3);
-  Mul(c, x3, x3, t3);
-  Triple(c, t2);
-  Mul(c, z3, c.b, z3);
-  Sub(c, z3, z3, t2);
-  Sub(c, z3, z3, t0);
-  Triple(c, z3);
-  Triple(c, t0);
-  Sub(c, t0, t0, t2);
-  Mul(c, t0, t0, z3);
-  Add(c, y3, y3, t0);
-  Mul(c, t0, p.y, p.z);
-  Add(c, t0, t0, t0);
-  Mul(c, z3, t0, z3);
-  Sub(c, x3, x3, z3);
-  Mul(c, z3, t0, t1);
-  Add(c, z3, z3, z3);
-  Add(c, z3, z3, z3);
-  out.x = x3;
-  out.y = y3;
-  out.z = z3;
-}
-
-Point Identity(const Curve& c) {
-  Point p{};
-  p.y = c.one;
-  return p;
-}
-
-// out = table[digit - 1] for digit in 1..15, the identity for 0; reads
-// every entry so the access pattern does not depend on `digit`.
-void Select(const Curve& c, Point& out, const Point table[15], uint64_t digit) {
-  out = Identity(c);
-  for (uint64_t k = 1; k <= 15; ++k) {
-    const uint64_t mask = 0 - (((k ^ digit) - 1) >> 63);  // all ones iff k == digit
-    const uint64_t* src = reinterpret_cast<const uint64_t*>(&table[k - 1]);
-    uint64_t* dst = reinterpret_cast<uint64_t*>(&out);
-    for (size_t i = 0; i < sizeof(Point) / 8; ++i) dst[i] = (dst[i] & ~mask) | (src[i] & mask);
-  }
-}
-
-// The 4-bit window `w` (0 = least significant) of a big-endian scalar.
-uint64_t Digit(const uint8_t scalar[48], int w) {
-  const uint8_t byte = scalar[47 - w / 2];
-  return (w & 1) ? (byte >> 4) : (byte & 15);
-}
-
-void ToAffineBytes(const Curve& c, const Point& p, uint8_t* x_out, uint8_t* y_out) {
-  Fe zinv, x, y;
-  Invert(c, zinv, p.z);
-  Mul(c, x, p.x, zinv);
-  ToBytes(FromMont(c, x), x_out);
+// x (and y unless null) of p, given zinv = 1/z.
+void ToAffineBytes(const Jac& p, const Fe& zinv, uint8_t* x_out, uint8_t* y_out) {
+  Fe zinv2, t;
+  FeSqr(zinv2, zinv);
+  FeMul(t, p.x, zinv2);
+  FeToBytes(t, x_out);
   if (y_out != nullptr) {
-    Mul(c, y, p.y, zinv);
-    ToBytes(FromMont(c, y), y_out);
+    FeMul(zinv2, zinv2, zinv);
+    FeMul(t, p.y, zinv2);
+    FeToBytes(t, y_out);
   }
-}
-
-bool IsZero(const Fe& a) {
-  uint64_t acc = 0;
-  for (uint64_t w : a.v) acc |= w;
-  return acc == 0;
-}
-
-Fe FeFromBn(const BIGNUM* bn) {
-  uint8_t buf[48];
-  if (BN_bn2binpad(bn, buf, sizeof(buf)) != sizeof(buf)) std::abort();
-  return FromBytes(buf);
-}
-
-Curve MakeCurve() {
-  EC_GROUP* group = EC_GROUP_new_by_curve_name(NID_secp384r1);
-  BN_CTX* ctx = BN_CTX_new();
-  BIGNUM* p = BN_new();
-  BIGNUM* a = BN_new();
-  BIGNUM* b = BN_new();
-  BIGNUM* gx = BN_new();
-  BIGNUM* gy = BN_new();
-  if (!group || !ctx || !p || !a || !b || !gx || !gy ||
-      EC_GROUP_get_curve(group, p, a, b, ctx) != 1 ||
-      EC_POINT_get_affine_coordinates(group, EC_GROUP_get0_generator(group), gx, gy, ctx) != 1) {
-    std::abort();
-  }
-  // The formulas assume a = -3.
-  BIGNUM* minus3 = BN_new();
-  if (!minus3 || BN_sub(minus3, p, a) != 1 || !BN_is_word(minus3, 3)) std::abort();
-
-  Curve c{};
-  c.p = FeFromBn(p);
-  // n0 = -p^-1 mod 2^64 by Newton iteration (each step doubles the bits).
-  uint64_t inv = 1;
-  for (int i = 0; i < 7; ++i) inv *= 2 - c.p.v[0] * inv;
-  c.n0 = 0 - inv;
-  // R mod p = 2^384 - p (p > 2^383), then R^2 = R·2^384 by 384 doublings.
-  uint64_t carry = 1;  // two's complement: 2^384 - p = ~p + 1
-  for (int j = 0; j < kLimbs; ++j) {
-    const u128 x = static_cast<u128>(~c.p.v[j]) + carry;
-    c.one.v[j] = static_cast<uint64_t>(x);
-    carry = static_cast<uint64_t>(x >> 64);
-  }
-  Fe r2 = c.one;
-  for (int i = 0; i < 384; ++i) Add(c, r2, r2, r2);
-  c.r2 = r2;
-  c.b = ToMont(c, FeFromBn(b));
-  c.gx = ToMont(c, FeFromBn(gx));
-  c.gy = ToMont(c, FeFromBn(gy));
-  Fe two{};
-  two.v[0] = 2;
-  Sub(c, c.p_minus_2, c.p, two);  // no borrow: plain p - 2
-
-  BN_free(minus3);
-  BN_free(gy);
-  BN_free(gx);
-  BN_free(b);
-  BN_free(a);
-  BN_free(p);
-  BN_CTX_free(ctx);
-  EC_GROUP_free(group);
-  return c;
-}
-
-const Curve& TheCurve() {
-  static const Curve c = MakeCurve();
-  return c;
-}
-
-// table[w][k-1] = k·16^w·G, k = 1..15, w = 0..95.
-struct GeneratorTable {
-  Point t[96][15];
-};
-
-const GeneratorTable& TheGeneratorTable() {
-  static const GeneratorTable* table = [] {
-    const Curve& c = TheCurve();
-    auto* g = new GeneratorTable;
-    Point base{c.gx, c.gy, c.one};
-    for (int w = 0; w < 96; ++w) {
-      g->t[w][0] = base;
-      for (int k = 1; k < 15; ++k) PointAdd(c, g->t[w][k], g->t[w][k - 1], base);
-      PointAdd(c, base, g->t[w][14], base);  // 16·base
-    }
-    return g;
-  }();
-  return *table;
+  SecureWipe(&t, sizeof(t));
 }
 
 }  // namespace
 
+bool IsValidPoint(const uint8_t point[97]) {
+  Aff p;
+  if (!Decode(p, point)) return false;
+  Fe lhs, rhs, t;
+  FeSqr(lhs, p.y);
+  FeSqr(rhs, p.x);
+  FeMul(rhs, rhs, p.x);
+  FeAdd(t, p.x, p.x);
+  FeAdd(t, t, p.x);
+  FeSub(rhs, rhs, t);
+  FeAdd(rhs, rhs, FeCurveB());
+  FeSub(t, lhs, rhs);
+  return FeIsZeroMask(t) != 0;
+}
+
 void BaseMult(const uint8_t scalar[48], uint8_t out[97]) {
-  const Curve& c = TheCurve();
-  const GeneratorTable& g = TheGeneratorTable();
-  Point acc = Identity(c), sel;
-  for (int w = 0; w < 96; ++w) {
-    Select(c, sel, g.t[w], Digit(scalar, w));
-    PointAdd(c, acc, acc, sel);
-  }
+  Jac acc;
+  BaseMultJac(scalar, acc);
+  Fe zinv;
+  FeInvert(zinv, acc.z);
   out[0] = 0x04;
-  ToAffineBytes(c, acc, out + 1, out + 49);
+  ToAffineBytes(acc, zinv, out + 1, out + 49);
   SecureWipe(&acc, sizeof(acc));
-  SecureWipe(&sel, sizeof(sel));
 }
 
 bool ScalarMultX(const uint8_t scalar[48], const uint8_t point[97], uint8_t out_x[48]) {
-  const Curve& c = TheCurve();
-  Point table[15];
-  table[0] = Point{ToMont(c, FromBytes(point + 1)), ToMont(c, FromBytes(point + 49)), c.one};
-  for (int k = 1; k < 15; ++k) PointAdd(c, table[k], table[k - 1], table[0]);
-  Point acc = Identity(c), sel;
-  for (int w = 95; w >= 0; --w) {
-    for (int d = 0; d < 4; ++d) PointDouble(c, acc, acc);
-    Select(c, sel, table, Digit(scalar, w));
-    PointAdd(c, acc, acc, sel);
-  }
-  const bool ok = !IsZero(acc.z);
-  if (ok) ToAffineBytes(c, acc, out_x, nullptr);
+  Aff p;
+  if (!Decode(p, point)) return false;
+  Jac acc;
+  ScalarMultJac(scalar, p, acc);
+  const bool ok = FeIsZeroMask(acc.z) == 0;
+  Fe zinv;
+  FeInvert(zinv, acc.z);
+  if (ok) ToAffineBytes(acc, zinv, out_x, nullptr);
   SecureWipe(&acc, sizeof(acc));
-  SecureWipe(&sel, sizeof(sel));
-  SecureWipe(table, sizeof(table));
+  return ok;
+}
+
+bool BaseMultAndScalarMultX(const uint8_t scalar[48], const uint8_t point[97], uint8_t out[97],
+                            uint8_t out_x[48]) {
+  Aff p;
+  if (!Decode(p, point)) return false;
+  Jac pub, shared;
+  BaseMultJac(scalar, pub);
+  ScalarMultJac(scalar, p, shared);
+  const bool ok = FeIsZeroMask(shared.z) == 0;
+  // One inversion for both: 1/(z1 z2), then 1/z1 = z2/(z1 z2) and back.
+  Fe both, inv, zinv;
+  FeMul(both, pub.z, shared.z);
+  FeInvert(inv, both);
+  FeMul(zinv, inv, shared.z);
+  out[0] = 0x04;
+  ToAffineBytes(pub, zinv, out + 1, out + 49);
+  FeMul(zinv, inv, pub.z);
+  if (ok) ToAffineBytes(shared, zinv, out_x, nullptr);
+  SecureWipe(&pub, sizeof(pub));
+  SecureWipe(&shared, sizeof(shared));
   return ok;
 }
 

@@ -1,6 +1,8 @@
 #include "crypto/hkdf.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "crypto/test_json.h"
 
@@ -47,6 +49,29 @@ TEST(HkdfTest, Sha384MatchesHmacDefinition) {
     auto okm = HkdfExpand(HkdfHash::kSha384, prk, ToBytes("info"), len);
     ASSERT_TRUE(okm.ok());
     EXPECT_TRUE(std::equal(okm->begin(), okm->end(), long_okm->begin())) << len;
+  }
+}
+
+// Extract is HMAC(salt, ikm), computed by our HMAC over OpenSSL's hashes:
+// against OpenSSL's own HMAC for keys shorter than, as long as and longer
+// than the hash blocks (64 and 128 bytes: longer keys are hashed first).
+TEST(HkdfTest, HmacMatchesOpenSsl) {
+  for (HkdfHash hash : {HkdfHash::kSha256, HkdfHash::kSha384}) {
+    for (size_t key_len = 0; key_len <= 300; key_len += key_len < 140 ? 1 : 37) {
+      Bytes key(key_len), data(key_len * 7 % 300);
+      for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(i * 31 + 7);
+      for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 17 + 3);
+      uint8_t want[64];
+      unsigned int len = 0;
+      const uint8_t dummy = 0;
+      ASSERT_NE(HMAC(hash == HkdfHash::kSha256 ? EVP_sha256() : EVP_sha384(),
+                     key.empty() ? &dummy : key.data(), static_cast<int>(key.size()),
+                     data.empty() ? &dummy : data.data(), data.size(), want, &len),
+                nullptr);
+      ASSERT_EQ(len, HkdfHashSize(hash));
+      EXPECT_EQ(Hex(HkdfExtract(hash, key, data)), Hex(Bytes(want, want + len)))
+          << "key " << key_len << " data " << data.size();
+    }
   }
 }
 

@@ -5,6 +5,7 @@ package main
 //   cd tools/govectors && go test -run '^$' -bench . -count 10
 
 import (
+	"crypto/ed25519"
 	"crypto/hpke"
 	"testing"
 )
@@ -77,4 +78,112 @@ func BenchmarkChannelSetupTwoSided(b *testing.B) {
 		_ = specTranscript(pk, enc)
 		_ = specTranscript(pk, enc)
 	}
+}
+
+// The hub's share of a session start, as bench/crypto_handshake_bench.cc's
+// BM_HubHandshakeShare: accept the client's public key (parse, encapsulate,
+// both exports, transcript), sign the hub's handshake, verify the client's
+// (key ID and signature; the client's signature is made once, over a first
+// session's transcript).
+func BenchmarkHubHandshakeShare(b *testing.B) {
+	kem := hpke.MLKEM1024P384()
+	clientKem, err := kem.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk := clientKem.PublicKey().Bytes()
+	_, hubKey, _ := ed25519.GenerateKey(nil)
+	clientPub, clientKey, _ := ed25519.GenerateKey(nil)
+	_, first := hubAccept(b, kem, pk)
+	clientSig := ed25519.Sign(clientKey, bindDigest("laptop", "", first))
+	for b.Loop() {
+		_, t := hubAccept(b, kem, pk)
+		_ = ed25519.Sign(hubKey, bindDigest("hub", "", t))
+		_ = keyIDOf(clientPub)
+		if !ed25519.Verify(clientPub, bindDigest("laptop", "", first), clientSig) {
+			b.Fatal("client handshake does not verify")
+		}
+	}
+}
+
+// Both sides of a session start, as BM_HandshakeBothSides: channel setup,
+// two signatures, two verifications.
+func BenchmarkHandshakeBothSides(b *testing.B) {
+	kem := hpke.MLKEM1024P384()
+	hubPub, hubKey, _ := ed25519.GenerateKey(nil)
+	clientPub, clientKey, _ := ed25519.GenerateKey(nil)
+	for b.Loop() {
+		priv, err := kem.GenerateKey()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pk := priv.PublicKey().Bytes()
+		enc, tHub := hubAccept(b, kem, pk)
+		r, err := hpke.NewRecipient(enc, priv, hpke.HKDFSHA256(), hpke.AES256GCM(), benchInfo)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.Export("backrest-sync-session-key/v1/initiator-to-responder", 32)
+		r.Export("backrest-sync-session-key/v1/responder-to-initiator", 32)
+		tClient := specTranscript(pk, enc)
+		hubSig := ed25519.Sign(hubKey, bindDigest("hub", "", tHub))
+		_ = keyIDOf(hubPub)
+		if !ed25519.Verify(hubPub, bindDigest("hub", "", tClient), hubSig) {
+			b.Fatal("hub handshake does not verify")
+		}
+		clientSig := ed25519.Sign(clientKey, bindDigest("laptop", "", tClient))
+		_ = keyIDOf(clientPub)
+		if !ed25519.Verify(clientPub, bindDigest("laptop", "", tHub), clientSig) {
+			b.Fatal("client handshake does not verify")
+		}
+	}
+}
+
+func BenchmarkHubAccept(b *testing.B) {
+	kem := hpke.MLKEM1024P384()
+	priv, err := kem.GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	pk := priv.PublicKey().Bytes()
+	for b.Loop() {
+		hubAccept(b, kem, pk)
+	}
+}
+
+func BenchmarkHandshakeSign(b *testing.B) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	t := make([]byte, 32)
+	for b.Loop() {
+		_ = ed25519.Sign(key, bindDigest("hub", "", t))
+	}
+}
+
+func BenchmarkHandshakeVerify(b *testing.B) {
+	pub, key, _ := ed25519.GenerateKey(nil)
+	t := make([]byte, 32)
+	sig := ed25519.Sign(key, bindDigest("laptop", "", t))
+	for b.Loop() {
+		_ = keyIDOf(pub)
+		if !ed25519.Verify(pub, bindDigest("laptop", "", t), sig) {
+			b.Fatal("does not verify")
+		}
+	}
+}
+
+// hubAccept is ChannelResponder::Accept: parse the client's key,
+// encapsulate, export both session keys; it returns the encapsulation and
+// the transcript.
+func hubAccept(b *testing.B, kem hpke.KEM, pk []byte) (enc, transcript []byte) {
+	pub, err := kem.NewPublicKey(pk)
+	if err != nil {
+		b.Fatal(err)
+	}
+	enc, s, err := hpke.NewSender(pub, hpke.HKDFSHA256(), hpke.AES256GCM(), benchInfo)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Export("backrest-sync-session-key/v1/initiator-to-responder", 32)
+	s.Export("backrest-sync-session-key/v1/responder-to-initiator", 32)
+	return enc, specTranscript(pk, enc)
 }
