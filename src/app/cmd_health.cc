@@ -84,6 +84,7 @@ void RegisterHealth(CommandRegistry& r) {
                    "2 CRITICAL, 3 UNKNOWN)",
                    [flags](CommandContext& ctx) { return RunHealth(ctx, *flags); });
   c->add_option("--instance", flags->instance, "only this instance");
+  r.SetUsageExitCode(c, 3);  // the plugin convention: a bad call is UNKNOWN
 }
 
 }  // namespace brs::app

@@ -84,12 +84,12 @@ int CommandRegistry::Run(int argc, char** argv, std::ostream& out, std::ostream&
     root_.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with exit code 0.
-    return root_.exit(e, out, err) == 0 ? 0 : 2;
+    return root_.exit(e, out, err) == 0 ? 0 : UsageExitCode();
   }
   Status logging = InitLogging(flags_.log_format, flags_.log_level);
   if (!logging.ok()) {
     err << "backrest-sync: error: " << logging.message() << "\n";
-    return 2;
+    return UsageExitCode();
   }
   for (auto& [app, fn] : commands_) {
     if (!app->parsed()) continue;
@@ -107,6 +107,13 @@ int CommandRegistry::Run(int argc, char** argv, std::ostream& out, std::ostream&
     return o.exit_code();
   }
   err << "backrest-sync: error: no command given (see --help)\n";
+  return 2;
+}
+
+int CommandRegistry::UsageExitCode() const {
+  for (const auto& [app, code] : usage_codes_) {
+    if (app->parsed()) return code;
+  }
   return 2;
 }
 

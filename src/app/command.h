@@ -153,9 +153,13 @@ class CommandRegistry {
   CLI::App* AddCommand(CLI::App* parent, const std::string& name, const std::string& description,
                        CommandFn fn);
 
+  // The exit code of a usage error in `command` (default 2): a monitoring
+  // plugin (`health`) reports one as UNKNOWN (3), not as CRITICAL.
+  void SetUsageExitCode(CLI::App* command, int code) { usage_codes_[command] = code; }
+
   // Parses argv, sets up logging and runs the chosen command with output on
   // `out`/`err`. Returns the process exit code: 0 ok, 1 runtime error,
-  // 2 usage error (parse errors included).
+  // 2 usage error (parse errors included; see SetUsageExitCode).
   // Commands take their time from `env` (tests pass a FakeEnv).
   int Run(int argc, char** argv, std::ostream& out, std::ostream& err,
           const Env& env = Env::Default());
@@ -165,6 +169,10 @@ class CommandRegistry {
   GlobalFlags flags_;
   std::map<std::string, CLI::App*> groups_;
   std::vector<std::pair<CLI::App*, CommandFn>> commands_;
+  std::map<const CLI::App*, int> usage_codes_;
+
+  // The usage-error exit code of the command given, if it was reached.
+  int UsageExitCode() const;
 };
 
 // Reads FILE, or stdin when file is "-" or empty (at most 1 GiB).

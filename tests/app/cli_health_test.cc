@@ -89,6 +89,16 @@ TEST(CliHealth, ErrorsAreUnknown) {
   EXPECT_TRUE(Contains(r.out, "health.json: defaultMaxAge: ")) << r.out;
 }
 
+// A bad call of the plugin is UNKNOWN (3), not CRITICAL (2); other
+// commands keep 2 for a usage error.
+TEST(CliHealth, UsageErrorsAreUnknown) {
+  TempDir dir;
+  EXPECT_EQ(Sh(dir, "$B health --no-such-flag").code, 3);
+  EXPECT_EQ(Sh(dir, "$B health --log-format xml").code, 3);
+  EXPECT_EQ(Sh(dir, "$B health extra-argument").code, 3);
+  EXPECT_EQ(Sh(dir, "$B status --no-such-flag").code, 2);
+}
+
 TEST(CliHealth, ThroughTheDaemonAClientsPlans) {
   TempDir dir;
   auto h = Sh(dir, "$B init --data hub --instance hub --json");
