@@ -137,16 +137,21 @@ TEST(EventSessions, AClientAndTheHubReachConnectedAndEndTogether) {
   BRS_ASSERT_OK(hub.Start());
   Fleet fleet(1, hub, 1);
   BRS_ASSERT_OK(fleet.Connect(0, hub));
-  ASSERT_TRUE(
-      WaitFor([&] { return fleet.Established() == 1 && hub.service->sessions().size() == 1; }));
-  EXPECT_EQ(hub.node.inst->peers->Get(fleet.ids[0].key_id())->state(),
-            v1sync::CONNECTION_STATE_CONNECTED);
+  // The registry holds the session before its handler writes the peer
+  // state (SessionOptions::on_authorized), so wait for the state too.
+  auto state = [&] {
+    auto s = hub.node.inst->peers->Get(fleet.ids[0].key_id());
+    return s.ok() ? s->state() : v1sync::CONNECTION_STATE_UNKNOWN;
+  };
+  ASSERT_TRUE(WaitFor([&] {
+    return fleet.Established() == 1 && hub.service->sessions().size() == 1 &&
+           state() == v1sync::CONNECTION_STATE_CONNECTED;
+  }));
   EXPECT_EQ(hub.service->event_sessions(), 1u);
   fleet.TerminateAll();
   // The hub's session ends with the stream: its client shows DISCONNECTED.
   EXPECT_TRUE(WaitFor([&] { return hub.service->event_sessions() == 0; }));
-  EXPECT_EQ(hub.node.inst->peers->Get(fleet.ids[0].key_id())->state(),
-            v1sync::CONNECTION_STATE_DISCONNECTED);
+  EXPECT_EQ(state(), v1sync::CONNECTION_STATE_DISCONNECTED);
   hub.Stop();
 }
 
