@@ -168,8 +168,11 @@ struct Server::Impl {
 
 void Server::Impl::Spawn(std::function<void()> fn) {
   owner->active_calls_++;
-  workers.Run([this, fn = std::move(fn)] {
+  workers.Run([this, fn = std::move(fn)]() mutable {
     fn();
+    // What the call holds (a connection, its timers) goes now, while the
+    // io_context still lives: once Stop sees no calls, it destroys it.
+    fn = nullptr;
     // Notified under the lock: once Stop sees no calls, `this` may go.
     std::lock_guard lock(mu);
     owner->active_calls_--;
