@@ -61,6 +61,9 @@ bool AddPayload(const std::string& msg, cv1::ClientResponseResult* result) {
   return true;
 }
 
+// The suite asks for these waits (request_delay_ms / response_delay_ms in
+// its messages) to exercise timeouts and streaming order; the runner
+// judges the outcome. Not a test waiting to prove that nothing happened.
 void Sleep(uint32_t ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }

@@ -59,6 +59,9 @@ cv1::ConformancePayload::RequestInfo RequestInfo(const CallInfo& call,
 
 Status ErrorStatus(const cv1::Error& e) { return Status(static_cast<Code>(e.code()), e.message()); }
 
+// The suite asks for these waits (request_delay_ms / response_delay_ms in
+// its messages) to exercise timeouts and streaming order; the runner
+// judges the outcome. Not a test waiting to prove that nothing happened.
 void Delay(uint32_t ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
