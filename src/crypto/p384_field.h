@@ -3,10 +3,12 @@
 // Montgomery form (a·R mod p, R = 2^384), always fully reduced (< p).
 //
 // Every function here is constant time: no branch and no memory index
-// depends on an element's value. Multiplication has two implementations, a
-// portable one (64×64→128 multiplications) and one with the MULX/ADCX/ADOX
-// instructions (x86-64 with BMI2 and ADX, chosen at run time); both give
-// identical results, and UsePortableMul lets a test force the portable one.
+// depends on an element's value. Multiplication and squaring have two
+// implementations, a portable one (64×64→128 multiplications) and one with
+// the MULX/ADCX/ADOX instructions (x86-64 with BMI2 and ADX, chosen at run
+// time); addition and subtraction are assembly on any x86-64, portable
+// elsewhere. All give identical results, and UsePortableMul lets a test
+// force the portable code.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +21,8 @@ struct Fe {
 
 // r = a·b·R^-1 mod p (Montgomery product); r may alias a or b.
 void FeMul(Fe& r, const Fe& a, const Fe& b);
-inline void FeSqr(Fe& r, const Fe& a) { FeMul(r, a, a); }
+// r = a^2·R^-1 mod p (the Montgomery square, cheaper than FeMul(r, a, a)).
+void FeSqr(Fe& r, const Fe& a);
 void FeAdd(Fe& r, const Fe& a, const Fe& b);
 void FeSub(Fe& r, const Fe& a, const Fe& b);
 // r = a^-1 (0 for a = 0), by Fermat with a fixed addition chain for p - 2.
@@ -44,9 +47,9 @@ void FeToBytes(const Fe& a, uint8_t out[48]);
 
 // True when FeMul runs the MULX/ADX code.
 bool FeMulUsesAdx();
-// Test hook: force the portable multiplication (true) or go back to the
-// CPU's best (false). Not thread safe: call it with no multiplication
-// running.
+// Test hook: force the portable multiplication, squaring, addition and
+// subtraction (true) or go back to the CPU's best (false). Not thread safe: call it with no
+// multiplication running.
 void UsePortableMul(bool portable);
 
 }  // namespace brs::crypto::p384
