@@ -185,18 +185,7 @@ bool CpuHasAdx() {
 
 namespace {
 
-using MulFn = void (*)(Fe&, const Fe&, const Fe&);
-using SqrFn = void (*)(Fe&, const Fe&);
-
-// The functions FeMul, FeSqr, FeAdd and FeSub run: the assembly on x86-64
-// (MULX/ADX for the products when the CPU has them), else the portable
-// code.
-struct Impl {
-  std::atomic<MulFn> mul, add, sub;
-  std::atomic<SqrFn> sqr;
-};
-
-void Select(Impl& impl, bool portable) {
+void Select(internal::FieldImpl& impl, bool portable) {
   impl.mul.store(MulPortable, std::memory_order_relaxed);
   impl.sqr.store(SqrPortable, std::memory_order_relaxed);
   impl.add.store(AddPortable, std::memory_order_relaxed);
@@ -214,17 +203,6 @@ void Select(Impl& impl, bool portable) {
 #endif
 }
 
-Impl& MakeImpl() {
-  static Impl impl;
-  Select(impl, false);
-  return impl;
-}
-
-Impl& TheImpl() {
-  static Impl& impl = MakeImpl();
-  return impl;
-}
-
 struct Constants {
   Fe one;  // R mod p
   Fe r2;   // R^2 mod p
@@ -233,23 +211,19 @@ struct Constants {
 
 }  // namespace
 
-void FeMul(Fe& r, const Fe& a, const Fe& b) {
-  TheImpl().mul.load(std::memory_order_relaxed)(r, a, b);
-}
+namespace internal {
+// The portable code until the CPU's best is selected, during the dynamic
+// initialisation below (a call from another file's static initialiser before
+// that runs the portable code, with the same results).
+constinit FieldImpl g_field{MulPortable, SqrPortable, AddPortable, SubPortable};
+namespace {
+[[maybe_unused]] const bool kSelected = (Select(g_field, false), true);
+}  // namespace
+}  // namespace internal
 
-void FeSqr(Fe& r, const Fe& a) { TheImpl().sqr.load(std::memory_order_relaxed)(r, a); }
+bool FeMulUsesAdx() { return internal::g_field.mul.load() != MulPortable; }
 
-bool FeMulUsesAdx() { return TheImpl().mul.load() != MulPortable; }
-
-void UsePortableMul(bool portable) { Select(TheImpl(), portable); }
-
-void FeAdd(Fe& r, const Fe& a, const Fe& b) {
-  TheImpl().add.load(std::memory_order_relaxed)(r, a, b);
-}
-
-void FeSub(Fe& r, const Fe& a, const Fe& b) {
-  TheImpl().sub.load(std::memory_order_relaxed)(r, a, b);
-}
+void UsePortableMul(bool portable) { Select(internal::g_field, portable); }
 
 uint64_t FeIsZeroMask(const Fe& a) {
   uint64_t acc = 0;

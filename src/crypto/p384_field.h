@@ -11,6 +11,7 @@
 // force the portable code.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace brs::crypto::p384 {
@@ -19,12 +20,35 @@ struct Fe {
   uint64_t v[6];
 };
 
-// r = a·b·R^-1 mod p (Montgomery product); r may alias a or b.
-void FeMul(Fe& r, const Fe& a, const Fe& b);
-// r = a^2·R^-1 mod p (the Montgomery square, cheaper than FeMul(r, a, a)).
-void FeSqr(Fe& r, const Fe& a);
-void FeAdd(Fe& r, const Fe& a, const Fe& b);
-void FeSub(Fe& r, const Fe& a, const Fe& b);
+namespace internal {
+using MulFn = void (*)(Fe&, const Fe&, const Fe&);
+using SqrFn = void (*)(Fe&, const Fe&);
+// The functions FeMul, FeSqr, FeAdd and FeSub call: the assembly on x86-64
+// (MULX/ADX for the products when the CPU has them), else the portable code,
+// chosen once at start-up (one indirect call per operation, no guard).
+struct FieldImpl {
+  std::atomic<MulFn> mul;
+  std::atomic<SqrFn> sqr;
+  std::atomic<MulFn> add, sub;
+};
+extern constinit FieldImpl g_field;
+}  // namespace internal
+
+// r = a·b·R^-1 mod p (Montgomery product); r may alias a or b (as may r of
+// every function below).
+inline void FeMul(Fe& r, const Fe& a, const Fe& b) {
+  internal::g_field.mul.load(std::memory_order_relaxed)(r, a, b);
+}
+// r = a^2·R^-1 mod p (cheaper than FeMul(r, a, a)).
+inline void FeSqr(Fe& r, const Fe& a) {
+  internal::g_field.sqr.load(std::memory_order_relaxed)(r, a);
+}
+inline void FeAdd(Fe& r, const Fe& a, const Fe& b) {
+  internal::g_field.add.load(std::memory_order_relaxed)(r, a, b);
+}
+inline void FeSub(Fe& r, const Fe& a, const Fe& b) {
+  internal::g_field.sub.load(std::memory_order_relaxed)(r, a, b);
+}
 // r = a^-1 (0 for a = 0), by Fermat with a fixed addition chain for p - 2.
 void FeInvert(Fe& r, const Fe& a);
 
