@@ -87,27 +87,30 @@ TEST(HandshakeAdmission, QueuesWhatTheMeasuredRateServesInTimeAndSpreadsTheRest)
   o.initial_rate_per_s = 1'000'000;  // before a measurement: queue everyone
   HandshakeAdmission a(o, f.Env());
   int id = 0;
-  EXPECT_EQ(f.Admit(a, ++id), O::kStarted);
-  for (int i = 0; i < 20; ++i) EXPECT_EQ(f.Admit(a, ++id), O::kQueued);
-  // 10 per second: one done every 100 ms, while others wait.
+  EXPECT_EQ(f.Admit(a, ++id), O::kStarted);  // 1
+  EXPECT_EQ(f.Admit(a, ++id), O::kQueued);   // 2
+  // 10 per second: one done every 100 ms while another waits.
   for (int done = 1; done <= 16; ++done) {
     f.clock.Advance(Millis(100));
     a.Release(done);
+    EXPECT_EQ(f.Admit(a, ++id), O::kQueued);
   }
   EXPECT_NEAR(a.rate_per_s(), 10.0, 0.01);
-  EXPECT_EQ(a.waiting(), 5u);  // 17..21; 17 is in flight
-  f.started.clear();
-  // Five wait (0.5 s); five more fit in 1 s; the rest are refused.
+  EXPECT_EQ(a.waiting(), 1u);
+  EXPECT_TRUE(f.refused.empty());
+  // Nine more fit in 1 s of waiting; the rest are refused.
   std::vector<O> outcomes;
-  for (int i = 0; i < 8; ++i) outcomes.push_back(f.Admit(a, ++id));
-  EXPECT_EQ(outcomes, (std::vector<O>{O::kQueued, O::kQueued, O::kQueued, O::kQueued, O::kQueued,
-                                      O::kRefused, O::kRefused, O::kRefused}));
+  const int first = id + 1;
+  for (int i = 0; i < 12; ++i) outcomes.push_back(f.Admit(a, ++id));
+  std::vector<O> expected(9, O::kQueued);
+  expected.resize(12, O::kRefused);
+  EXPECT_EQ(outcomes, expected);
+  EXPECT_EQ(a.waiting(), 10u);
   ASSERT_EQ(f.refused.size(), 3u);
   // Behind the ten waiting (1 s), then 100 ms apart.
-  EXPECT_EQ(f.refused[0], std::make_pair(27, int64_t{1'000}));
-  EXPECT_EQ(f.refused[1], std::make_pair(28, int64_t{1'100}));
-  EXPECT_EQ(f.refused[2], std::make_pair(29, int64_t{1'200}));
-  EXPECT_TRUE(f.started.empty());
+  EXPECT_EQ(f.refused[0], std::make_pair(first + 9, int64_t{1'000}));
+  EXPECT_EQ(f.refused[1], std::make_pair(first + 10, int64_t{1'100}));
+  EXPECT_EQ(f.refused[2], std::make_pair(first + 11, int64_t{1'200}));
 }
 
 // A stream whose turn has not come within max_wait_ms (the rate fell) is
