@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -171,7 +171,7 @@ void FaultProxy::Accept() {
   }
 }
 
-bool FaultProxy::ReadSide(Conn& c, int from, Direction& d) {
+bool FaultProxy::ReadSide(int from, Direction& d) {
   char buf[kReadChunk];
   const ssize_t n = ::recv(from, buf, sizeof buf, 0);
   if (n == 0) {
@@ -179,11 +179,6 @@ bool FaultProxy::ReadSide(Conn& c, int from, Direction& d) {
     return true;
   }
   if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-  if (c.dead) {
-    std::lock_guard<std::mutex> l(mu_);
-    stats_.swallowed += n;
-    return true;
-  }
   FaultPlan plan;
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -231,8 +226,8 @@ bool FaultProxy::WriteSide(Conn& c, int to, Direction& d, bool up, MonoTime now)
       stats_.held -= n;
     }
     if (bps > 0) {
-      d.bw_free_at_ms = std::max(d.bw_free_at_ms, now_ms - 100) + 1000.0 * static_cast<double>(n) /
-                                                                static_cast<double>(bps);
+      d.bw_free_at_ms = std::max(d.bw_free_at_ms, now_ms - 100) +
+                        1000.0 * static_cast<double>(n) / static_cast<double>(bps);
     }
     if (ch.sent == ch.bytes.size()) d.queue.erase(d.queue.begin());
     if (c.fault != Fault::kNone && c.forwarded >= c.fault_at) return false;  // Strike
@@ -272,6 +267,7 @@ void FaultProxy::Close(uint64_t id, bool rst) {
   std::lock_guard<std::mutex> l(mu_);
   stats_.held -= held;
   --stats_.open;
+  if (c.dead) --stats_.stalled;
 }
 
 void FaultProxy::Run() {
@@ -289,9 +285,20 @@ void FaultProxy::Run() {
       disarm = std::exchange(disarm_, false);
     }
     if (disarm) {
+      // The network heals: black holes flow again, unless a side gave up
+      // meanwhile: then the other is reset, as by the peer it reaches again.
+      std::vector<uint64_t> gone;
       for (auto& [id, c] : conns_) {
-        if (!c.dead) c.fault = Fault::kNone;
+        c.fault = Fault::kNone;
+        if (!c.dead) continue;
+        c.dead = false;
+        {
+          std::lock_guard<std::mutex> l(mu_);
+          --stats_.stalled;
+        }
+        if (c.client < 0 || c.upstream < 0) gone.push_back(id);
       }
+      for (auto id : gone) Close(id, true);
     }
     fds.clear();
     who.clear();
@@ -333,7 +340,8 @@ void FaultProxy::Run() {
       if (it == conns_.end()) continue;
       Conn& c = it->second;
       const bool from_client = who[i].second == 0;
-      if (fds[i].revents & (POLLOUT | POLLERR | POLLHUP)) (from_client ? c.down : c.up).blocked = false;
+      if (fds[i].revents & (POLLOUT | POLLERR | POLLHUP))
+        (from_client ? c.down : c.up).blocked = false;
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       int fd = from_client ? c.client : c.upstream;
       if (fd < 0) continue;
@@ -342,24 +350,26 @@ void FaultProxy::Run() {
         d.hup = true;  // gone both ways; a write to it will fail
         continue;
       }
-      if (!ReadSide(c, fd, d)) {
-        // The source failed (reset): end the connection.
-        Close(it->first, true);
-        continue;
-      }
-      if (c.dead && d.eof) {
+      const bool read_ok = ReadSide(fd, d);
+      if (c.dead && (!read_ok || d.eof)) {
         // A black hole's peer gave up: close that side only (the other
         // never hears of it, as across a dead network).
         CloseFd(from_client ? c.client : c.upstream, false);
         if (c.client < 0 && c.upstream < 0) Close(it->first, false);
+        continue;
+      }
+      if (!read_ok) {
+        // The source failed (reset): end the connection.
+        Close(it->first, true);
+        continue;
       }
     }
     const MonoTime now = env_.NowMono();
     std::vector<std::pair<uint64_t, bool>> closes;  // id, rst
     for (auto& [id, c] : conns_) {
       if (c.dead) continue;
-      bool ok = WriteSide(c, c.upstream, c.up, true, now) &&
-                WriteSide(c, c.client, c.down, false, now);
+      bool ok =
+          WriteSide(c, c.upstream, c.up, true, now) && WriteSide(c, c.client, c.down, false, now);
       if (!ok && c.fault != Fault::kNone && c.forwarded >= c.fault_at) {
         Strike(c);
         if (c.fault == Fault::kCut) closes.push_back({id, false});
@@ -384,18 +394,11 @@ void FaultProxy::Strike(Conn& c) {
     case Fault::kReset:
       ++stats_.resets;
       break;
-    case Fault::kBlackhole: {
+    case Fault::kBlackhole:
       ++stats_.blackholes;
+      ++stats_.stalled;
       c.dead = true;
-      int64_t held = 0;
-      for (Direction* d : {&c.up, &c.down}) {
-        for (const auto& ch : d->queue) held += static_cast<int64_t>(ch.bytes.size() - ch.sent);
-        d->queue.clear();
-      }
-      stats_.held -= held;
-      stats_.swallowed += held;
       break;
-    }
     case Fault::kNone:
       break;
   }

@@ -8,9 +8,15 @@
 //   cut               the connection is closed (FIN both ways) after a
 //                     random number of forwarded bytes: mid-frame;
 //   black hole        after a random number of bytes nothing more is
-//                     forwarded (what arrives is read and dropped) and
-//                     nothing is closed: the peers must notice by
-//                     themselves;
+//                     forwarded and nothing is closed (what arrives is
+//                     held, up to 1 MiB a direction, then not read: TCP's
+//                     own back-pressure), as on a path that drops every
+//                     packet: the peers must notice by themselves. A peer
+//                     that gives up closes its side only; the other hears
+//                     nothing. When the network heals, a black hole's
+//                     bytes flow again, as TCP's retransmissions would
+//                     deliver them, or, where one side gave up meanwhile,
+//                     the other gets a reset;
 //   reset             after a random number of bytes both sides get a RST
 //                     (SO_LINGER 0, then close).
 // Each new connection draws at most one of cut / black hole / reset (from a
@@ -18,8 +24,8 @@
 // [fault_offset_min, fault_offset_max] counting both directions; latency and
 // bandwidth apply to every connection while set. SetPlan changes the plan at
 // any time: latency and bandwidth at once for all connections, the fault
-// draw for new connections; an empty plan also disarms the pending faults
-// of open connections (black-holed ones stay dead: their bytes are gone).
+// draw for new connections; an empty plan (the network heals) also disarms
+// the pending faults of open connections and ends their black holes.
 //
 // Timing decisions use the Env given (a FakeEnv in unit tests: Poke after
 // moving its clock); one thread runs poll(2) over all sockets.
@@ -57,15 +63,15 @@ struct FaultPlan {
 enum class Fault { kNone, kCut, kBlackhole, kReset };
 
 struct ProxyStats {
-  int accepted = 0;            // connections accepted
-  int upstream_failed = 0;     // accepted, but the upstream refused
-  int open = 0;                // connections open now (black holes included)
+  int accepted = 0;                          // connections accepted
+  int upstream_failed = 0;                   // accepted, but the upstream refused
+  int open = 0;                              // connections open now (black holes included)
   int cuts = 0, blackholes = 0, resets = 0;  // faults that happened
-  int64_t forwarded_up = 0;    // client -> upstream bytes written
-  int64_t forwarded_down = 0;  // upstream -> client bytes written
-  int64_t swallowed = 0;       // bytes read and dropped by black holes
-  int64_t held = 0;            // bytes read, not yet written
-  std::vector<int64_t> accept_ms;  // each accept's Env monotonic time
+  int64_t forwarded_up = 0;                  // client -> upstream bytes written
+  int64_t forwarded_down = 0;                // upstream -> client bytes written
+  int stalled = 0;                           // connections in a black hole now
+  int64_t held = 0;                          // bytes read, not yet written
+  std::vector<int64_t> accept_ms;            // each accept's Env monotonic time
 };
 
 class FaultProxy {
@@ -105,22 +111,22 @@ class FaultProxy {
                                // token bucket: up to 100 ms of burst)
     bool eof = false;          // the source ended; shut the sink once drained
     bool shut = false;
-    bool blocked = false;      // the sink said EAGAIN: wait for POLLOUT
-    bool hup = false;          // the source hung up for good: poll it no more
+    bool blocked = false;  // the sink said EAGAIN: wait for POLLOUT
+    bool hup = false;      // the source hung up for good: poll it no more
   };
   struct Conn {
     int client = -1, upstream = -1;
     Fault fault = Fault::kNone;
     int64_t fault_at = 0;   // total bytes forwarded when it strikes
     int64_t forwarded = 0;  // both directions
-    bool dead = false;      // black-holed
+    bool dead = false;      // in a black hole
     Direction up, down;     // up: client -> upstream
   };
 
   void Run();
   void Accept();
   // Reads from `from` into `d`; false when the connection must go.
-  bool ReadSide(Conn& c, int from, Direction& d);
+  bool ReadSide(int from, Direction& d);
   // Writes what is due; false when the connection must go.
   bool WriteSide(Conn& c, int to, Direction& d, bool up, MonoTime now);
   void Strike(Conn& c);

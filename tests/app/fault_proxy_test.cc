@@ -294,7 +294,7 @@ TEST(FaultProxy, CutClosesBothSidesAtTheDrawnByteOffset) {
   EXPECT_EQ(p.Stats().cuts, 2);
 }
 
-TEST(FaultProxy, BlackHoleStopsForwardingAndClosesNothing) {
+TEST(FaultProxy, BlackHoleStopsForwardingClosesNothingAndFlowsAgainWhenHealed) {
   Listener l;
   FaultProxy p(Env::Default(), l.address(), 1);
   FaultPlan plan;
@@ -302,13 +302,15 @@ TEST(FaultProxy, BlackHoleStopsForwardingAndClosesNothing) {
   plan.fault_offset_min = plan.fault_offset_max = 1'000;
   p.SetPlan(plan);
   Pair c = Connect(p, l);
-  SendAll(c.client, Pattern(5'000));
+  const std::string up = Pattern(5'000, 1), down = Pattern(3'000, 2);
+  SendAll(c.client, up);
   int err = 0;
-  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 1'000), Pattern(5'000).substr(0, 1'000));
-  // What follows reaches the proxy and is dropped, both ways.
-  ASSERT_TRUE(WaitUntil([&] { return p.Stats().swallowed == 4'000; }));
-  SendAll(c.upstream, Pattern(3'000));
-  ASSERT_TRUE(WaitUntil([&] { return p.Stats().swallowed == 7'000; }));
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 1'000), up.substr(0, 1'000));
+  // What follows reaches the proxy and stays there, both ways.
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().held == 4'000; }));
+  SendAll(c.upstream, down);
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().held == 7'000; }));
+  ASSERT_TRUE(p.Settle());
   bool open = false;
   EXPECT_EQ(ReadNow(c.upstream, &open), "");
   EXPECT_TRUE(open) << "a black hole closes nothing";
@@ -316,16 +318,40 @@ TEST(FaultProxy, BlackHoleStopsForwardingAndClosesNothing) {
   EXPECT_TRUE(open);
   auto s = p.Stats();
   EXPECT_EQ(s.blackholes, 1);
+  EXPECT_EQ(s.stalled, 1);
   EXPECT_EQ(s.open, 1);
-  // The client gives up: the upstream side hears nothing of it.
-  ::close(c.client);
+  // Healed: the bytes flow on, in order, none lost.
+  p.SetPlan(FaultPlan{});
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 4'000), up.substr(1'000));
+  EXPECT_EQ(ReadUntilEnd(c.client, &err, 3'000), down);
+  EXPECT_EQ(p.Stats().stalled, 0);
+  SendAll(c.client, "more");
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 4), "more");
+}
+
+TEST(FaultProxy, ABlackHolesPeerThatGivesUpIsNotHeardOfUntilTheNetworkHeals) {
+  Listener l;
+  FaultProxy p(Env::Default(), l.address(), 1);
+  FaultPlan plan;
+  plan.blackhole_chance = 1;
+  plan.fault_offset_min = plan.fault_offset_max = 10;
+  p.SetPlan(plan);
+  Pair c = Connect(p, l);
+  SendAll(c.client, Pattern(100));
+  int err = 0;
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 10), Pattern(100).substr(0, 10));
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().held == 90; }));
+  ::close(c.client);  // the client gives up
   c.client = -1;
   ASSERT_TRUE(p.Settle());
+  ASSERT_TRUE(p.Settle());
+  bool open = false;
   EXPECT_EQ(ReadNow(c.upstream, &open), "");
-  EXPECT_TRUE(open);
-  ::close(c.upstream);
-  c.upstream = -1;
-  ASSERT_TRUE(WaitUntil([&] { return p.Stats().open == 0; }));
+  EXPECT_TRUE(open) << "the upstream side heard of the close across a black hole";
+  p.SetPlan(FaultPlan{});
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err), "");
+  EXPECT_EQ(err, ECONNRESET) << "healed, the side that stayed is reset";
+  EXPECT_TRUE(WaitUntil([&] { return p.Stats().open == 0; }));
 }
 
 TEST(FaultProxy, ResetSendsRstToBothSidesAtTheOffset) {
