@@ -57,7 +57,11 @@ cv1::ConformancePayload::RequestInfo RequestInfo(const CallInfo& call,
   return info;
 }
 
-Status ErrorStatus(const cv1::Error& e) { return Status(static_cast<Code>(e.code()), e.message()); }
+Status ErrorStatus(const cv1::Error& e) {
+  std::vector<brs::StatusDetail> details;
+  for (const auto& any : e.details()) details.push_back({any.type_url(), any.value()});
+  return Status(static_cast<Code>(e.code()), e.message()).WithDetails(std::move(details));
+}
 
 // The suite asks for these waits (request_delay_ms / response_delay_ms in
 // its messages) to exercise timeouts and streaming order; the runner
