@@ -105,10 +105,17 @@ void Notifier::Evaluate() {
     }
     return names;
   };
-  auto recorded = queue_->Record(ObserveReport(*report), route, env.NowWall());
+  auto baselined = queue_->HasBaseline();
+  const std::vector<ObservedHealth> seen = ObserveReport(*report);
+  auto recorded = queue_->Record(seen, route, env.NowWall());
   if (!recorded.ok()) {
     LogError("notifications: transitions not recorded", {{"error", recorded.status().message()}});
     return;
+  }
+  if (baselined.ok() && !*baselined) {
+    LogInfo(
+        "notifications: baseline recorded; health transitions from now on are sent",
+        {{"states", std::to_string(seen.size())}, {"targets", std::to_string(s.targets.size())}});
   }
   for (const HealthTransition& t : *recorded) {
     LogInfo("health transition", {{"event", t.event_id}, {"summary", t.summary}});
@@ -177,19 +184,32 @@ void Notifier::DeliverOne(const QueuedEvent& e, const WebhookTargetSettings* tar
 
 void Notifier::Deliver() {
   if (!settings_) return;
-  auto due = queue_->Due(options_.env->NowWall(), kDueBatch);
-  if (!due.ok()) {
-    LogError("notifications: cannot read the queue", {{"error", due.status().message()}});
-    return;
-  }
-  std::set<std::string> failed_targets;
-  for (const QueuedEvent& e : *due) {
-    if (failed_targets.count(e.target)) continue;
-    const WebhookTargetSettings* target = nullptr;
-    for (const auto& t : settings_->targets) {
-      if (t.name == e.target) target = &t;
+  const int64_t now_ms = UnixMillis(options_.env->NowWall());
+  // Per target in transition order: its oldest pending event first; one
+  // not yet due, or a failed try, holds back the target's later events.
+  std::set<std::string> held;
+  for (int sent = 0; sent < kDueBatch;) {
+    auto heads = queue_->Heads();
+    if (!heads.ok()) {
+      LogError("notifications: cannot read the queue", {{"error", heads.status().message()}});
+      return;
     }
-    DeliverOne(e, target, failed_targets);
+    bool tried = false;
+    for (const QueuedEvent& e : *heads) {
+      if (held.count(e.target)) continue;
+      if (e.next_attempt_ms > now_ms) {
+        held.insert(e.target);
+        continue;
+      }
+      const WebhookTargetSettings* target = nullptr;
+      for (const auto& t : settings_->targets) {
+        if (t.name == e.target) target = &t;
+      }
+      DeliverOne(e, target, held);
+      tried = true;
+      ++sent;
+    }
+    if (!tried) return;
   }
 }
 

@@ -17,11 +17,15 @@
 //     anything else (an error status, no answer, a timeout) schedules the
 //     next try after initialBackoff * 2^(tries-1), at most maxBackoff, times
 //     a jitter factor in [0.8, 1]; after maxAttempts tries the event is
-//     marked failed (kept in notify.sqlite, counted, logged). After a failed
-//     try to a target, its other events wait for the next Step. An event
-//     whose target is no longer configured fails at once.
+//     marked failed (kept in notify.sqlite, counted, logged). A target gets
+//     its events in the order of their transitions: while its oldest
+//     pending event waits for its next try, the later ones wait too. An
+//     event whose target is no longer configured fails at once.
 // Back-off times are wall times stored with the event, so a restart keeps
-// them.
+// them. Delivery is at least once per event and one event per transition:
+// a kill -9 after the receiver's 2xx but before the delete commits sends
+// the event again after the restart, with the same Idempotency-Key (the
+// receiver dedupes on it); no other path sends an event twice.
 //
 // Metrics: backrest_sync_webhook_deliveries_total{target,outcome}
 // (outcome: delivered, retry, failed), backrest_sync_webhook_queue_depth

@@ -27,6 +27,7 @@ const store::Migration kNotifyMigrations[] = {
      "  failed INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
      "  UNIQUE (event_id, target));"
      "CREATE INDEX events_due ON events (failed, next_attempt_ms);"},
+    {2, "CREATE INDEX events_head ON events (failed, target, seq);"},
 };
 
 StatusOr<std::string> NewEventId() {
@@ -157,12 +158,20 @@ Status NotifyQueue::Reset() {
   return tx.Commit();
 }
 
-StatusOr<std::vector<QueuedEvent>> NotifyQueue::Due(WallTime now, int limit) {
+StatusOr<bool> NotifyQueue::HasBaseline() {
+  BRS_ASSIGN_OR_RETURN(Statement st,
+                       db_->Prepare("SELECT value FROM notify_meta WHERE key = 'baseline'"));
+  Status s;
+  const bool found = st.Step(&s);
+  BRS_RETURN_IF_ERROR(s);
+  return found;
+}
+
+StatusOr<std::vector<QueuedEvent>> NotifyQueue::Heads() {
   BRS_ASSIGN_OR_RETURN(Statement st,
                        db_->Prepare("SELECT seq, event_id, target, body, attempts, "
-                                    "next_attempt_ms FROM events WHERE failed = 0 AND "
-                                    "next_attempt_ms <= ? ORDER BY seq LIMIT ?"));
-  st.Bind(1, UnixMillis(now)).Bind(2, limit);
+                                    "next_attempt_ms FROM events WHERE seq IN (SELECT MIN(seq) "
+                                    "FROM events WHERE failed = 0 GROUP BY target) ORDER BY seq"));
   std::vector<QueuedEvent> out;
   Status s;
   while (st.Step(&s)) {

@@ -79,8 +79,14 @@ class NotifyQueue {
   // events queued stay.
   Status Reset();
 
-  // Pending events due at `now`, oldest first.
-  StatusOr<std::vector<QueuedEvent>> Due(WallTime now, int limit);
+  // Whether the first evaluation was recorded (see above).
+  StatusOr<bool> HasBaseline();
+
+  // The oldest pending event of each target (due or not), oldest first:
+  // events go to a target in the order of their transitions, so a later
+  // one waits for the earlier ones (a "recovered" never overtakes its
+  // "went failing").
+  StatusOr<std::vector<QueuedEvent>> Heads();
   // The earliest next attempt of a pending event.
   StatusOr<std::optional<int64_t>> NextDueMs();
   Status MarkDelivered(int64_t seq);

@@ -3,6 +3,8 @@
 // (OpenSSL, a certificate handed in), that records every request and
 // answers with the status the test sets. Requests are recorded before the
 // answer is sent, so once a synchronous POST returned, it is visible here.
+// Hold makes it record a request and keep its sender waiting for the answer
+// (a daemon killed mid-POST) until Release or the receiver's end.
 #pragma once
 
 #include <arpa/inet.h>
@@ -18,6 +20,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -61,7 +64,11 @@ class WebhookReceiver {
     thread_ = std::thread([this] { Loop(); });
   }
   ~WebhookReceiver() {
-    stop_ = true;
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    held_cv_.notify_all();
     thread_.join();
     ::close(fd_);
     if (tls_) SSL_CTX_free(tls_);
@@ -74,6 +81,17 @@ class WebhookReceiver {
     return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
   }
   void SetStatus(int status) { status_ = status; }
+  void Hold() {
+    std::lock_guard lock(mu_);
+    held_ = true;
+  }
+  void Release() {
+    {
+      std::lock_guard lock(mu_);
+      held_ = false;
+    }
+    held_cv_.notify_all();
+  }
   std::vector<ReceivedRequest> requests() const {
     std::lock_guard lock(mu_);
     return requests_;
@@ -160,8 +178,9 @@ class WebhookReceiver {
       r.body.append(buf, static_cast<size_t>(n));
     }
     {
-      std::lock_guard lock(mu_);
+      std::unique_lock lock(mu_);
       requests_.push_back(r);
+      held_cv_.wait(lock, [this] { return !held_ || stop_; });
     }
     const int status = status_;
     Send(c, ssl,
@@ -175,6 +194,8 @@ class WebhookReceiver {
   std::atomic<bool> stop_{false};
   std::atomic<int> status_{200};
   mutable std::mutex mu_;
+  std::condition_variable held_cv_;
+  bool held_ = false;  // under mu_
   std::vector<ReceivedRequest> requests_;
   std::thread thread_;
 };
