@@ -48,7 +48,10 @@ class WebhookReceiver {
         std::fprintf(stderr, "receiver: cannot load %s\n", cert.c_str());
       }
     }
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    // Close-on-exec: a daemon the test spawns later must not inherit the
+    // listening socket, or connections would queue in its backlog (never
+    // accepted) after this receiver went down.
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in a{};
@@ -106,7 +109,7 @@ class WebhookReceiver {
     while (!stop_) {
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, 20) <= 0) continue;
-      int c = ::accept(fd_, nullptr, nullptr);
+      int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;
       timeval tv{5, 0};
       ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
