@@ -205,6 +205,10 @@ void Notifier::Deliver() {
       for (const auto& t : settings_->targets) {
         if (t.name == e.target) target = &t;
       }
+      // A slow receiver must not hold up the next evaluation (and with it
+      // every transition's detection and time): once one is due, the rest
+      // waits for the next Step, which evaluates first.
+      if (sent > 0 && next_eval_ && options_.env->NowMono() >= *next_eval_) return;
       DeliverOne(e, target, held);
       tried = true;
       ++sent;

@@ -20,7 +20,9 @@
 //     marked failed (kept in notify.sqlite, counted, logged). A target gets
 //     its events in the order of their transitions: while its oldest
 //     pending event waits for its next try, the later ones wait too. An
-//     event whose target is no longer configured fails at once.
+//     event whose target is no longer configured fails at once. Delivery
+//     stops (after at least one POST) once an evaluation is due, so slow
+//     receivers delay an evaluation by at most one POST's timeout.
 // Back-off times are wall times stored with the event, so a restart keeps
 // them. Delivery is at least once per event and one event per transition:
 // a kill -9 after the receiver's 2xx but before the delete commits sends

@@ -221,6 +221,39 @@ TEST_F(NotifierTest, ReceiverDownThenBackDeliversOnceAfterBackoff) {
   EXPECT_EQ(Metric("backrest_sync_webhook_queue_depth"), "0");
 }
 
+// A slow receiver (each POST takes a minute of the fake clock) does not
+// hold up the evaluations: once one is due, delivery stops until the next
+// Step has evaluated, so a recovery during the first POST is detected (and
+// timed) at once, not after the whole queue was sent.
+TEST_F(NotifierTest, SlowReceiverDoesNotDelayTheNextEvaluation) {
+  WebhookReceiver rx;
+  WriteSettings(rx.url());
+  for (const char* plan : {"a", "b", "c"}) health_.Set("host-a", plan, health::v1::HEALTH_OK);
+  auto n = Open();
+  ASSERT_TRUE(n);
+  n->Step();  // the baseline, at 22:13:20
+  for (const char* plan : {"a", "b", "c"}) health_.Set("host-a", plan, health::v1::HEALTH_STALE);
+  bool first = true;
+  rx.OnRequest([&] {
+    env_.Advance(std::chrono::minutes(1));
+    if (first) health_.Set("host-a", "a", health::v1::HEALTH_OK);  // recovered meanwhile
+    first = false;
+  });
+  NextEvaluation(*n);  // three events at 22:14:20; the first POST ends at 22:15:20
+  EXPECT_EQ(rx.count(), 1u);
+  n->Step();  // due: evaluates (a recovered) before the next POST
+  EXPECT_EQ(rx.count(), 2u);
+  for (int i = 0; i < 4; ++i) n->Step();
+  auto all = rx.requests();
+  ASSERT_EQ(all.size(), 4u);
+  std::vector<std::string> seen;
+  for (const auto& r : all) seen.push_back(Field(r, "plan") + ">" + Field(r, "to"));
+  EXPECT_EQ(seen, (std::vector<std::string>{"a>stale", "b>stale", "c>stale", "a>ok"}));
+  EXPECT_EQ(Field(all[0], "time"), "2023-11-14T22:14:20Z");
+  EXPECT_EQ(Field(all[3], "time"), "2023-11-14T22:15:20Z");  // not after the two other POSTs
+  EXPECT_EQ(Metric("backrest_sync_webhook_queue_depth"), "0");
+}
+
 TEST_F(NotifierTest, GivesUpAfterMaxAttemptsAndKeepsTheEvent) {
   WebhookReceiver rx;
   rx.SetStatus(500);

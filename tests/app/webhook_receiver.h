@@ -22,6 +22,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -84,6 +85,12 @@ class WebhookReceiver {
     return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
   }
   void SetStatus(int status) { status_ = status; }
+  // Called on the receiver's thread for each request once it is recorded,
+  // before it is answered (e.g. to move a fake clock: a slow receiver).
+  void OnRequest(std::function<void()> fn) {
+    std::lock_guard lock(mu_);
+    on_request_ = std::move(fn);
+  }
   void Hold() {
     std::lock_guard lock(mu_);
     held_ = true;
@@ -180,9 +187,15 @@ class WebhookReceiver {
       if (n <= 0) return;
       r.body.append(buf, static_cast<size_t>(n));
     }
+    std::function<void()> on_request;
     {
       std::unique_lock lock(mu_);
       requests_.push_back(r);
+      on_request = on_request_;
+    }
+    if (on_request) on_request();
+    {
+      std::unique_lock lock(mu_);
       held_cv_.wait(lock, [this] { return !held_ || stop_; });
     }
     const int status = status_;
@@ -200,6 +213,7 @@ class WebhookReceiver {
   std::condition_variable held_cv_;
   bool held_ = false;  // under mu_
   std::vector<ReceivedRequest> requests_;
+  std::function<void()> on_request_;  // under mu_
   std::thread thread_;
 };
 
