@@ -25,6 +25,18 @@ StatusOr<Seconds> DurationOr(const std::string& text, const std::string& field,
   return Seconds(*s);
 }
 
+// A duration within [min, max] (the fallback when empty).
+StatusOr<Seconds> DurationIn(const std::string& text, const std::string& field,
+                             const std::string& source, Seconds fallback, Seconds min,
+                             Seconds max) {
+  BRS_ASSIGN_OR_RETURN(Seconds d, DurationOr(text, field, source, fallback));
+  if (d < min || d > max) {
+    return InvalidArgument(source + ": " + field + " must be between " +
+                           FormatDuration(min.count()) + " and " + FormatDuration(max.count()));
+  }
+  return d;
+}
+
 bool ValidName(const std::string& n) {
   if (n.empty() || n.size() > 64) return false;
   return std::all_of(n.begin(), n.end(), [](char c) {
@@ -96,12 +108,15 @@ StatusOr<NotifySettings> ResolveNotifySettings(const health::v1::Notifications& 
                                                const DataDir& dir, const std::string& source) {
   NotifySettings s;
   const std::string n = "notifications";
-  BRS_ASSIGN_OR_RETURN(s.evaluate_every, DurationOr(pb.evaluate_every(), n + ".evaluateEvery",
-                                                    source, kDefaultEvaluateEvery));
-  BRS_ASSIGN_OR_RETURN(s.initial_backoff, DurationOr(pb.initial_backoff(), n + ".initialBackoff",
-                                                     source, kDefaultInitialBackoff));
+  BRS_ASSIGN_OR_RETURN(s.evaluate_every,
+                       DurationIn(pb.evaluate_every(), n + ".evaluateEvery", source,
+                                  kDefaultEvaluateEvery, kMinInterval, kMaxEvaluateEvery));
+  BRS_ASSIGN_OR_RETURN(s.initial_backoff,
+                       DurationIn(pb.initial_backoff(), n + ".initialBackoff", source,
+                                  kDefaultInitialBackoff, kMinInterval, kMaxBackoffLimit));
   BRS_ASSIGN_OR_RETURN(s.max_backoff,
-                       DurationOr(pb.max_backoff(), n + ".maxBackoff", source, kDefaultMaxBackoff));
+                       DurationIn(pb.max_backoff(), n + ".maxBackoff", source, kDefaultMaxBackoff,
+                                  kMinInterval, kMaxBackoffLimit));
   if (s.max_backoff < s.initial_backoff) {
     return InvalidArgument(source + ": " + n + ".maxBackoff is shorter than initialBackoff");
   }
@@ -138,7 +153,8 @@ StatusOr<NotifySettings> ResolveNotifySettings(const health::v1::Notifications& 
       t.states.push_back(st);
     }
     BRS_ASSIGN_OR_RETURN(Seconds timeout,
-                         DurationOr(w.timeout(), f + ".timeout", source, kDefaultWebhookTimeout));
+                         DurationIn(w.timeout(), f + ".timeout", source, kDefaultWebhookTimeout,
+                                    kMinInterval, kMaxWebhookTimeout));
     t.timeout = timeout;
     if (!w.bearer_token_file().empty()) {
       BRS_ASSIGN_OR_RETURN(t.bearer_token, ReadTokenFile(InDir(dir, w.bearer_token_file()),

@@ -27,6 +27,13 @@ inline constexpr int kDefaultMaxAttempts = 8;
 inline constexpr Seconds kDefaultInitialBackoff{30};
 inline constexpr Seconds kDefaultMaxBackoff{3600};
 inline constexpr Seconds kDefaultWebhookTimeout{10};
+// Bounds: every duration at least 1 s; a POST's timeout at most 5 min (it
+// delays the next evaluation by as much), an evaluation at least daily, a
+// back-off at most a week.
+inline constexpr Seconds kMinInterval{1};
+inline constexpr Seconds kMaxWebhookTimeout{300};
+inline constexpr Seconds kMaxEvaluateEvery{86400};
+inline constexpr Seconds kMaxBackoffLimit{7 * 86400};
 
 struct WebhookTargetSettings {
   std::string name;

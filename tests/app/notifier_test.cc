@@ -435,6 +435,10 @@ TEST(NotifySettings, BadConfigRefusedNamingTheFile) {
       {"{\"notifications\":{\"initialBackoff\":\"1h\",\"maxBackoff\":\"1m\"}}",
        "maxBackoff is shorter"},
       {"{\"notifications\":{\"maxAttempts\":1000}}", "maxAttempts must be"},
+      {hook("\"name\":\"a\"," + url + ",\"timeout\":\"1h\""),
+       "webhooks[0].timeout must be between 1s and 5m"},
+      {"{\"notifications\":{\"evaluateEvery\":\"2d\"}}", "evaluateEvery must be between"},
+      {"{\"notifications\":{\"maxBackoff\":\"30d\"}}", "maxBackoff must be between"},
   };
   for (const auto& [json, want] : cases) {
     Spit(dir.File("health.json"), json);
