@@ -141,7 +141,14 @@ void Notifier::DeliverOne(const QueuedEvent& e, const WebhookTargetSettings* tar
   if (!target->bearer_token.empty()) {
     req.headers.push_back({"Authorization", "Bearer " + target->bearer_token});
   }
+  req.cancel = &cancel_;
   auto status = rpc::HttpPost(req);
+  if (!status.ok() && status.status().code() == Code::kCanceled) {
+    // Stopping: the event stays as it was (not a try), sent again with the
+    // same Idempotency-Key after a restart.
+    LogInfo("webhook delivery abandoned: stopping", {{"target", e.target}, {"event", e.event_id}});
+    return;
+  }
   if (status.ok() && *status >= 200 && *status < 300) {
     if (Status s = queue_->MarkDelivered(e.seq); !s.ok()) {
       LogError("webhook delivered but not marked (it may be sent again)",
@@ -196,6 +203,7 @@ void Notifier::Deliver() {
     }
     bool tried = false;
     for (const QueuedEvent& e : *heads) {
+      if (cancel_.load()) return;
       if (held.count(e.target)) continue;
       if (e.next_attempt_ms > now_ms) {
         held.insert(e.target);
@@ -248,6 +256,7 @@ void Notifier::Stop() {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
+  if (thread_.joinable()) cancel_ = true;  // a POST in flight is abandoned
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }

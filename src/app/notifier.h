@@ -23,8 +23,9 @@
 //     event whose target is no longer configured fails at once. Delivery
 //     stops (after at least one POST) once an evaluation is due, so slow
 //     receivers delay an evaluation by at most one POST's timeout.
-// Back-off times are wall times stored with the event, so a restart keeps
-// them. Delivery is at least once per event and one event per transition:
+// Stop abandons a POST in flight (within ~50 ms; the event stays pending,
+// its try not counted). Back-off times are wall times stored with the
+// event, so a restart keeps them. Delivery is at least once per event and one event per transition:
 // a kill -9 after the receiver's 2xx but before the delete commits sends
 // the event again after the restart, with the same Idempotency-Key (the
 // receiver dedupes on it); no other path sends an event twice.
@@ -34,6 +35,7 @@
 // (pending events), backrest_sync_webhook_failed_events (kept failed).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -106,6 +108,7 @@ class Notifier {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
+  std::atomic<bool> cancel_{false};  // Stop of a started thread: abandon the POST in flight
   std::thread thread_;
 };
 

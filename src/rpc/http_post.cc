@@ -211,7 +211,21 @@ StatusOr<int> HttpPost(const HttpPostRequest& r) {
                    out.done = true;
                    if (e) out.result = Internal("HTTP POST failed unexpectedly");
                  });
-  io.run_for(std::chrono::milliseconds(r.timeout_ms));
+  // In slices, to notice `cancel`; run_for returns early once done.
+  constexpr auto kSlice = std::chrono::milliseconds(50);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(r.timeout_ms);
+  bool cancelled = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    io.run_for(std::min<std::chrono::milliseconds>(left, kSlice));
+    if (out.done) break;
+    if (r.cancel && r.cancel->load()) {
+      cancelled = true;
+      break;
+    }
+  }
   if (!out.done) {
     // Close whatever is open: the coroutine's pending step completes with
     // an error and it returns.
@@ -220,6 +234,8 @@ StatusOr<int> HttpPost(const HttpPostRequest& r) {
     if (secure) secure->lowest_layer().close(ignored);
     io.restart();
     io.run();
+    if (cancelled)
+      return Status(Code::kCanceled, "POST to " + u.host + ":" + u.port + " abandoned");
     return Unavailable("POST to " + u.host + ":" + u.port + " timed out after " +
                        std::to_string(r.timeout_ms) + " ms");
   }

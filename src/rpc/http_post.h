@@ -10,6 +10,7 @@
 // thread safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -37,11 +38,15 @@ struct HttpPostRequest {
   std::string body;
   int64_t timeout_ms = 10'000;
   std::string ca_file;  // https: trust this PEM bundle instead of the system CAs
+  // When set and it becomes true, the POST is abandoned within ~50 ms
+  // (kCanceled): a daemon that stops does not wait out the timeout.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // The response's status code, or Unavailable saying why there is none
 // (cannot resolve or connect, TLS refused, timed out, not HTTP);
-// InvalidArgument for a bad URL or CA file.
+// InvalidArgument for a bad URL or CA file; kCanceled when `cancel` was set
+// first (the request may or may not have reached the receiver).
 StatusOr<int> HttpPost(const HttpPostRequest& request);
 
 }  // namespace brs::rpc

@@ -254,6 +254,42 @@ TEST_F(NotifierTest, SlowReceiverDoesNotDelayTheNextEvaluation) {
   EXPECT_EQ(Metric("backrest_sync_webhook_queue_depth"), "0");
 }
 
+// Stop (the daemon's SIGTERM) abandons a POST the receiver does not answer
+// instead of waiting out its 5 min timeout; the event stays pending, its
+// try not counted, and the next run sends it with the same key.
+TEST_F(NotifierTest, StopAbandonsAPostInFlightAndKeepsTheEvent) {
+  WebhookReceiver rx;
+  Spit(dir_.File("health.json"), "{\"notifications\":{\"webhooks\":[{\"name\":\"ops\",\"url\":\"" +
+                                     rx.url() + "\",\"timeout\":\"5m\"}]}}");
+  health_.Set("host-a", "daily", health::v1::HEALTH_OK);
+  auto n = Open();
+  ASSERT_TRUE(n);
+  n->Step();  // the baseline
+  health_.Set("host-a", "daily", health::v1::HEALTH_STALE);
+  env_.Advance(std::chrono::minutes(1));
+  rx.Hold();
+  n->Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return rx.count() == 1; }));
+  const auto t = std::chrono::steady_clock::now();
+  n->Stop();
+  // Far below the timeout even on a loaded machine (it takes ~50 ms).
+  EXPECT_LT(std::chrono::steady_clock::now() - t, std::chrono::seconds(60));
+  EXPECT_EQ(Metric("backrest_sync_webhook_queue_depth"), "1");
+  EXPECT_EQ(Metric("backrest_sync_webhook_deliveries_total{target=\"ops\",outcome=\"retry\"}"),
+            "absent");
+  rx.Release();
+  n.reset();
+
+  auto again = Open();
+  ASSERT_TRUE(again);
+  again->Step();
+  auto all = rx.requests();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].headers["idempotency-key"], all[0].headers["idempotency-key"]);
+  EXPECT_EQ(all[1].body, all[0].body);
+  EXPECT_EQ(Metric("backrest_sync_webhook_queue_depth"), "0");
+}
+
 TEST_F(NotifierTest, GivesUpAfterMaxAttemptsAndKeepsTheEvent) {
   WebhookReceiver rx;
   rx.SetStatus(500);
