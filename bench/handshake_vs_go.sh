@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The session-start CPU of bench/crypto_handshake_bench.cc against Go's
 # crypto/hpke + crypto/ed25519 (tools/govectors/bench_test.go), run
-# alternately in the same minutes. Prints, per benchmark, the median wall
-# time per operation over the rounds, the spread (min..max) and Go/C++
-# (above 1: we are faster):
+# alternately in the same minutes. Prints, per benchmark, the median time per
+# operation over the rounds, the spread (min..max) and Go/C++ (above 1: we
+# are faster), twice: wall time, then CPU time (user + system of the whole
+# process, Go's garbage collector included), the fairer measure when other
+# jobs load the machine:
 #   bench/handshake_vs_go.sh [BENCH_DIR] [ROUNDS]     (default build/bench, 5)
 # GO (default: go on PATH, else /usr/local/go/bin/go) must be >= 1.26.
 set -euo pipefail
@@ -19,18 +21,16 @@ trap 'rm -rf "$out"' EXIT
 "$go" version >/dev/null 2>&1 || { echo "Go not found (set GO=...)" >&2; exit 1; }
 (cd "$here/../tools/govectors" && "$go" test -c -o "$out/gobench" >/dev/null)
 
-run_cpp() {  # lines "cpp NAME seconds"
+run_cpp() {  # lines "cpp NAME wall-seconds cpu-seconds"
   "$bench_dir/crypto_bench" --benchmark_filter="^BM_($regex)\$" 2>/dev/null |
-    awk '/^BM_/ && NF >= 5 {
-      t = $2; u = $3; sub(/^BM_/, "", $1)
-      s = (u == "ns") ? t / 1e9 : (u == "us") ? t / 1e6 : (u == "ms") ? t / 1e3 : t
-      print "cpp", $1, s }' >>"$out/times"
+    awk 'function sec(t, u) { return (u == "ns") ? t / 1e9 : (u == "us") ? t / 1e6 : (u == "ms") ? t / 1e3 : t }
+      /^BM_/ && NF >= 6 { sub(/^BM_/, "", $1); print "cpp", $1, sec($2, $3), sec($4, $5) }' >>"$out/times"
 }
-run_go() {  # lines "go NAME seconds"
+run_go() {  # lines "go NAME wall-seconds cpu-seconds"
   (cd "$here/../tools/govectors" && "$out/gobench" -test.run '^$' -test.bench "^Benchmark($regex)\$") |
-    awk '/^Benchmark/ && $4 == "ns/op" {
+    awk '/^Benchmark/ && $4 == "ns/op" && $6 == "cpu-ns/op" {
       n = $1; sub(/^Benchmark/, "", n); sub(/-[0-9]+$/, "", n)
-      print "go", n, $3 / 1e9 }' >>"$out/times"
+      print "go", n, $3 / 1e9, $5 / 1e9 }' >>"$out/times"
 }
 
 for ((r = 1; r <= rounds; r++)); do
@@ -38,7 +38,8 @@ for ((r = 1; r <= rounds; r++)); do
   echo "round $r of $rounds done" >&2
 done
 
-sort -k2,2 -k1,1 -k3,3g "$out/times" | awk '
+report() {  # $1: the column of "$out/times" to report (3 wall, 4 CPU)
+  awk -v col="$1" '{ print $1, $2, $col }' "$out/times" | sort -k2,2 -k1,1 -k3,3g | awk '
   function h(s) { return s < 1e-3 ? sprintf("%.1f us", s * 1e6) : sprintf("%.3f ms", s * 1e3) }
   function med(l,   n) {
     n = c[l]
@@ -56,3 +57,9 @@ sort -k2,2 -k1,1 -k3,3g "$out/times" | awk '
   $2 != name { flush(); name = $2 }
   { v[$1, ++c[$1]] = $3 }
   END { flush() }'
+}
+
+echo "wall time per operation (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+report 3
+echo "CPU time per operation:"
+report 4

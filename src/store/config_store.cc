@@ -35,6 +35,10 @@ StatusOr<v1::Config> ParseConfigJson(std::string_view text, const std::string& p
   if (!st.ok()) {
     return InvalidArgument(path + ": not a valid config: " + std::string(st.message()));
   }
+  // Protobuf's JSON parser can leave unknown fields behind (an empty key
+  // with an object value: fuzz finding, config_json); JSON cannot write them
+  // back, and the config goes to peers as protobuf, so none are kept.
+  config.DiscardUnknownFields();
   return config;
 }
 

@@ -188,6 +188,29 @@ TEST(ConfigStoreTest, WritesJsonNamesThatReloadIdentically) {
   EXPECT_EQ(reparsed->SerializeAsString(), (*updated)->SerializeAsString());
 }
 
+// Fuzz finding (config_json, tests/fuzz/corpus/config_json/regress-*): an
+// empty key with an object value left an unknown field in the parsed
+// config, which JSON cannot write back (and peers would have been sent).
+TEST(ConfigStoreTest, ParsedConfigKeepsNoUnknownFields) {
+  auto c = ParseConfigJson(
+      R"({"sync": {"authorizedClients": [{"instanceId": "inst-a", "Uses": 0, "": {}}]}})",
+      "config.json");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->multihost().authorized_clients_size(), 1);
+  EXPECT_EQ(c->multihost().authorized_clients(0).instance_id(), "inst-a");
+  EXPECT_EQ(c->multihost()
+                .authorized_clients(0)
+                .GetReflection()
+                ->GetUnknownFields(c->multihost().authorized_clients(0))
+                .field_count(),
+            0);
+  auto json = SerializeConfigJson(*c);
+  ASSERT_TRUE(json.ok());
+  auto again = ParseConfigJson(*json, "again.json");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->SerializeAsString(), c->SerializeAsString());
+}
+
 TEST(ConfigStoreTest, CorruptJsonNamesFileAndPositionAndIsNeverOverwritten) {
   TempDir dir;
   const std::string path = dir.File("config.json");
