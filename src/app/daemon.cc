@@ -17,6 +17,7 @@
 #include "app/health_metrics.h"
 #include "app/json_writer.h"
 #include "app/log.h"
+#include "app/notifier.h"
 #include "app/oplog_lock_wait.h"
 #include "app/peer_view.h"
 #include "app/sync_progress.h"
@@ -121,6 +122,7 @@ struct Daemon::Impl {
   std::unique_ptr<sync::RpcDialer> dialer;
   std::unique_ptr<sync::SyncService> sync;
   std::unique_ptr<rpc::Server> server;
+  std::unique_ptr<Notifier> notifier;  // webhooks (app/notifier.h)
   AdminContext admin;
   std::string admin_token;
   std::mutex auth_mu;
@@ -141,6 +143,7 @@ struct Daemon::Impl {
   void BuildSyncService();
   void SubscribeAuditTrails();
   void BuildServer();
+  Status OpenNotifier();
   Status StartServing();
   void LogServing() const;
 
@@ -320,6 +323,20 @@ void Daemon::Impl::BuildServer() {
   });
 }
 
+// Webhook notifications of health transitions: health.json's
+// notifications must be valid to start (a later bad edit is logged and the
+// last good settings kept); the thread starts once serving.
+Status Daemon::Impl::OpenNotifier() {
+  if (auto s = LoadNotifySettings(options.dir); !s.ok()) return s.status();
+  NotifierOptions no;
+  no.dir = options.dir;
+  no.env = options.env;
+  no.registry = &registry;
+  no.report = [this] { return DaemonHealth(&admin, {}); };
+  BRS_ASSIGN_OR_RETURN(notifier, Notifier::Open(std::move(no)));
+  return Status();
+}
+
 // Listens, starts the sync roles, then tells the CLI where the daemon is.
 Status Daemon::Impl::StartServing() {
   BRS_RETURN_IF_ERROR(server->Start());
@@ -398,7 +415,9 @@ Status Daemon::Start() {
   m.BuildSyncService();
   m.SubscribeAuditTrails();
   m.BuildServer();
+  BRS_RETURN_IF_ERROR(m.OpenNotifier());
   BRS_RETURN_IF_ERROR(m.StartServing());
+  m.notifier->Start();
   m.ScheduleProgressTick();
   m.LogServing();
   return Status();
@@ -415,6 +434,7 @@ void Daemon::Stop() {
   if (m.stopped.exchange(true)) return;
   m.loop.stop();
   m.progress_timer.cancel();
+  if (m.notifier) m.notifier->Stop();
   if (m.config_watch) m.config_watch->Close();
   if (m.sync) m.sync->Stop();
   if (m.server) m.server->Stop(3'000);

@@ -11,7 +11,8 @@
 //   state.sqlite       peer states (store::PeerStateStore)
 //   logs.sqlite        operation logs (store::LogStore)
 //   health.json        the hub's health settings, optional, edited by hand
-//                      (app/health_settings.h)
+//                      (app/health_settings.h), webhooks included
+//   notify.sqlite      health states and webhook events (app/notify_queue.h)
 //   admin.token        bearer token for the daemon's admin API and state
 //                      service (0600; created by init or serve)
 //   daemon.json        written by `serve` once listening, removed on exit:

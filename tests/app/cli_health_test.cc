@@ -155,4 +155,60 @@ TEST(CliHealth, ThroughTheDaemonAClientsPlans) {
                        "backrest_instance=\"laptop\"} "));
 }
 
+// A client that lets the hub read its config (READ_CONFIG) reports its
+// plans' schedules: the hub judges "hourly" against its schedule (1 h plus
+// the 2 h grace), not the 26 h default, and lists "never-ran", which has
+// no ops, as stale. An instance override beats the schedule.
+TEST(CliHealth, AClientsScheduleFromItsConfigSetsTheMaxAge) {
+  TempDir dir;
+  ASSERT_EQ(Sh(dir, "$B init --data hub --instance hub").code, 0);
+  ASSERT_EQ(Sh(dir, "$B init --data laptop --instance laptop").code, 0);
+  Serve hub(dir, "hub");
+  auto tok = Sh(dir, "$B pair new --data hub --label laptop --grant READ_OPERATIONS:*");
+  ASSERT_EQ(tok.code, 0) << tok.err;
+  ASSERT_EQ(Sh(dir, "$B join '" + FirstLine(tok.out) + "' --url http://" + hub.address() +
+                        " --data laptop --grant READ_OPERATIONS:* --grant READ_CONFIG:*")
+                .code,
+            0);
+  ASSERT_EQ(Sh(dir, "$B repo add --data laptop --id repo1 --guid g-repo1 --uri /r1").code, 0);
+  // Plans are edited by hand in config.json (no daemon runs yet).
+  std::string config = Slurp(dir.File("laptop/config.json"));
+  const auto repos = config.find("\"repos\"");
+  ASSERT_NE(repos, std::string::npos) << config;
+  config.insert(repos,
+                "\"plans\":[{\"id\":\"hourly\",\"repo\":\"repo1\",\"schedule\":"
+                "{\"maxFrequencyHours\":1}},{\"id\":\"never-ran\",\"repo\":\"repo1\","
+                "\"schedule\":{\"maxFrequencyDays\":2}}],");
+  Spit(dir.File("laptop/config.json"), config);
+  Spit(dir.File("ops.jsonl"), BackupJson("hourly", "STATUS_SUCCESS", 4 * kHour) + "\n");
+  ASSERT_EQ(Sh(dir, "$B ops add --data laptop ops.jsonl").code, 0);
+
+  Serve laptop(dir, "laptop");
+  Result r;
+  const std::string hourly_stale =
+      "\"instance\":\"laptop\",\"plan\":\"hourly\",\"repo\":\"repo1\",\"state\":\"stale\"";
+  ASSERT_TRUE(WaitFor([&] {
+    r = Sh(dir, "$B health --data hub --json");
+    return Contains(r.out, hourly_stale) && Contains(r.out, "\"plan\":\"never-ran\"");
+  })) << r.out
+      << hub.log() << laptop.log();
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_TRUE(Contains(r.out, "\"max_age_s\":10800,\"max_age_from\":\"schedule\"")) << r.out;
+  EXPECT_TRUE(Contains(r.out,
+                       "\"plan\":\"never-ran\",\"repo\":\"repo1\",\"state\":\"stale\","
+                       "\"reason\":\"no backup yet (max age 2d2h)\""))
+      << r.out;
+  r = Sh(dir, "$B health --data hub");
+  EXPECT_TRUE(Contains(FirstLine(r.out), "; stale: laptop/hourly laptop/never-ran |")) << r.out;
+
+  // The operator knows better: laptop's plans may be 5 hours old.
+  Spit(dir.File("hub/health.json"), R"({"overrides":[{"instance":"laptop","maxAge":"5h"}]})");
+  r = Sh(dir, "$B health --data hub --json");
+  EXPECT_TRUE(Contains(r.out,
+                       "\"instance\":\"laptop\",\"plan\":\"hourly\",\"repo\":\"repo1\","
+                       "\"state\":\"ok\""))
+      << r.out;
+  EXPECT_TRUE(Contains(r.out, "\"max_age_s\":18000,\"max_age_from\":\"override\"")) << r.out;
+}
+
 }  // namespace
