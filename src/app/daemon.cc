@@ -20,6 +20,7 @@
 #include "app/peer_view.h"
 #include "app/sync_progress.h"
 #include "app/trust_audit.h"
+#include "app/web_service.h"
 #include "rpc/server.h"
 #include "sync/rpc_glue.h"
 #include "sync/session_error.h"
@@ -121,6 +122,8 @@ struct Daemon::Impl {
   std::unique_ptr<sync::SyncService> sync;
   std::unique_ptr<rpc::Server> server;
   AdminContext admin;
+  std::optional<WebSessions> web_sessions;
+  WebContext web;
   std::string admin_token;
   std::mutex auth_mu;
   std::shared_ptr<const sync::ApiAuthenticator> auth;
@@ -298,7 +301,18 @@ void Daemon::Impl::BuildServer() {
                        UnixSeconds(options.env->NowWall()),
                        options.dir,
                        options.env};
+  web_sessions.emplace(options.env);
+  admin.web_sessions = &*web_sessions;
   RegisterAdminService(*server, &admin);
+  web.sessions = &*web_sessions;
+  web.auth = [this] {
+    std::lock_guard lock(auth_mu);
+    return auth;
+  };
+  web.tls = !options.tls_cert.empty();
+  web.oplog = oplog.get();
+  web.peers = peers.get();
+  RegisterWebService(*server, &web);
   server->HandleGet("/healthz", [](const std::string&, const rpc::Headers&) {
     return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
   });
@@ -410,6 +424,7 @@ void Daemon::Stop() {
   m.loop.stop();
   m.progress_timer.cancel();
   if (m.config_watch) m.config_watch->Close();
+  m.web.stopping = true;
   if (m.sync) m.sync->Stop();
   if (m.server) m.server->Stop(3'000);
   if (m.config && m.config_sub) m.config->Unsubscribe(m.config_sub);

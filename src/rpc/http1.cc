@@ -96,14 +96,14 @@ Status Inflate(const Headers& headers, const Http1Handlers& h, Envelope* env) {
 }
 
 Http1ResponseEnd Reply(const Http1Request& r, int status, const std::string& ctype,
-                       const std::string& body, bool head = false) {
-  return {FormatHttp1Response(status, ctype, body, r.keep_alive, head), r.keep_alive};
+                       const std::string& body, bool head = false, const Headers* extra = nullptr) {
+  return {FormatHttp1Response(status, ctype, body, r.keep_alive, head, extra), r.keep_alive};
 }
 
 Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const Http1Handlers& h) {
   const bool head = r.method == "HEAD";
   if (auto resp = h.get(path, r.headers)) {
-    return Reply(r, resp->status, resp->content_type, resp->body, head);
+    return Reply(r, resp->status, resp->content_type, resp->body, head, &resp->headers);
   }
   if (h.is_rpc_path(path)) {
     return Reply(r, 405, "application/json",
@@ -114,14 +114,15 @@ Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const 
 
 Http1ResponseEnd ServeUnary(Http1Request& r, const std::string& path, const ContentType& ct,
                             const Http1Handlers& h) {
-  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body));
+  Headers extra;
+  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body), &extra);
   if (!result) {
     return Reply(r, 415, "application/json",
                  ConnectErrorJson(Status(Code::kUnimplemented, "not a unary procedure")));
   }
-  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result);
+  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result, false, &extra);
   return Reply(r, HttpStatusForCode(result->status().code()), "application/json",
-               ConnectErrorJson(result->status()));
+               ConnectErrorJson(result->status()), false, &extra);
 }
 
 Http1ResponseEnd ServeServerStream(const Http1Request& r, const std::string& path,
