@@ -1,10 +1,9 @@
 // The daemon's admin API for the CLI and the dashboard (proto/brs/admin.proto),
-// behind the admin bearer token (or a dashboard session): add, query (page by page, newest first), update and
-// delete operations (the daemon holds the oplog open; app/oplog_actions.h
-// checks them), fetch a peer's log, push config to a client and wait for
-// its outcome, change this instance's config (UpdateConfig: the daemon
-// writes config.json and applies it before answering), status, and the
-// backup health report (Health).
+// behind the admin bearer token (or a dashboard session): add, query (page by page, newest first),
+// update and delete operations (the daemon holds the oplog open; app/oplog_actions.h checks them),
+// fetch a peer's log, push config to a client and wait for its outcome, change this instance's
+// config (UpdateConfig: the daemon writes config.json and applies it before answering), status, and
+// the backup health report (Health).
 #pragma once
 
 #include <functional>

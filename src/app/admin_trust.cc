@@ -181,7 +181,8 @@ StatusOr<admin::v1::TrustChangeResponse> RevokeClient(const AdminContext* ctx,
 
 void RegisterAdminTrust(rpc::Server& server, const AdminContext* ctx, Check check) {
   Handle<admin::v1::TrustRequest, admin::v1::TrustResponse>(
-      server, kAdminTrust, ctx, check, [ctx](const admin::v1::TrustRequest&) { return Trust(ctx); });
+      server, kAdminTrust, ctx, check,
+      [ctx](const admin::v1::TrustRequest&) { return Trust(ctx); });
   Handle<admin::v1::CreateTokenRequest, admin::v1::CreateTokenResponse>(
       server, kAdminCreateToken, ctx, check,
       [ctx](const admin::v1::CreateTokenRequest& r) { return CreateToken(ctx, r); });

@@ -82,7 +82,7 @@ rpc::HttpResponse RenderMetrics(sync::SyncService& sync, sync::SyncMetrics& metr
     for (const auto& st : *states) by_state[ConnectionStateText(st.state())]++;
     for (const auto& [k, v] : by_state) metrics.peers_by_state.With({k}).Set(v);
   }
-  return rpc::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", registry.Render()};
+  return rpc::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", registry.Render(), {}};
 }
 
 // DIR/daemon.json (app/daemon_link.h): where the CLI finds the daemon; with
@@ -314,7 +314,7 @@ void Daemon::Impl::BuildServer() {
   web.peers = peers.get();
   RegisterWebService(*server, &web);
   server->HandleGet("/healthz", [](const std::string&, const rpc::Headers&) {
-    return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+    return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}};
   });
   server->HandleGet("/metrics", [this](const std::string&, const rpc::Headers&) {
     rpc::HttpResponse r = RenderMetrics(*sync, *sync_metrics, registry);

@@ -58,12 +58,12 @@ StatusOr<web::v1::SessionInfo> Login(WebContext* ctx, const rpc::CallInfo& call,
       return admit;
     }
   }
-  auto principal = disabled ? StatusOr<std::string>("anonymous")
-                            : auth->Authenticate(AuthorizationFor(req));
+  auto principal =
+      disabled ? StatusOr<std::string>("anonymous") : auth->Authenticate(AuthorizationFor(req));
   if (!principal.ok()) {
     ctx->sessions->RecordFailure(who);
-    LogAuthRefusal(call, Unauthenticated("dashboard login for " + who + ": " +
-                                         principal.status().message()));
+    LogAuthRefusal(
+        call, Unauthenticated("dashboard login for " + who + ": " + principal.status().message()));
     return Unauthenticated("wrong user name or password");
   }
   ctx->sessions->RecordSuccess(who);
@@ -142,9 +142,9 @@ Status StreamEvents(WebContext* ctx, const rpc::CallInfo& call, rpc::Stream& str
 }  // namespace
 
 std::string SessionCookie(std::string_view id, bool secure, int64_t max_age_s) {
-  std::string c = std::string(kWebCookie) + "=" + std::string(id) +
-                  "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(id.empty() ? 0 : max_age_s);
+  std::string c =
+      std::string(kWebCookie) + "=" + std::string(id) +
+      "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(id.empty() ? 0 : max_age_s);
   if (secure) c += "; Secure";
   return c;
 }
@@ -159,13 +159,11 @@ StatusOr<WebSession> CheckWebSession(WebSessions& sessions, const rpc::CallInfo&
 void RegisterWebService(rpc::Server& server, WebContext* ctx) {
   static const WebStatic files(kWebAssets, kWebAssetCount);
   for (const std::string& path : files.paths()) {
-    server.HandleGet(path, [](const std::string& p, const rpc::Headers& h) {
-      return files.Serve(p, h);
-    });
+    server.HandleGet(path,
+                     [](const std::string& p, const rpc::Headers& h) { return files.Serve(p, h); });
   }
   HandleWebUnary<web::v1::LoginRequest, web::v1::SessionInfo>(
-      server, kWebLogin,
-      [ctx](const rpc::CallInfo& call, const web::v1::LoginRequest& req) {
+      server, kWebLogin, [ctx](const rpc::CallInfo& call, const web::v1::LoginRequest& req) {
         return Login(ctx, call, req);
       });
   HandleWebUnary<web::v1::SessionRequest, web::v1::SessionInfo>(
@@ -191,12 +189,11 @@ void RegisterWebService(rpc::Server& server, WebContext* ctx) {
       });
   static const web::v1::EventsRequest kEventsRequest;
   static const web::v1::Event kEvent;
-  server.HandleServerStream(
-      std::string(kWebEvents),
-      [ctx](const rpc::CallInfo& call, rpc::Stream& stream) {
-        return StreamEvents(ctx, call, stream);
-      },
-      {&kEventsRequest, &kEvent});
+  server.HandleServerStream(std::string(kWebEvents),
+                            [ctx](const rpc::CallInfo& call, rpc::Stream& stream) {
+                              return StreamEvents(ctx, call, stream);
+                            },
+                            {&kEventsRequest, &kEvent});
 }
 
 }  // namespace brs::app

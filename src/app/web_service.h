@@ -37,9 +37,9 @@ struct WebContext {
   // The authenticator in force (it changes with config.json).
   std::function<std::shared_ptr<const sync::ApiAuthenticator>()> auth;
   bool tls = false;
-  store::OplogStore* oplog = nullptr;       // for Events
-  store::PeerStateStore* peers = nullptr;   // for Events
-  std::atomic<bool> stopping{false};        // ends Events streams
+  store::OplogStore* oplog = nullptr;      // for Events
+  store::PeerStateStore* peers = nullptr;  // for Events
+  std::atomic<bool> stopping{false};       // ends Events streams
 };
 
 // Registers the files and the Web service. `ctx` outlives the server.

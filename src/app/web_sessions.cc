@@ -43,7 +43,8 @@ StatusOr<WebSession> WebSessions::Create(const std::string& principal) {
 void WebSessions::DropExpiredLocked(MonoTime now) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     const Entry& e = it->second;
-    const bool expired = now - e.last_used >= options_.ttl || now - e.created >= options_.max_lifetime;
+    const bool expired =
+        now - e.last_used >= options_.ttl || now - e.created >= options_.max_lifetime;
     it = expired ? sessions_.erase(it) : std::next(it);
   }
 }
