@@ -1,20 +1,21 @@
 #include "crypto/identity.h"
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <cstring>
 #include <memory>
+
+#include "crypto/ed25519.h"
 
 namespace brs::crypto {
 namespace {
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+struct ExpandedKeyDelete {
+  void operator()(ed25519::ExpandedKey* k) const {
+    SecureWipe(k, sizeof *k);
+    delete k;
+  }
 };
 
 std::string Base64Std(std::span<const uint8_t> b) {
@@ -34,17 +35,13 @@ StatusOr<Identity> Identity::FromSeed(std::span<const uint8_t> seed) {
   if (seed.size() != kEd25519SeedSize) {
     return InvalidArgument("ed25519 seed must be 32 bytes, got " + std::to_string(seed.size()));
   }
-  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
-  if (!pkey) return Internal("ed25519: cannot load the key");
+  std::unique_ptr<ed25519::ExpandedKey, ExpandedKeyDelete> key(new ed25519::ExpandedKey);
+  if (!ed25519::ExpandSeed(seed.data(), *key)) return Internal("ed25519: cannot expand the seed");
   Identity id;
-  size_t len = kEd25519PublicKeySize;
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), id.public_key_.data(), &len) != 1 ||
-      len != kEd25519PublicKeySize) {
-    return Internal("ed25519: cannot derive the public key");
-  }
+  std::memcpy(id.public_key_.data(), key->public_key, kEd25519PublicKeySize);
   id.seed_.assign(seed.begin(), seed.end());
   id.key_id_ = KeyIdFor(id.public_key_);
-  id.pkey_ = std::shared_ptr<EVP_PKEY>(pkey.release(), EVP_PKEY_free);
+  id.key_ = std::shared_ptr<const ed25519::ExpandedKey>(key.release(), ExpandedKeyDelete());
   return id;
 }
 
@@ -97,15 +94,8 @@ v1::PublicKey Identity::PublicKeyProto() const {
 }
 
 StatusOr<Bytes> Identity::Sign(std::span<const uint8_t> message) const {
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!pkey_ || !ctx ||
-      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey_.get()) != 1) {
-    return Internal("ed25519: sign init failed");
-  }
   Bytes sig(kEd25519SignatureSize);
-  size_t len = sig.size();
-  if (EVP_DigestSign(ctx.get(), sig.data(), &len, message.data(), message.size()) != 1 ||
-      len != sig.size()) {
+  if (!key_ || !ed25519::Sign(*key_, message, sig.data())) {
     return Internal("ed25519: signing failed");
   }
   return sig;
@@ -120,15 +110,7 @@ Status VerifyEd25519(std::span<const uint8_t> public_key, std::span<const uint8_
     return PermissionDenied("ed25519 signature must be 64 bytes, got " +
                             std::to_string(signature.size()));
   }
-  PkeyPtr pkey(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(), public_key.size()));
-  if (!pkey) return InvalidArgument("ed25519 public key is not a valid point");
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
-    return Internal("ed25519: verify init failed");
-  }
-  if (EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), message.data(),
-                       message.size()) != 1) {
+  if (!ed25519::Verify(public_key.data(), message, signature.data())) {
     return PermissionDenied("ed25519 signature verification failed");
   }
   return Status();

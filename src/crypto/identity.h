@@ -16,9 +16,10 @@
 #include "base/status.h"
 #include "v1/crypto.pb.h"
 
-struct evp_pkey_st;  // OpenSSL's EVP_PKEY
-
 namespace brs::crypto {
+namespace ed25519 {
+struct ExpandedKey;
+}
 
 inline constexpr size_t kEd25519PublicKeySize = 32;
 inline constexpr size_t kEd25519SeedSize = 32;
@@ -43,10 +44,10 @@ class Identity {
  private:
   Identity() = default;
   SecretBytes seed_;
-  // The key loaded into OpenSSL once (loading derives the public key, a
-  // scalar multiplication as costly as the signature itself); shared by
-  // copies, only read.
-  std::shared_ptr<evp_pkey_st> pkey_;
+  // The expanded key (secret scalar, nonce prefix), derived once (deriving
+  // costs a scalar multiplication); shared by copies, only read, wiped when
+  // the last copy goes.
+  std::shared_ptr<const ed25519::ExpandedKey> key_;
   std::array<uint8_t, kEd25519PublicKeySize> public_key_{};
   std::string key_id_;
 };

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -100,7 +101,13 @@ void MulPortable(Fe& r, const Fe& a, const Fe& b) {
 #if defined(__x86_64__)
 void MulAdx(Fe& r, const Fe& a, const Fe& b);
 namespace {
-bool CpuHasAdx() { return __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("adx"); }
+// CPUID leaf 7, EBX: BMI2 is bit 8, ADX bit 19 (clang's
+// __builtin_cpu_supports does not know "adx").
+bool CpuHasAdx() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  return (b & (1u << 8)) != 0 && (b & (1u << 19)) != 0;
+}
 }  // namespace
 #endif
 

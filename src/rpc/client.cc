@@ -121,27 +121,42 @@ struct Client::Opened {
   std::shared_ptr<StreamCore> core;
 };
 
-struct Client::Impl {
-  Url url;
+struct ClientIo::Impl {
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::thread thread;
+
+  Impl() : work(io.get_executor()), thread([this] { io.run(); }) {}
+  // Once every client and stream on it is gone: lets what is queued run,
+  // then stops the io thread.
+  ~Impl() {
+    work.reset();
+    asio::post(io, [this] { io.stop(); });
+    if (thread.joinable()) thread.join();
+  }
+};
+
+ClientIo::ClientIo() : impl_(std::make_unique<Impl>()) {}
+ClientIo::~ClientIo() = default;
+std::shared_ptr<ClientIo> ClientIo::Create() { return std::shared_ptr<ClientIo>(new ClientIo()); }
+
+struct Client::Impl {
+  Url url;
+  // The io thread, shared or the client's own; `io` is its context.
+  std::shared_ptr<ClientIo> loop;
+  asio::io_context& io;
   std::optional<asio::ssl::context> tls;
   std::mutex mu;
   std::shared_ptr<Connection> conn;
 
+  explicit Impl(std::shared_ptr<ClientIo> shared)
+      : loop(shared ? std::move(shared) : ClientIo::Create()), io(loop->impl().io) {}
+
   StatusOr<std::shared_ptr<Connection>> Connected(const ClientOptions& o);
   StatusOr<std::shared_ptr<Connection>> Dial(const ClientOptions& o);
-
-  // Runs once the client and all its streams are gone: lets what is queued
-  // run, then stops the io thread.
-  ~Impl() {
-    work.reset();
-    asio::post(io, [this] { io.stop(); });
-    // Streams are user objects, never owned by io handlers, so this never
-    // runs on the io thread itself.
-    if (thread.joinable()) thread.join();
-  }
+  // Dropping the last reference to `loop` (once the client and all its
+  // streams are gone) stops its io thread. Streams are user objects, never
+  // owned by io handlers, so this never runs on the io thread itself.
 };
 
 StatusOr<std::shared_ptr<Connection>> Client::Impl::Dial(const ClientOptions& o) {
@@ -229,7 +244,7 @@ StatusOr<std::shared_ptr<Connection>> Client::Impl::Connected(const ClientOption
 }
 
 Client::Client(ClientOptions options)
-    : options_(std::move(options)), impl_(std::make_shared<Impl>()) {}
+    : options_(std::move(options)), impl_(std::make_shared<Impl>(options_.io)) {}
 
 Client::~Client() {
   // Fails the calls still open; their streams keep the io thread (impl_)
@@ -266,8 +281,6 @@ StatusOr<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
       ctx.set_default_verify_paths(ec);
     }
   }
-  c->impl_->work.emplace(c->impl_->io.get_executor());
-  c->impl_->thread = std::thread([impl = c->impl_.get()] { impl->io.run(); });
   return c;
 }
 

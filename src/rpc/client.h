@@ -14,6 +14,21 @@
 
 namespace brs::rpc {
 
+// An io thread several Clients share (a daemon dialing many known hosts
+// needs one, not one per host). It runs while a Client or stream using it
+// lives.
+class ClientIo {
+ public:
+  static std::shared_ptr<ClientIo> Create();
+  ~ClientIo();
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  ClientIo();
+  std::unique_ptr<Impl> impl_;
+};
+
 struct ClientOptions {
   std::string base_url;  // http://host:port or https://host:port (a path prefix is allowed)
   bool grpc = false;     // gRPC instead of Connect
@@ -26,6 +41,8 @@ struct ClientOptions {
   int64_t connect_timeout_ms = 10'000;
   size_t max_message_size = size_t{16} << 20;
   std::string user_agent = "backrest-sync";
+  // The io thread to run on; null: the client starts its own.
+  std::shared_ptr<ClientIo> io;
 };
 
 enum class CallKind { kUnary, kServerStream, kBidi };

@@ -56,6 +56,7 @@ std::optional<ContentType> ParseContentType(std::string_view value) {
   if (v == "application/grpc" || v == "application/grpc+proto") {
     return ContentType{Protocol::kGrpc, Codec::kProto};
   }
+  if (v == "application/grpc+json") return ContentType{Protocol::kGrpc, Codec::kJson};
   return std::nullopt;
 }
 
@@ -67,7 +68,7 @@ std::string ContentTypeString(const ContentType& ct) {
     case Protocol::kConnectStream:
       return json ? "application/connect+json" : "application/connect+proto";
     case Protocol::kGrpc:
-      return "application/grpc+proto";
+      return json ? "application/grpc+json" : "application/grpc+proto";
   }
   return "application/proto";
 }

@@ -19,7 +19,7 @@ struct ContentType {
 
 // Classifies a request Content-Type (case-insensitive, parameters after ';'
 // ignored): application/proto|json → Connect unary; application/connect+proto
-// |+json → Connect stream; application/grpc, application/grpc+proto → gRPC.
+// |+json → Connect stream; application/grpc, application/grpc+proto|+json → gRPC.
 // nullopt for anything else (the server answers 415 / gRPC internal).
 std::optional<ContentType> ParseContentType(std::string_view value);
 std::string ContentTypeString(const ContentType& ct);

@@ -5,6 +5,7 @@
 
 #include "sync/runner_steps.h"
 #include "sync/session_error.h"
+#include "sync/session_pool_impl.h"
 
 namespace brs::sync {
 namespace {
@@ -14,11 +15,6 @@ namespace {
 constexpr int kItemsPerTurn = 32;
 
 }  // namespace
-
-struct SessionPool::Impl {
-  explicit Impl(size_t threads) : pool(threads) {}
-  asio::thread_pool pool;
-};
 
 SessionPool::SessionPool(size_t threads)
     : threads_(std::max<size_t>(1, threads)), impl_(std::make_unique<Impl>(threads_)) {}

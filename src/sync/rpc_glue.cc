@@ -27,6 +27,24 @@ class OwningTransport final : public SyncTransport {
   RpcSyncTransport inner_;
 };
 
+// The event-driven twin: the client's connection closes with the client.
+class OwningEventTransport final : public EventTransport {
+ public:
+  OwningEventTransport(std::unique_ptr<rpc::Client> client,
+                       std::shared_ptr<rpc::AsyncStream> stream)
+      : client_(std::move(client)), inner_(std::move(stream)) {}
+  void SetNotify(std::function<void()> fn) override { inner_.SetNotify(std::move(fn)); }
+  StatusOr<SyncTransport::ReadResult> TryRead(std::string* m) override { return inner_.TryRead(m); }
+  Status TryWrite(std::string_view m) override { return inner_.TryWrite(m); }
+  bool writable() override { return inner_.writable(); }
+  void Finish(const Status& s) override { inner_.Finish(s); }
+  size_t Backlog() const override { return inner_.Backlog(); }
+
+ private:
+  std::unique_ptr<rpc::Client> client_;  // destroyed after the stream
+  RpcEventTransport inner_;
+};
+
 }  // namespace
 
 StatusOr<SyncTransport::ReadResult> RpcSyncTransport::Read(std::string* message,
@@ -56,8 +74,7 @@ StatusOr<SyncTransport::ReadResult> RpcEventTransport::TryRead(std::string* mess
   return SyncTransport::ReadResult::kTimeout;
 }
 
-StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
-                                             const PeerFeatures& ours) {
+StatusOr<std::unique_ptr<rpc::Client>> RpcDialer::NewClient(const v1::Multihost::Peer& host) const {
   if (host.instance_url().empty()) {
     return FailedPrecondition("known host " + host.instance_id() + " has no instance URL");
   }
@@ -66,19 +83,45 @@ StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
   o.grpc = options_.grpc;
   o.ca_file = options_.ca_file;
   o.connect_timeout_ms = options_.connect_timeout_ms;
-  BRS_ASSIGN_OR_RETURN(auto client, rpc::Client::Create(o));
+  o.io = io_;
+  return rpc::Client::Create(o);
+}
+
+namespace {
+
+PeerFeatures FeaturesFrom(const rpc::Headers& response_headers) {
+  const std::string* v = rpc::FindHeader(response_headers, kExtensionsHeader);
+  return v ? PeerFeatures::Parse(*v) : PeerFeatures{};
+}
+
+}  // namespace
+
+StatusOr<Dialer::Connection> RpcDialer::Dial(const v1::Multihost::Peer& host,
+                                             const PeerFeatures& ours) {
+  BRS_ASSIGN_OR_RETURN(auto client, NewClient(host));
   rpc::Headers extra = {{std::string(kExtensionsHeader), ours.Format()}};
   BRS_ASSIGN_OR_RETURN(auto stream, client->Open(kSyncPath, rpc::CallKind::kBidi, extra));
   auto transport = std::make_unique<OwningTransport>(std::move(client), std::move(stream));
   Connection c;
   c.peer_features = {};  // resolved from the response headers once established
   rpc::Stream* s = &transport->stream();
-  c.resolve_peer_features = [s] {
-    const rpc::Headers response_headers = s->headers();
-    const std::string* v = rpc::FindHeader(response_headers, kExtensionsHeader);
-    return v ? PeerFeatures::Parse(*v) : PeerFeatures{};
-  };
+  c.resolve_peer_features = [s] { return FeaturesFrom(s->headers()); };
   c.transport = std::move(transport);
+  return c;
+}
+
+StatusOr<Dialer::EventConnection> RpcDialer::DialEvent(const v1::Multihost::Peer& host,
+                                                       const PeerFeatures& ours) {
+  BRS_ASSIGN_OR_RETURN(auto client, NewClient(host));
+  rpc::Headers extra = {{std::string(kExtensionsHeader), ours.Format()}};
+  BRS_ASSIGN_OR_RETURN(auto stream, client->OpenAsync(kSyncPath, rpc::CallKind::kBidi, extra));
+  EventConnection c;
+  std::weak_ptr<rpc::AsyncStream> weak = stream;
+  c.resolve_peer_features = [weak] {
+    auto s = weak.lock();
+    return s ? FeaturesFrom(s->headers()) : PeerFeatures{};
+  };
+  c.transport = std::make_shared<OwningEventTransport>(std::move(client), std::move(stream));
   return c;
 }
 

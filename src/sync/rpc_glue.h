@@ -49,7 +49,7 @@ class RpcEventTransport final : public EventTransport {
 };
 
 // Dials known hosts over HTTP/2 (h2c for http://, TLS for https://),
-// Connect by default.
+// Connect by default, a connection per host on one shared io thread.
 class RpcDialer final : public Dialer {
  public:
   struct Options {
@@ -57,11 +57,17 @@ class RpcDialer final : public Dialer {
     std::string ca_file;
     int64_t connect_timeout_ms = 10'000;
   };
-  explicit RpcDialer(Options options) : options_(std::move(options)) {}
+  // Every host dialed shares one io thread.
+  explicit RpcDialer(Options options)
+      : options_(std::move(options)), io_(rpc::ClientIo::Create()) {}
   StatusOr<Connection> Dial(const v1::Multihost::Peer& host, const PeerFeatures& ours) override;
+  StatusOr<EventConnection> DialEvent(const v1::Multihost::Peer& host,
+                                      const PeerFeatures& ours) override;
 
  private:
+  StatusOr<std::unique_ptr<rpc::Client>> NewClient(const v1::Multihost::Peer& host) const;
   Options options_;
+  std::shared_ptr<rpc::ClientIo> io_;
 };
 
 // Registers Sync, GetPeerSyncStatesStream and SetRemoteClientConfig. Sync

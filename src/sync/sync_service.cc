@@ -2,14 +2,43 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
+#include <random>
 #include <set>
 
 #include "sync/handler_factory.h"
 #include "sync/hub_session.h"
 #include "sync/reconnect_policy.h"
 #include "sync/session_error.h"
+#include "sync/session_pool_impl.h"
 
 namespace brs::sync {
+
+// One known host's loop: dial, run the session, back off, dial again. Its
+// steps run on `strand` (of the dial pool), one at a time.
+struct SyncService::ClientLoop {
+  ClientLoop(asio::thread_pool& pool, std::string id, std::chrono::milliseconds retry_delay,
+             uint64_t seed)
+      : keyid(std::move(id)),
+        strand(asio::make_strand(pool)),
+        timer(strand),
+        policy(retry_delay, seed) {}
+  const std::string keyid;
+  asio::strand<asio::thread_pool::executor_type> strand;
+  // The strand's only:
+  asio::steady_timer timer;  // the back-off
+  ReconnectPolicy policy;
+  MonoTime started{};
+  std::thread session_thread;  // a blocking Dialer's live session
+  // mu_:
+  bool stop = false;
+  bool redial = false;
+  bool ended = false;
+  std::shared_ptr<SessionLoop> session;
+  // The entry last dialed: a change of it (other than the pairing secret
+  // the client clears itself) redials at once, even mid back-off.
+  v1::Multihost::Peer dialed;
+};
+
 namespace {
 
 bool SameEntryButSecret(v1::Multihost::Peer a, v1::Multihost::Peer b) {
@@ -25,7 +54,8 @@ SyncService::SyncService(SyncServiceOptions options, Dialer* dialer)
       dialer_(dialer),
       state_(options_.env.config, options_.env.peers, &sessions_),
       admission_(options_.admission, options_.env),
-      pool_(options_.session_threads) {}
+      pool_(options_.session_threads),
+      dial_pool_(options_.dial_threads) {}
 
 SyncService::~SyncService() { Stop(); }
 
@@ -65,22 +95,25 @@ void SyncService::Stop() {
   if (config_sub_ != 0) options_.env.config->Unsubscribe(config_sub_);
   sessions_.TerminateAll(Disconnected("server shutting down"));
   StopEventSessions();
-  std::vector<std::unique_ptr<ClientLoop>> loops;
+  std::vector<std::shared_ptr<ClientLoop>> loops;
   {
-    std::lock_guard lock(mu_);
-    for (auto& [k, l] : loops_) {
+    std::unique_lock lock(mu_);
+    for (auto& [k, l] : loops_) loops.push_back(l);
+    for (auto& l : retired_) loops.push_back(l);
+    for (auto& l : loops) {
       l->stop = true;
       if (l->session) l->session->Terminate(Disconnected("shutting down"));
-      loops.push_back(std::move(l));
+      WakeLocked(l);
     }
+    cv_.wait(lock, [&] { return live_loops_ == 0; });
     loops_.clear();
-    for (auto& l : retired_) loops.push_back(std::move(l));
     retired_.clear();
-    cv_.notify_all();
   }
   for (auto& l : loops) {
-    if (l->thread.joinable()) l->thread.join();
+    if (l->session_thread.joinable()) l->session_thread.join();
   }
+  // Their timers go while the dial pool still runs.
+  loops.clear();
 }
 
 Status SyncService::ServeStream(SyncTransport* transport, const PeerFeatures& peer_features,
@@ -155,7 +188,7 @@ void SyncService::StopEventSessions() {
   cv_.wait(lock, [&] { return event_sessions_.empty(); });
 }
 
-std::shared_ptr<SessionRunner> SyncService::ClientSession(const std::string& host_keyid) {
+std::shared_ptr<SessionLoop> SyncService::ClientSession(const std::string& host_keyid) {
   std::lock_guard lock(mu_);
   auto it = loops_.find(host_keyid);
   if (it == loops_.end()) return nullptr;
@@ -164,8 +197,14 @@ std::shared_ptr<SessionRunner> SyncService::ClientSession(const std::string& hos
 
 void SyncService::RedialNow() {
   std::lock_guard lock(mu_);
-  for (auto& [k, l] : loops_) l->redial = true;
-  cv_.notify_all();
+  for (auto& [k, l] : loops_) {
+    l->redial = true;
+    WakeLocked(l);
+  }
+}
+
+void SyncService::WakeLocked(const std::shared_ptr<ClientLoop>& loop) {
+  asio::post(loop->strand, [loop] { loop->timer.cancel(); });
 }
 
 void SyncService::SyncClientLoops(const v1::Config& config) {
@@ -179,6 +218,7 @@ void SyncService::SyncClientLoops(const v1::Config& config) {
     if (it != loops_.end() && !it->second->dialed.keyid().empty() &&
         !SameEntryButSecret(kh, it->second->dialed)) {
       it->second->redial = true;  // e.g. `join --replace` during a back-off
+      WakeLocked(it->second);
     }
   }
   for (auto it = loops_.begin(); it != loops_.end();) {
@@ -188,80 +228,162 @@ void SyncService::SyncClientLoops(const v1::Config& config) {
     }
     it->second->stop = true;  // the session itself ends through OnConfigChanged
     if (it->second->session) it->second->session->Terminate(Disconnected("known host removed"));
+    WakeLocked(it->second);
     retired_.push_back(std::move(it->second));
     it = loops_.erase(it);
   }
   for (const auto& keyid : wanted) {
     if (loops_.count(keyid)) continue;
-    auto loop = std::make_unique<ClientLoop>();
-    loop->keyid = keyid;
-    ClientLoop* raw = loop.get();
-    loops_[keyid] = std::move(loop);
-    raw->thread = std::thread([this, raw] { RunClientLoop(raw); });
+    const uint64_t seed =
+        (uint64_t{std::random_device{}()} << 32) ^ std::hash<std::string>{}(keyid);
+    auto loop =
+        std::make_shared<ClientLoop>(dial_pool_.impl().pool, keyid, options_.retry_delay, seed);
+    loops_[keyid] = loop;
+    ++live_loops_;
+    asio::post(loop->strand, [this, loop] { DialClient(loop); });
   }
+}
+
+void SyncService::EndClientLoopLocked(ClientLoop& loop) {
+  if (loop.ended) return;
+  loop.ended = true;
+  --live_loops_;
   cv_.notify_all();
 }
 
-void SyncService::WaitFor(ClientLoop* loop, std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [&] { return loop->stop || loop->redial; });
-  loop->redial = false;
+void SyncService::DialClient(const std::shared_ptr<ClientLoop>& loop) {
+  {
+    std::lock_guard lock(mu_);
+    if (loop->stop) return EndClientLoopLocked(*loop);
+    loop->redial = false;
+  }
+  // The newest entry for this host (it may have changed since last time).
+  auto config = options_.env.config->Get();
+  const v1::Multihost::Peer* host = nullptr;
+  for (const auto& kh : config->multihost().known_hosts()) {
+    if (kh.keyid() == loop->keyid) host = &kh;
+  }
+  if (host == nullptr) {
+    std::lock_guard lock(mu_);
+    return EndClientLoopLocked(*loop);
+  }
+  const v1::Multihost::Peer entry = *host;
+  {
+    std::lock_guard lock(mu_);
+    loop->dialed = entry;
+  }
+  loop->started = options_.env.clock->NowMono();
+  (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),
+                                               v1sync::CONNECTION_STATE_PENDING, "connecting");
+  auto failed = [&](const Status& st) {
+    (void)options_.env.peers->SetConnectionState(
+        entry.keyid(), entry.instance_id(), ConnectionStateFor(st),
+        "dial " + entry.instance_url() + ": " + st.message());
+    BackOff(loop, st);
+  };
+  auto event_conn = dialer_->DialEvent(entry, options_.ours);
+  if (event_conn.ok()) return RunEventClient(loop, entry, std::move(*event_conn));
+  if (event_conn.status().code() != Code::kUnimplemented) return failed(event_conn.status());
+  auto conn = dialer_->Dial(entry, options_.ours);
+  if (!conn.ok()) return failed(conn.status());
+  RunThreadClient(loop, entry, std::move(*conn));
 }
 
-void SyncService::RunClientLoop(ClientLoop* loop) {
-  ReconnectPolicy policy(options_.retry_delay);
-  for (;;) {
-    {
-      std::lock_guard lock(mu_);
-      if (loop->stop) return;
+namespace {
+
+SessionOptions ClientSessionOptions(SessionOptions o, const v1::Multihost::Peer& entry,
+                                    PeerFeatures peer_features,
+                                    std::function<PeerFeatures()> resolve) {
+  o.known_host = entry;
+  o.remote_address = entry.instance_url();
+  o.peer_features = peer_features;
+  o.resolve_peer_features = std::move(resolve);
+  o.make_handler = NewClientHandler;
+  return o;
+}
+
+}  // namespace
+
+void SyncService::RunEventClient(const std::shared_ptr<ClientLoop>& loop,
+                                 const v1::Multihost::Peer& entry, Dialer::EventConnection conn) {
+  SessionOptions o = ClientSessionOptions(BaseOptions(Role::kClient), entry, {},
+                                          std::move(conn.resolve_peer_features));
+  auto runner = EventSessionRunner::Create(std::move(o), std::move(conn.transport), pool_);
+  {
+    std::lock_guard lock(mu_);
+    if (loop->stop) {
+      runner.reset();  // never started: dropping it cancels the stream
+      return EndClientLoopLocked(*loop);
     }
-    // The newest entry for this host (it may have changed since last time).
-    auto config = options_.env.config->Get();
-    const v1::Multihost::Peer* host = nullptr;
-    for (const auto& kh : config->multihost().known_hosts()) {
-      if (kh.keyid() == loop->keyid) host = &kh;
-    }
-    if (host == nullptr) return;
-    const v1::Multihost::Peer entry = *host;
-    {
-      std::lock_guard lock(mu_);
-      loop->dialed = entry;
-    }
-    const MonoTime started = options_.env.clock->NowMono();
-    (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),
-                                                 v1sync::CONNECTION_STATE_PENDING, "connecting");
-    auto conn = dialer_->Dial(entry, options_.ours);
-    if (!conn.ok()) {
-      (void)options_.env.peers->SetConnectionState(
-          entry.keyid(), entry.instance_id(), ConnectionStateFor(conn.status()),
-          "dial " + entry.instance_url() + ": " + conn.status().message());
-    } else {
-      SessionOptions o = BaseOptions(Role::kClient);
-      o.known_host = entry;
-      o.remote_address = entry.instance_url();
-      o.peer_features = conn->peer_features;
-      o.resolve_peer_features = conn->resolve_peer_features;
-      o.make_handler = NewClientHandler;
-      auto runner = SessionRunner::Create(std::move(o), conn->transport.get());
-      {
-        std::lock_guard lock(mu_);
-        if (loop->stop) return;
-        loop->session = runner;
-      }
-      Status end = runner->Run();
-      {
-        std::lock_guard lock(mu_);
-        loop->session.reset();
-      }
-      if (runner->peer().keyid().empty()) {
-        // Ended before the handshake completed: no handler recorded it.
-        (void)options_.env.peers->SetConnectionState(
-            entry.keyid(), entry.instance_id(), ConnectionStateFor(end), StatusMessageFor(end));
-      }
-    }
-    const Millis lasted = options_.env.clock->NowMono() - started;
-    WaitFor(loop, policy.NextDelay(lasted));
+    loop->session = runner;
   }
+  EventSessionRunner* raw = runner.get();
+  runner->Start([this, loop, raw](const Status& end) {
+    // On the session's pool thread, inside the runner (alive).
+    const bool established = !raw->peer().keyid().empty();
+    asio::post(loop->strand, [this, loop, established, end] {
+      if (!established) {
+        // Ended before the handshake completed: no handler recorded it.
+        const v1::Multihost::Peer dialed = [&] {
+          std::lock_guard lock(mu_);
+          return loop->dialed;
+        }();
+        (void)options_.env.peers->SetConnectionState(
+            dialed.keyid(), dialed.instance_id(), ConnectionStateFor(end), StatusMessageFor(end));
+      }
+      ClientEnded(loop, end);
+    });
+  });
+}
+
+void SyncService::RunThreadClient(const std::shared_ptr<ClientLoop>& loop,
+                                  const v1::Multihost::Peer& entry, Dialer::Connection conn) {
+  SessionOptions o = ClientSessionOptions(BaseOptions(Role::kClient), entry, conn.peer_features,
+                                          std::move(conn.resolve_peer_features));
+  auto transport = std::shared_ptr<SyncTransport>(std::move(conn.transport));
+  auto runner = SessionRunner::Create(std::move(o), transport.get());
+  {
+    std::lock_guard lock(mu_);
+    if (loop->stop) return EndClientLoopLocked(*loop);
+    loop->session = runner;
+  }
+  // The last session's thread has ended (it posted its end, which led
+  // here).
+  if (loop->session_thread.joinable()) loop->session_thread.join();
+  loop->session_thread = std::thread([this, loop, runner, transport, entry] {
+    Status end = runner->Run();
+    if (runner->peer().keyid().empty()) {
+      (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),
+                                                   ConnectionStateFor(end), StatusMessageFor(end));
+    }
+    asio::post(loop->strand, [this, loop, end] { ClientEnded(loop, end); });
+  });
+}
+
+void SyncService::ClientEnded(const std::shared_ptr<ClientLoop>& loop, const Status& end) {
+  {
+    std::lock_guard lock(mu_);
+    loop->session.reset();
+  }
+  BackOff(loop, end);
+}
+
+void SyncService::BackOff(const std::shared_ptr<ClientLoop>& loop, const Status& end) {
+  const Millis lasted = options_.env.clock->NowMono() - loop->started;
+  const auto delay = loop->policy.NextDelay(lasted, end);
+  {
+    std::lock_guard lock(mu_);
+    if (loop->stop) return EndClientLoopLocked(*loop);
+    if (loop->redial) {
+      asio::post(loop->strand, [this, loop] { DialClient(loop); });
+      return;
+    }
+  }
+  // A wake (stop, redial) from now on cancels the timer: it runs after
+  // this step on the strand.
+  loop->timer.expires_after(delay);
+  loop->timer.async_wait(asio::bind_executor(
+      loop->strand, [this, loop](const asio::error_code&) { DialClient(loop); }));
 }
 
 }  // namespace brs::sync

@@ -3,7 +3,12 @@
 //    calling thread; ServeEventStream on the service's session pool (no
 //    thread of its own).
 //  - Client: one loop per known host dials it (through a Dialer), runs the
-//    session, and dials again after Backrest's back-off (SPEC §6).
+//    session, and dials again after Backrest's back-off (SPEC §6), or
+//    after the hub's retry hint when it refused us for load. The loops are
+//    state machines on a small dial pool (2 threads: a dial blocks one
+//    until connected), their sessions on the session pool: the daemon's
+//    threads do not grow with its known hosts. (A Dialer without event
+//    streams, e.g. in-memory pipes, runs each live session on a thread.)
 //  - On Start every peer of the config becomes DISCONNECTED; config changes
 //    start and stop client loops and reach every live session.
 #pragma once
@@ -33,8 +38,20 @@ class Dialer {
     // When the header arrives later: asked once the session is established.
     std::function<PeerFeatures()> resolve_peer_features;
   };
+  // The same stream for a session on the event loop (no thread waits on
+  // it).
+  struct EventConnection {
+    std::shared_ptr<EventTransport> transport;
+    std::function<PeerFeatures()> resolve_peer_features;
+  };
   virtual ~Dialer() = default;
   virtual StatusOr<Connection> Dial(const v1::Multihost::Peer& host, const PeerFeatures& ours) = 0;
+  // Unimplemented when the dialer has no event-driven streams: the
+  // session then runs on a thread of its own over Dial's transport.
+  virtual StatusOr<EventConnection> DialEvent(const v1::Multihost::Peer& /*host*/,
+                                              const PeerFeatures& /*ours*/) {
+    return Status(Code::kUnimplemented, "no event-driven dial");
+  }
 };
 
 struct SyncServiceOptions {
@@ -45,8 +62,12 @@ struct SyncServiceOptions {
   int64_t handshake_timeout_ms = 15'000;
   // What we announce (all extensions we implement).
   PeerFeatures ours = PeerFeatures::All();
-  // Threads of the pool event-driven hub sessions run on (ServeEventStream).
+  // Threads of the pool event-driven sessions run on (the hub's
+  // ServeEventStream ones and our client sessions).
   size_t session_threads = 4;
+  // Threads the client loops dial on (a dial blocks one until connected
+  // or connect_timeout).
+  size_t dial_threads = 2;
   // Bounds the handshakes of ServeEventStream sessions in flight at once.
   AdmissionOptions admission;
 };
@@ -54,7 +75,8 @@ struct SyncServiceOptions {
 class SyncService {
  public:
   // `dialer` may be null: then no client role. Starts the session pool's
-  // threads (options.session_threads); client loops start a thread each.
+  // threads (options.session_threads) and the dial pool's
+  // (options.dial_threads).
   SyncService(SyncServiceOptions options, Dialer* dialer);
   ~SyncService();
 
@@ -80,30 +102,32 @@ class SyncService {
   StateService& state() { return state_; }
   SessionRegistry& sessions() { return sessions_; }
   // The live client session with a known host (null when not connected).
-  std::shared_ptr<SessionRunner> ClientSession(const std::string& host_keyid);
+  std::shared_ptr<SessionLoop> ClientSession(const std::string& host_keyid);
   // Wakes every client loop waiting out its back-off (e.g. after SIGHUP).
   void RedialNow();
 
  private:
-  struct ClientLoop {
-    std::string keyid;
-    std::thread thread;
-    bool stop = false;
-    bool redial = false;
-    std::shared_ptr<SessionRunner> session;
-    // The entry last dialed: a change of it (other than the pairing secret
-    // the client clears itself) redials at once, even mid back-off.
-    v1::Multihost::Peer dialed;
-  };
+  struct ClientLoop;
   SessionOptions BaseOptions(Role role) const;
-  void RunClientLoop(ClientLoop* loop);
+  // The client loop's steps, each on the loop's strand of the dial pool.
+  void DialClient(const std::shared_ptr<ClientLoop>& loop);
+  void RunEventClient(const std::shared_ptr<ClientLoop>& loop, const v1::Multihost::Peer& entry,
+                      Dialer::EventConnection conn);
+  void RunThreadClient(const std::shared_ptr<ClientLoop>& loop, const v1::Multihost::Peer& entry,
+                       Dialer::Connection conn);
+  // A client session (or a dial) ended with `end`: the back-off, then a
+  // dial again.
+  void ClientEnded(const std::shared_ptr<ClientLoop>& loop, const Status& end);
+  void BackOff(const std::shared_ptr<ClientLoop>& loop, const Status& end);
+  // The loop stops for good (mu_ held).
+  void EndClientLoopLocked(ClientLoop& loop);
+  // Cuts the loop's back-off short: it then sees stop or redial (mu_ held).
+  void WakeLocked(const std::shared_ptr<ClientLoop>& loop);
   void SyncClientLoops(const v1::Config& config);
   void StopEventSessions();
   // Makes and starts hub session `number` (once admitted).
   void StartEventSession(uint64_t number, std::shared_ptr<EventTransport> transport,
                          const PeerFeatures& peer_features, const std::string& remote_address);
-  // Waits up to `d` unless the loop is told to stop or redial.
-  void WaitFor(ClientLoop* loop, std::chrono::milliseconds d);
 
   SyncServiceOptions options_;
   Dialer* dialer_;
@@ -113,15 +137,17 @@ class SyncService {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  std::map<std::string, std::unique_ptr<ClientLoop>> loops_;
-  std::vector<std::unique_ptr<ClientLoop>> retired_;  // stopped loops to join
+  std::map<std::string, std::shared_ptr<ClientLoop>> loops_;
+  std::vector<std::shared_ptr<ClientLoop>> retired_;  // stopped loops to join
+  size_t live_loops_ = 0;                             // client loops not yet ended
   uint64_t config_sub_ = 0;
   // Hub sessions on the pool, by a number of their own (mu_).
   std::map<uint64_t, std::shared_ptr<HubSession>> event_sessions_;
   uint64_t next_event_session_ = 1;
   HandshakeAdmission admission_;
-  // Last: its threads are joined before anything they use goes.
+  // Last: their threads are joined before anything they use goes.
   SessionPool pool_;
+  SessionPool dial_pool_;
 };
 
 }  // namespace brs::sync

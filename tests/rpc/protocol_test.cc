@@ -17,7 +17,12 @@ TEST(Protocol, ContentTypes) {
   EXPECT_EQ(ParseContentType("application/grpc")->protocol, Protocol::kGrpc);
   EXPECT_EQ(ParseContentType("application/grpc+proto")->protocol, Protocol::kGrpc);
   EXPECT_FALSE(ParseContentType("text/plain").has_value());
-  EXPECT_FALSE(ParseContentType("application/grpc+json").has_value());
+  // gRPC with the JSON codec (the conformance suite's grpc+json cases).
+  ct = ParseContentType("application/grpc+json");
+  ASSERT_TRUE(ct.has_value());
+  EXPECT_EQ(ct->protocol, Protocol::kGrpc);
+  EXPECT_EQ(ct->codec, Codec::kJson);
+  EXPECT_EQ(ContentTypeString(*ct), "application/grpc+json");
   EXPECT_FALSE(ParseContentType("").has_value());
   EXPECT_EQ(ContentTypeString({Protocol::kConnectStream, Codec::kJson}),
             "application/connect+json");

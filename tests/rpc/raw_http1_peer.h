@@ -26,10 +26,12 @@ class RawHttp1Peer {
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(port));
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    // Read before connect: the server may accept (and start its timers)
+    // before this thread is scheduled again after connect returns.
+    connected_ms_ = SteadyNowMs();
     if (fd_ < 0 || ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) Reset();
     const int one = 1;
     if (fd_ >= 0) ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    connected_ms_ = SteadyNowMs();
   }
   ~RawHttp1Peer() { Reset(); }
   RawHttp1Peer(const RawHttp1Peer&) = delete;

@@ -44,13 +44,14 @@ size_t ThreadCount() {
 
 // A hub listening on loopback, its sync service on a pool of 4 threads.
 struct Hub {
-  Node node{"instance: \"hub\""};
+  Node node;
   std::unique_ptr<SyncService> service;
   std::unique_ptr<rpc::Server> server;
 
   AuditLog audit;  // set before Start
 
-  explicit Hub(AdmissionOptions admission = {}) {
+  explicit Hub(AdmissionOptions admission = {}, const std::string& name = "hub")
+      : node("instance: \"" + name + "\"") {
     SyncServiceOptions so;
     so.admission = admission;
     so.env = node.inst->env();
@@ -184,6 +185,74 @@ TEST(EventSessions, TwoThousandSessionsRunOnABoundedNumberOfThreads) {
   fleet.TerminateAll();
   EXPECT_TRUE(WaitFor([&] { return hub.service->event_sessions() == 0; }, 60'000));
   hub.Stop();
+}
+
+// Issue #16, the client side: a client daemon's threads do not grow with
+// its known hosts (they were three per host: a session's reader and
+// writer, and its connection's io thread). One client, connected to kHubs
+// hubs at once, adds its pools and one io thread to the process, whatever
+// kHubs.
+TEST(EventSessions, AClientsThreadsDoNotGrowWithItsKnownHosts) {
+  constexpr size_t kHubs = 24;
+  Node laptop("instance: \"laptop\"");
+  std::vector<std::unique_ptr<Hub>> hubs;
+  for (size_t i = 0; i < kHubs; ++i) {
+    hubs.push_back(std::make_unique<Hub>(AdmissionOptions{}, "hub" + std::to_string(i)));
+    ASSERT_TRUE(hubs.back()
+                    ->node.inst->config
+                    ->Update([&](v1::Config& c) {
+                      auto* p = c.mutable_multihost()->add_authorized_clients();
+                      p->set_instance_id("laptop");
+                      p->set_keyid(laptop.id.key_id());
+                      return Status();
+                    })
+                    .ok());
+    BRS_ASSERT_OK(hubs.back()->Start());
+  }
+  const size_t before = ThreadCount();
+  {
+    RpcDialer dialer({});
+    SyncServiceOptions so;
+    so.env = laptop.inst->env();
+    so.env.clock = &Env::Default();
+    so.env.metrics = &laptop.metrics;
+    so.identity = &laptop.id;
+    SyncService service(so, &dialer);
+    ASSERT_TRUE(laptop.inst->config
+                    ->Update([&](v1::Config& c) {
+                      for (const auto& hub : hubs) {
+                        auto* kh = c.mutable_multihost()->add_known_hosts();
+                        *kh = HostEntry(hub->node);
+                        kh->set_instance_url(hub->url());
+                      }
+                      return Status();
+                    })
+                    .ok());
+    BRS_ASSERT_OK(service.Start());
+    size_t most = 0;
+    auto connected = [&] {
+      for (const auto& hub : hubs) {
+        auto session = service.ClientSession(hub->node.id.key_id());
+        if (!session || session->peer().keyid().empty()) return false;
+        auto s = hub->node.inst->peers->Get(laptop.id.key_id());
+        if (!s.ok() || s->state() != v1sync::CONNECTION_STATE_CONNECTED) return false;
+      }
+      return true;
+    };
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          most = std::max(most, ThreadCount());
+          return connected();
+        },
+        60'000));
+    most = std::max(most, ThreadCount());
+    const size_t bound = so.session_threads + so.dial_threads + 1;
+    EXPECT_LE(most - before, bound) << "threads before the client " << before << ", at most "
+                                    << most << " with " << kHubs << " known hosts connected";
+    std::cout << "client threads: " << most - before << " for " << kHubs << " known hosts\n";
+    service.Stop();
+  }
+  for (auto& hub : hubs) hub->Stop();
 }
 
 // Stop ends sessions still in their handshake too, and waits for them.

@@ -187,6 +187,49 @@ TEST(SyncService, AClientLoopRecordsAFailedDialAndRedialsWhenAsked) {
   EXPECT_EQ(laptop.service->ClientSession(hub_id.key_id()), nullptr);
 }
 
+// Refuses every dial as a hub's admission control does when full.
+class BusyHubDialer final : public Dialer {
+ public:
+  explicit BusyHubDialer(std::string refusal) : refusal_(std::move(refusal)) {}
+  StatusOr<Connection> Dial(const v1::Multihost::Peer&, const PeerFeatures&) override {
+    std::lock_guard lock(mu_);
+    dials_.push_back(std::chrono::steady_clock::now());
+    cv_.notify_all();
+    return Unavailable(refusal_);
+  }
+  // The times of the first n dials (empty when they did not come in 30 s).
+  std::vector<std::chrono::steady_clock::time_point> AwaitDials(size_t n) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(30), [&] { return dials_.size() >= n; })) {
+      return {};
+    }
+    return {dials_.begin(), dials_.begin() + static_cast<ptrdiff_t>(n)};
+  }
+
+ private:
+  std::string refusal_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::chrono::steady_clock::time_point> dials_;
+};
+
+// A hub refusing us for load says when to come back: the client dials
+// again after that hint (plus jitter of at most half of it), not after the
+// 60 s (then 180 s, ...) back-off of a failed dial. The client's clock is
+// fake and stands still: only the hint says when.
+TEST(SyncService, AClientComesBackWhenABusyHubSaysSo) {
+  crypto::Identity hub_id = *crypto::Identity::Generate();
+  BusyHubDialer dialer("hub busy: 64 handshakes in flight and 10000 waiting; retry in 300 ms");
+  Peer laptop(KnownHost(hub_id), &dialer);
+  BRS_ASSERT_OK(laptop.service->Start());
+  auto dials = dialer.AwaitDials(4);
+  ASSERT_EQ(dials.size(), 4u) << "the client did not come back within 30 s";
+  for (size_t i = 1; i < dials.size(); ++i) {
+    EXPECT_GE(dials[i] - dials[i - 1], std::chrono::milliseconds(300)) << i;
+  }
+  laptop.service->Stop();
+}
+
 // Heartbeats are due on the sender's clock (Backrest: every 600 s): moving
 // the client's clock by the interval makes it send one, which the hub
 // records at its own wall time.
