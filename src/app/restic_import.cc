@@ -22,9 +22,16 @@ std::string Str(const google::protobuf::Struct& s, const char* k) {
   const Value* v = Field(s, k);
   return v && v->kind_case() == Value::kStringValue ? v->string_value() : "";
 }
+// A number field as an int64; 0 when absent, not a number, or outside
+// int64's range (casting such a double is undefined: a fuzz finding,
+// "files_new":1e300).
 int64_t Num(const google::protobuf::Struct& s, const char* k) {
   const Value* v = Field(s, k);
-  return v && v->kind_case() == Value::kNumberValue ? static_cast<int64_t>(v->number_value()) : 0;
+  if (!v || v->kind_case() != Value::kNumberValue) return 0;
+  const double d = v->number_value();
+  // [-2^63, 2^63): both bounds exact doubles; NaN fails both tests.
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) return 0;
+  return static_cast<int64_t>(d);
 }
 std::vector<std::string> Strs(const google::protobuf::Struct& s, const char* k) {
   std::vector<std::string> out;

@@ -54,12 +54,14 @@ inline uint8_t SubBorrow(uint8_t c, uint64_t a, uint64_t b, uint64_t& out) {
 #endif
 
 // r = t - p if t (with the extra top word `hi`) is at least p, else t.
-void ReduceOnce(uint64_t r[kLimbs], const uint64_t t[kLimbs], uint64_t hi) {
+inline void ReduceOnce(uint64_t r[kLimbs], const uint64_t t[kLimbs], uint64_t hi) {
   uint64_t d[kLimbs], top;
   uint8_t borrow = 0;
+#pragma GCC unroll 6
   for (int j = 0; j < kLimbs; ++j) borrow = SubBorrow(borrow, t[j], kP[j], d[j]);
   // Keep t when hi:t < p, i.e. the subtraction borrowed beyond hi.
   const uint64_t keep = 0 - static_cast<uint64_t>(SubBorrow(borrow, hi, 0, top));
+#pragma GCC unroll 6
   for (int j = 0; j < kLimbs; ++j) r[j] = (t[j] & keep) | (d[j] & ~keep);
 }
 
@@ -95,11 +97,81 @@ void MulPortable(Fe& r, const Fe& a, const Fe& b) {
   ReduceOnce(r.v, t, t[kLimbs]);
 }
 
+// The square as 12 words (the products a_i·a_j, i < j, once, doubled, plus
+// the squares), then the low six words Montgomery-reduced one at a time with
+// their carries into the high six; the result is below 2p.
+void SqrPortable(Fe& r, const Fe& a) {
+  uint64_t t[2 * kLimbs] = {};
+#pragma GCC unroll 6
+  for (int i = 0; i < kLimbs; ++i) {
+    uint64_t carry = 0;
+#pragma GCC unroll 6
+    for (int j = i + 1; j < kLimbs; ++j) {
+      const u128 s = static_cast<u128>(a.v[i]) * a.v[j] + t[i + j] + carry;
+      t[i + j] = static_cast<uint64_t>(s);
+      carry = static_cast<uint64_t>(s >> 64);
+    }
+    t[i + kLimbs] = carry;
+  }
+  t[2 * kLimbs - 1] = t[2 * kLimbs - 2] >> 63;
+#pragma GCC unroll 12
+  for (int k = 2 * kLimbs - 2; k > 0; --k) t[k] = (t[k] << 1) | (t[k - 1] >> 63);
+  t[0] = 0;
+  uint64_t carry = 0;
+#pragma GCC unroll 6
+  for (int i = 0; i < kLimbs; ++i) {
+    const u128 sq = static_cast<u128>(a.v[i]) * a.v[i];
+    u128 s = static_cast<u128>(static_cast<uint64_t>(sq)) + t[2 * i] + carry;
+    t[2 * i] = static_cast<uint64_t>(s);
+    s = static_cast<u128>(static_cast<uint64_t>(sq >> 64)) + t[2 * i + 1] + (s >> 64);
+    t[2 * i + 1] = static_cast<uint64_t>(s);
+    carry = static_cast<uint64_t>(s >> 64);
+  }
+  uint64_t extra = 0;  // the carry out of word i + 6 of the last step
+#pragma GCC unroll 6
+  for (int i = 0; i < kLimbs; ++i) {
+    const uint64_t m = t[i] * kN0;
+    uint64_t c = 0;
+#pragma GCC unroll 6
+    for (int j = 0; j < kLimbs; ++j) {
+      const u128 s = static_cast<u128>(m) * kP[j] + t[i + j] + c;
+      t[i + j] = static_cast<uint64_t>(s);
+      c = static_cast<uint64_t>(s >> 64);
+    }
+    const u128 s = static_cast<u128>(t[i + kLimbs]) + c + extra;
+    t[i + kLimbs] = static_cast<uint64_t>(s);
+    extra = static_cast<uint64_t>(s >> 64);
+  }
+  ReduceOnce(r.v, t + kLimbs, extra);
+}
+
+void AddPortable(Fe& r, const Fe& a, const Fe& b) {
+  uint64_t s[kLimbs];
+  uint8_t carry = 0;
+#pragma GCC unroll 6
+  for (int j = 0; j < kLimbs; ++j) carry = AddCarry(carry, a.v[j], b.v[j], s[j]);
+  ReduceOnce(r.v, s, carry);
+}
+
+void SubPortable(Fe& r, const Fe& a, const Fe& b) {
+  uint64_t d[kLimbs];
+  uint8_t borrow = 0;
+#pragma GCC unroll 6
+  for (int j = 0; j < kLimbs; ++j) borrow = SubBorrow(borrow, a.v[j], b.v[j], d[j]);
+  const uint64_t mask = 0 - static_cast<uint64_t>(borrow);
+  uint8_t carry = 0;
+#pragma GCC unroll 6
+  for (int j = 0; j < kLimbs; ++j) carry = AddCarry(carry, d[j], kP[j] & mask, r.v[j]);
+}
+
 }  // namespace
 
 // Defined in p384_field_adx.cc (x86-64 only).
 #if defined(__x86_64__)
 void MulAdx(Fe& r, const Fe& a, const Fe& b);
+void SqrAdx(Fe& r, const Fe& a);
+void AddAsm(Fe& r, const Fe& a, const Fe& b);
+void SubAsm(Fe& r, const Fe& a, const Fe& b);
 namespace {
 // CPUID leaf 7, EBX: BMI2 is bit 8, ADX bit 19 (clang's
 // __builtin_cpu_supports does not know "adx").
@@ -113,18 +185,22 @@ bool CpuHasAdx() {
 
 namespace {
 
-using MulFn = void (*)(Fe&, const Fe&, const Fe&);
-
-MulFn BestMul() {
+void Select(internal::FieldImpl& impl, bool portable) {
+  impl.mul.store(MulPortable, std::memory_order_relaxed);
+  impl.sqr.store(SqrPortable, std::memory_order_relaxed);
+  impl.add.store(AddPortable, std::memory_order_relaxed);
+  impl.sub.store(SubPortable, std::memory_order_relaxed);
 #if defined(__x86_64__)
-  if (CpuHasAdx()) return MulAdx;
+  if (portable) return;
+  impl.add.store(AddAsm, std::memory_order_relaxed);
+  impl.sub.store(SubAsm, std::memory_order_relaxed);
+  if (CpuHasAdx()) {
+    impl.mul.store(MulAdx, std::memory_order_relaxed);
+    impl.sqr.store(SqrAdx, std::memory_order_relaxed);
+  }
+#else
+  (void)portable;
 #endif
-  return MulPortable;
-}
-
-std::atomic<MulFn>& TheMul() {
-  static std::atomic<MulFn> fn{BestMul()};
-  return fn;
 }
 
 struct Constants {
@@ -135,27 +211,19 @@ struct Constants {
 
 }  // namespace
 
-void FeMul(Fe& r, const Fe& a, const Fe& b) { TheMul().load(std::memory_order_relaxed)(r, a, b); }
+namespace internal {
+// The portable code until the CPU's best is selected, during the dynamic
+// initialisation below (a call from another file's static initialiser before
+// that runs the portable code, with the same results).
+constinit FieldImpl g_field{MulPortable, SqrPortable, AddPortable, SubPortable};
+namespace {
+[[maybe_unused]] const bool kSelected = (Select(g_field, false), true);
+}  // namespace
+}  // namespace internal
 
-bool FeMulUsesAdx() { return TheMul().load() != MulPortable; }
+bool FeMulUsesAdx() { return internal::g_field.mul.load() != MulPortable; }
 
-void UsePortableMul(bool portable) { TheMul().store(portable ? MulPortable : BestMul()); }
-
-void FeAdd(Fe& r, const Fe& a, const Fe& b) {
-  uint64_t s[kLimbs];
-  uint8_t carry = 0;
-  for (int j = 0; j < kLimbs; ++j) carry = AddCarry(carry, a.v[j], b.v[j], s[j]);
-  ReduceOnce(r.v, s, carry);
-}
-
-void FeSub(Fe& r, const Fe& a, const Fe& b) {
-  uint64_t d[kLimbs];
-  uint8_t borrow = 0;
-  for (int j = 0; j < kLimbs; ++j) borrow = SubBorrow(borrow, a.v[j], b.v[j], d[j]);
-  const uint64_t mask = 0 - static_cast<uint64_t>(borrow);
-  uint8_t carry = 0;
-  for (int j = 0; j < kLimbs; ++j) carry = AddCarry(carry, d[j], kP[j] & mask, r.v[j]);
-}
+void UsePortableMul(bool portable) { Select(internal::g_field, portable); }
 
 uint64_t FeIsZeroMask(const Fe& a) {
   uint64_t acc = 0;
@@ -204,7 +272,7 @@ Constants MakeConstants() {
     carry = static_cast<uint64_t>(x >> 64);
   }
   c.r2 = c.one;
-  for (int i = 0; i < 384; ++i) FeAdd(c.r2, c.r2, c.r2);
+  for (int i = 0; i < 384; ++i) AddPortable(c.r2, c.r2, c.r2);
   MulPortable(c.b, BytesToPlain(kB), c.r2);
   return c;
 }

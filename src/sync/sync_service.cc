@@ -143,9 +143,9 @@ void SyncService::ServeEventStream(std::shared_ptr<EventTransport> transport,
   auto start = [this, number, transport, peer_features, remote_address] {
     StartEventSession(number, transport, peer_features, remote_address);
   };
-  if (admission_.Admit(number, std::move(start)) == HandshakeAdmission::Outcome::kRefused) {
-    transport->Finish(Unavailable(admission_.RefusalMessage()));
-  }
+  admission_.Admit(number, std::move(start), [transport](const std::string& message) {
+    transport->Finish(Unavailable(message));
+  });
 }
 
 void SyncService::StartEventSession(uint64_t number, std::shared_ptr<EventTransport> transport,

@@ -85,6 +85,21 @@ TEST(ResticImport, PlanFlagIsTheFallbackForUntaggedSnapshots) {
   EXPECT_EQ((*ops)[1].plan_id(), "daily");
 }
 
+// A fuzz finding: a count beyond int64's range was cast from double
+// (undefined behaviour); it now reads as absent, like a non-number.
+TEST(ResticImport, CountsOutsideInt64ReadAsZero) {
+  auto ops = ParseResticSnapshots(R"([{"id":")" + kId2 + R"(","time":"2024-03-02T00:00:00Z",
+      "summary":{"files_new":1e300,"files_changed":-1e300,"dirs_new":9223372036854775808,
+                 "data_blobs":4}}])",
+                                  {"r", "g", "", "i"});
+  ASSERT_TRUE(ops.ok()) << ops.status().message();
+  const auto& s = (*ops)[0].operation_index_snapshot().snapshot();
+  EXPECT_EQ(s.summary().files_new(), 0);
+  EXPECT_EQ(s.summary().files_changed(), 0);
+  EXPECT_EQ(s.summary().dirs_new(), 0);
+  EXPECT_EQ(s.summary().data_blobs(), 4);
+}
+
 TEST(ResticImport, EmptyArrayIsNoOps) {
   auto ops = ParseResticSnapshots("[]", {"r", "g", "", "i"});
   ASSERT_TRUE(ops.ok());

@@ -9,6 +9,7 @@
 #include <openssl/obj_mac.h>
 #include <openssl/rand.h>
 
+#include <array>
 #include <memory>
 
 #include "crypto/p384_field.h"
@@ -226,18 +227,36 @@ std::string FeHex(const p384::Fe& f) {
   return Hex(b);
 }
 
-TEST(P384FieldTest, AdxAndPortableMultiplicationsAgree) {
+// The CPU's best FeMul, FeSqr, FeAdd and FeSub (MULX/ADX and assembly on
+// x86-64) against the portable code, on random and edge values; and the
+// square against the product, and a - b + b against a, in both.
+TEST(P384FieldTest, AssemblyAndPortableFieldOperationsAgree) {
   p384::UsePortableMul(false);
-  if (!p384::FeMulUsesAdx())
-    GTEST_SKIP() << "this CPU has no BMI2+ADX: only the portable code runs";
+#if !defined(__x86_64__)
+  GTEST_SKIP() << "not x86-64: only the portable code runs";
+#endif
+  const auto ops = [](const p384::Fe& a, const p384::Fe& b) {
+    std::array<p384::Fe, 5> r{};
+    p384::FeMul(r[0], a, b);
+    p384::FeSqr(r[1], a);
+    p384::FeAdd(r[2], a, b);
+    p384::FeSub(r[3], a, b);
+    p384::FeAdd(r[4], r[3], b);
+    return r;
+  };
   for (int i = 0; i < 100000; ++i) {
     const p384::Fe a = RandomFe(i), b = RandomFe(i / 8 + 3);
-    p384::Fe fast, slow;
-    p384::FeMul(fast, a, b);
+    const auto fast = ops(a, b);
     p384::UsePortableMul(true);
-    p384::FeMul(slow, a, b);
+    const auto slow = ops(a, b);
+    p384::Fe product;
+    p384::FeMul(product, a, a);
     p384::UsePortableMul(false);
-    ASSERT_EQ(0, std::memcmp(fast.v, slow.v, sizeof(fast.v))) << FeHex(a) << " * " << FeHex(b);
+    for (size_t k = 0; k < fast.size(); ++k) {
+      ASSERT_EQ(FeHex(fast[k]), FeHex(slow[k])) << k << ": " << FeHex(a) << ", " << FeHex(b);
+    }
+    ASSERT_EQ(FeHex(slow[1]), FeHex(product)) << FeHex(a);
+    ASSERT_EQ(FeHex(slow[4]), FeHex(a)) << FeHex(a) << ", " << FeHex(b);
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "base/fake_env.h"
 #include "sync/handshake_admission.h"
 
 namespace brs::sync {
@@ -38,8 +39,18 @@ TEST(ReconnectPolicy, NeverLessThanOneSecond) {
 }
 
 TEST(ReconnectPolicy, ReadsTheHubsRetryHint) {
-  HandshakeAdmission admission(AdmissionOptions{.retry_after_ms = 2'500}, SyncEnv{});
-  EXPECT_EQ(RetryHint(Unavailable(admission.RefusalMessage())), milliseconds(2'500));
+  // As the hub's admission control words it (a queue of one, full).
+  FakeEnv clock;
+  SyncEnv env;
+  env.clock = &clock;
+  HandshakeAdmission admission(
+      AdmissionOptions{.max_in_flight = 1, .max_waiting = 0, .min_retry_ms = 2'500}, env);
+  std::string refusal;
+  admission.Admit(
+      1, [] {}, nullptr);
+  admission.Admit(
+      2, [] {}, [&](const std::string& m) { refusal = m; });
+  EXPECT_EQ(RetryHint(Unavailable(refusal)), milliseconds(2'500));
   EXPECT_EQ(RetryHint(Unavailable("x; retry in 0 ms")), milliseconds(0));
   // Only an Unavailable with the hint as the hub words it.
   EXPECT_EQ(RetryHint(Status(Code::kPermissionDenied, "retry in 5 ms")), std::nullopt);

@@ -4,6 +4,9 @@
 //
 //	cd tools/govectors && go run . -out ../../tests/data/govectors.json
 //
+// With -ed25519-edge FILE it writes Go's verdicts on Ed25519 edge cases
+// instead (ed25519_edge.go).
+//
 // Inputs come from a fixed SHA-256 counter stream, so keys and signatures
 // are reproducible; HPKE encapsulations are random (Go offers no
 // deterministic encapsulation), so regenerating changes those entries.
@@ -121,7 +124,14 @@ func bindDigest(instance, secret string, transcript []byte) []byte {
 
 func main() {
 	out := flag.String("out", "govectors.json", "output file")
+	edge := flag.String("ed25519-edge", "", "write the Ed25519 edge cases (ed25519_edge.go) to this file instead")
 	flag.Parse()
+	if *edge != "" {
+		if err := writeEd25519Edge(*edge); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	rng := &stream{}
 	kem := hpke.MLKEM1024P384()
 	res := output{Command: "cd tools/govectors && go run . -out ../../tests/data/govectors.json"}
