@@ -388,6 +388,11 @@ void Server::Impl::MakeHttp1Handlers() {
     if (r == table.routes.end() || r->second.kind != RouteKind::kServerStream) return nullptr;
     return &r->second.stream;
   };
+  handlers.stream_types = [this](const std::string& path) -> MessageTypes {
+    auto r = table.routes.find(path);
+    if (r == table.routes.end()) return {};
+    return r->second.types;
+  };
   handlers.is_rpc_path = [this](const std::string& path) { return table.routes.count(path) > 0; };
   handlers.max_message = options.max_message_size;
 }
