@@ -108,8 +108,40 @@ async function api(method, body) {
 const fleet = { sort: "state", filter: "", state: "" };
 const SEVERITY = { failing: 0, unreachable: 1, stale: 2, warning: 3, unknown: 4, no_plans: 5, ok: 6 };
 
+// The page's controls are made once per visit (so that typing in the
+// filter keeps its focus); each update redraws the counts, chart and rows.
 async function renderFleet() {
-  const report = await api("Health", {});
+  if (!$("fleet-table")) drawFleetFrame();
+  const report = await api("Health", { includeSelf: true });
+  if (!$("fleet-table")) return;  // the operator went to another page meanwhile
+  fleet.report = report;
+  drawFleetData();
+}
+
+function drawFleetFrame() {
+  const filter = h("input", { id: "fleet-filter", type: "search", value: fleet.filter,
+    oninput: (e) => { fleet.filter = e.target.value; drawFleetData(); } });
+  const stateSel = h("select", { id: "fleet-state", onchange: (e) => { fleet.state = e.target.value; drawFleetData(); } },
+    h("option", { value: "" }, "all"), STATES.map((s) => h("option", { value: s, selected: fleet.state === s }, s.replace("_", " "))));
+  const sortButton = (k, label) => h("th", { id: `th-${k}`, "aria-sort": fleet.sort === k ? "ascending" : "none" },
+    h("button", { type: "button", id: `sort-${k}`, onclick: () => { fleet.sort = k; drawFleetData(); } }, label));
+  page().replaceChildren(
+    h("h1", {}, "Fleet"),
+    h("ul", { class: "counts", id: "fleet-counts", "aria-label": "Instances by state" }),
+    h("div", { class: "chart", id: "fleet-chart" }),
+    h("div", { class: "toolbar" },
+      h("label", { for: "fleet-filter" }, "Filter instances", filter),
+      h("label", { for: "fleet-state" }, "State", stateSel),
+      h("span", { class: "live", id: "live", role: "status" }, "")),
+    h("table", { id: "fleet-table", "aria-label": "Instances" },
+      h("thead", {}, h("tr", {}, sortButton("name", "Instance"), sortButton("state", "State"),
+        sortButton("heartbeat", "Last heartbeat"), h("th", {}, "Plans (state, last backup)"))),
+      h("tbody", {})));
+}
+
+function drawFleetData() {
+  const report = fleet.report;
+  if (!report || !$("fleet-table")) return;
   const now = Number(report.nowMs);
   const plans = report.plans || [];
   const byInstance = new Map();
@@ -128,41 +160,33 @@ async function renderFleet() {
     (!q || i.instanceId.toLowerCase().includes(q)));
   const key = {
     state: (i) => [SEVERITY[i.st] ?? 9, i.instanceId],
-    name: (i) => [i.instanceId],
+    name: (i) => [0, i.instanceId],
     heartbeat: (i) => [-Number(i.lastHeartbeatMs || 0), i.instanceId],
   }[fleet.sort];
-  shown.sort((a, b) => { const x = key(a), y = key(b); return x < y ? -1 : x > y ? 1 : 0; });
+  const cmp = (x, y) => (x < y ? -1 : x > y ? 1 : 0);
+  shown.sort((a, b) => { const x = key(a), y = key(b); return cmp(x[0], y[0]) || cmp(x[1], y[1]); });
 
-  const sortButton = (k, label) => h("th", { "aria-sort": fleet.sort === k ? "ascending" : "none" },
-    h("button", { type: "button", id: `sort-${k}`, onclick: () => { fleet.sort = k; renderFleet(); } }, label));
-  const table = h("table", { id: "fleet-table", "aria-label": "Instances" },
-    h("thead", {}, h("tr", {}, sortButton("name", "Instance"), sortButton("state", "State"),
-      sortButton("heartbeat", "Last heartbeat"), h("th", {}, "Plans (state, last backup)"))),
-    h("tbody", {}, shown.map((i) => h("tr", { "data-instance": i.instanceId, "data-state": i.st },
-      h("td", {}, h("a", { href: `#/instance/${encodeURIComponent(i.instanceId)}` }, i.instanceId),
-        i.peerKeyid ? "" : h("small", {}, " (this hub or unknown peer)")),
-      h("td", {}, badge(i.st)),
-      h("td", {}, i.peerKeyid ? age(i.lastHeartbeatMs, now) : "—"),
-      h("td", {}, h("div", { class: "plans" }, (byInstance.get(i.instanceId) || []).map((p) => {
-        const ps = stateName(p.state);
-        return h("span", { class: `badge s-${ps}`, title: p.reason || "", "data-plan": p.planId },
-          `${p.planId}: ${ps}, ${age(p.lastBackupMs, now)} ${opStatus(p.lastStatus)}`);
-      })))))));
-
-  const filter = h("input", { id: "fleet-filter", type: "search", value: fleet.filter,
-    oninput: (e) => { fleet.filter = e.target.value; renderFleet().then(() => $("fleet-filter").focus()); } });
-  const stateSel = h("select", { id: "fleet-state", onchange: (e) => { fleet.state = e.target.value; renderFleet(); } },
-    h("option", { value: "" }, "all"), STATES.map((s) => h("option", { value: s, selected: fleet.state === s }, s)));
-  page().replaceChildren(
-    h("h1", {}, "Fleet"),
-    h("ul", { class: "counts", id: "fleet-counts", "aria-label": "Instances by state" },
-      STATES.map((s) => h("li", { class: `b-${s}`, "data-state": s }, h("b", {}, counts[s] || 0), s.replace("_", " ")))),
-    h("div", { class: "chart" }, stateBar(planCounts, "Plans by health state")),
-    h("div", { class: "toolbar" },
-      h("label", { for: "fleet-filter" }, "Filter instances", filter),
-      h("label", { for: "fleet-state" }, "State", stateSel),
-      h("span", { class: "live", id: "live" }, `updated ${new Date().toLocaleTimeString()}`)),
-    table);
+  for (const k of ["name", "state", "heartbeat"]) $(`th-${k}`).setAttribute("aria-sort", fleet.sort === k ? "ascending" : "none");
+  $("fleet-counts").replaceChildren(...STATES.map((s) =>
+    h("li", { class: `b-${s}`, "data-state": s }, h("b", {}, counts[s] || 0), " ", s.replace("_", " "))));
+  $("fleet-chart").replaceChildren(stateBar(planCounts, "Plans by health state"));
+  $("live").textContent = `${shown.length} of ${instances.length} instances · updated ${new Date(now).toLocaleTimeString()}`;
+  // A live redraw keeps the keyboard focus on the same instance's link.
+  const focused = document.activeElement?.closest?.("#fleet-table tbody tr")?.dataset.instance;
+  $("fleet-table").tBodies[0].replaceChildren(...shown.map((i) => h("tr", { "data-instance": i.instanceId, "data-state": i.st },
+    h("td", {}, h("a", { href: `#/instance/${encodeURIComponent(i.instanceId)}` }, i.instanceId),
+      i.peerKeyid ? "" : h("small", {}, " (this hub or unknown peer)")),
+    h("td", {}, badge(i.st)),
+    h("td", {}, i.peerKeyid ? age(i.lastHeartbeatMs, now) : "—"),
+    h("td", {}, h("div", { class: "plans" }, (byInstance.get(i.instanceId) || []).map((p) => {
+      const ps = stateName(p.state);
+      return h("span", { class: `badge s-${ps}`, title: p.reason || "", "data-plan": p.planId },
+        `${p.planId}: ${ps}, ${age(p.lastBackupMs, now)} ${opStatus(p.lastStatus)}`);
+    }))))));
+  if (focused) {
+    const row = [...$("fleet-table").tBodies[0].rows].find((r) => r.dataset.instance === focused);
+    row?.querySelector("a")?.focus();
+  }
 }
 
 // ---- Operations ----
@@ -179,31 +203,44 @@ function opRow(op) {
     h("td", {}, op.displayMessage || ""));
 }
 
+// As on the fleet page, the filters are made once per visit and each
+// query redraws the rows and the pager (keeping the keyboard focus).
 async function renderOps() {
+  if (!$("ops-table")) drawOpsFrame();
   const before = ops.pages[ops.pages.length - 1];
   const res = await api("QueryOperations", { instanceId: ops.instance, repoId: ops.repo, planId: ops.plan,
     pageSize: ops.limit, beforeId: before, status: ops.status ? Number(ops.status) : undefined,
     startAfterMs: ops.from ? Date.parse(ops.from) : undefined, startBeforeMs: ops.to ? Date.parse(ops.to) : undefined });
+  if (!$("ops-table")) return;
   const list = res.operations || [];
+  ops.last = list.length ? Number(list[list.length - 1].id) : 0;
+  $("ops-table").tBodies[0].replaceChildren(...list.map(opRow));
+  $("ops-newer").disabled = ops.pages.length === 1;
+  $("ops-older").disabled = !res.more;
+  $("ops-page").textContent = `page ${ops.pages.length}`;
+}
+
+function drawOpsFrame() {
   const set = (k) => (e) => { ops[k] = e.target.value.trim(); ops.pages = [0]; renderOps(); };
   const field = (k, label, type = "text") => h("label", { for: `ops-${k}` }, label,
     h("input", { id: `ops-${k}`, type, value: ops[k], onchange: set(k) }));
   page().replaceChildren(
     h("h1", {}, "Operations"),
-    h("div", { class: "toolbar", role: "search" }, field("instance", "Instance"), field("repo", "Repo"), field("plan", "Plan"),
+    h("div", { class: "toolbar", role: "search", "aria-label": "Filter operations" },
+      field("instance", "Instance"), field("repo", "Repo"), field("plan", "Plan"),
       h("label", { for: "ops-status" }, "Status", h("select", { id: "ops-status", onchange: set("status") },
         h("option", { value: "" }, "any"),
         Object.entries(OP_STATUSES).map(([v, n]) => h("option", { value: v, selected: ops.status === v }, n)))),
       field("from", "Started from", "datetime-local"), field("to", "Started before", "datetime-local")),
     h("table", { id: "ops-table", "aria-label": "Operations, newest first" },
       h("thead", {}, h("tr", {}, ["ID", "Instance", "Repo", "Plan", "Status", "Started", "Message"].map((c) => h("th", {}, c)))),
-      h("tbody", {}, list.map(opRow))),
-    h("div", { class: "pager" },
-      h("button", { type: "button", id: "ops-newer", disabled: ops.pages.length === 1,
+      h("tbody", {})),
+    h("div", { class: "pager", role: "navigation", "aria-label": "Pages of operations" },
+      h("button", { type: "button", id: "ops-newer", disabled: true,
         onclick: () => { ops.pages.pop(); renderOps(); } }, "Newer"),
-      h("span", { id: "ops-page" }, `page ${ops.pages.length}`),
-      h("button", { type: "button", id: "ops-older", disabled: !res.more,
-        onclick: () => { ops.pages.push(Number(list[list.length - 1].id)); renderOps(); } }, "Older")));
+      h("span", { id: "ops-page", role: "status" }, `page ${ops.pages.length}`),
+      h("button", { type: "button", id: "ops-older", disabled: true,
+        onclick: () => { ops.pages.push(ops.last); renderOps(); } }, "Older")));
 }
 
 // ---- Instance ----
@@ -232,7 +269,7 @@ async function renderInstance(id) {
   page().replaceChildren(
     h("h1", {}, `Instance ${id} `, inst ? badge(stateName(inst.state)) : ""),
     h("p", {}, inst && inst.peerKeyid ? `peer ${inst.peerKeyid} · last heartbeat ${age(inst.lastHeartbeatMs, now)}` : "this hub, or ops of an unknown peer"),
-    sections.length ? sections : h("p", {}, "No plans."),
+    ...(sections.length ? sections : [h("p", {}, "No plans.")]),
     h("h2", {}, "Recent operations"),
     h("table", { id: "instance-ops", "aria-label": "Recent operations" },
       h("thead", {}, h("tr", {}, ["ID", "Instance", "Repo", "Plan", "Status", "Started", "Message"].map((c) => h("th", {}, c)))),
@@ -313,9 +350,18 @@ async function renderPeers() {
           h("td", {}, k.instanceId), h("td", {}, h("code", {}, k.keyid || "")), h("td", {}, k.url || ""),
           h("td", {}, k.pending ? "not paired yet" : k.connected ? badge("ok") : badge("unreachable")))))));
   };
+  renderPeersTables.last = JSON.stringify(t);
   renderPeersTables.draw(t);
 }
-async function renderPeersTables() { renderPeersTables.draw(await api("Trust", {})); }
+// Redrawn on peer events only when what it shows changed (heartbeats do
+// not), so that a grants field being edited keeps its text and focus.
+async function renderPeersTables(force = true) {
+  const t = await api("Trust", {});
+  const text = JSON.stringify(t);
+  if (!force && text === renderPeersTables.last) return;
+  renderPeersTables.last = text;
+  renderPeersTables.draw(t);
+}
 
 // ---- Routing ----
 
@@ -336,7 +382,7 @@ function route() {
   } else render = renderFleet;
   rendering = render().catch((err) => page().replaceChildren(h("p", { class: "error", role: "alert" }, err.message)));
   // Live pages: redrawn on each change (coalesced by the server).
-  if (render === renderPeers) listeners.add((ev) => { if (ev.kind === "peers") renderPeersTables().catch(() => {}); });
+  if (render === renderPeers) listeners.add((ev) => { if (ev.kind === "peers") renderPeersTables(false).catch(() => {}); });
   if (render === renderFleet) listeners.add(() => { rendering = rendering.then(renderFleet).catch(() => {}); });
 }
 window.addEventListener("hashchange", () => { if (!$("nav").hidden) route(); });

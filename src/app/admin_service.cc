@@ -261,6 +261,7 @@ StatusOr<health::v1::HealthReport> DaemonHealth(const AdminContext* ctx,
   BRS_ASSIGN_OR_RETURN(src.settings, LoadHealthSettings(ctx->dir));
   src.now = ctx->env->NowWall();
   src.instance_filter = req.instance_id();
+  src.include_self = req.include_self();
   return BuildHealthReport(*ctx->oplog, src);
 }
 

@@ -11,8 +11,9 @@ shots=${3:?screenshot dir}
 mkdir -p "$build" && build=$(cd "$build" && pwd)
 source "$here/lib.sh"
 [[ -n $bin && -x $bin ]] || skip "backrest-sync not built"
+bin=$(realpath "$bin")
 chromium=${BRS_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 [[ -n $chromium ]] || skip "chromium not installed (scripts/setup installs Debian's chromium)"
-mkdir -p "$shots"
+mkdir -p "$shots" && shots=$(cd "$shots" && pwd)
 BRS_BINARY=$bin BRS_CHROMIUM=$chromium BRS_SCREENSHOTS=$shots \
   go_in "$here" test -mod=readonly -count=1 -v -timeout 15m ./dashboard/

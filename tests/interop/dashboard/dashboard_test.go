@@ -2,7 +2,10 @@
 // chromedp) against a real hub and real client processes
 // (BRS_BINARY serve): login refused and accepted, the fleet page's states
 // for ok, failing, stale and unreachable hosts, a new op shown without a
-// reload, the ops filter and pagination, the instance page's charts.
+// reload, the ops filter and pagination, the instance page's charts, a
+// token made in the page pairing a new client (`backrest-sync join`), a
+// client revoked in the page refused at its next session; on every page,
+// each control has an accessible name and Tab reaches it.
 // Screenshots of each page go to BRS_SCREENSHOTS. Run by
 // tests/interop/run_dashboard.sh (which skips without Go or chromium).
 package dashboard
@@ -18,13 +21,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 type env struct {
-	t   *testing.T
-	bin string
-	dir string
+	t     *testing.T
+	owner *testing.T // whose end stops the processes started (nil: t)
+	bin   string
+	dir   string
+}
+
+// in is e for a subtest: its failures end the subtest, not its parent;
+// processes it starts live until the parent ends.
+func (e *env) in(t *testing.T) *env {
+	owner := e.owner
+	if owner == nil {
+		owner = e.t
+	}
+	return &env{t: t, owner: owner, bin: e.bin, dir: e.dir}
 }
 
 // run runs the binary in the test's dir; stdin is `in`.
@@ -59,7 +75,11 @@ func (e *env) serve(data string) (*exec.Cmd, string) {
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(func() { stop(cmd) })
+	owner := e.owner
+	if owner == nil {
+		owner = e.t
+	}
+	owner.Cleanup(func() { stop(cmd) })
 	for i := 0; i < 600; i++ {
 		b, _ := os.ReadFile(filepath.Join(e.dir, data, "daemon.json"))
 		var info struct{ Listen string }
@@ -106,14 +126,38 @@ func (e *env) addOps(data, jsonl string) {
 
 // A client paired with the hub, with one repo and the given ops, serving.
 func (e *env) client(name, hub, ops string) *exec.Cmd {
-	e.run("", "init", "--data", name, "--instance", name)
 	token := strings.SplitN(e.run("", "pair", "new", "--data", "hub", "--label", name,
 		"--grant", "READ_OPERATIONS:*"), "\n", 2)[0]
+	return e.joined(name, hub, token, ops)
+}
+
+// A client that joins the hub with `token`, with one repo and the given
+// ops, serving.
+func (e *env) joined(name, hub, token, ops string) *exec.Cmd {
+	e.run("", "init", "--data", name, "--instance", name)
 	e.run("", "join", token, "--url", "http://"+hub, "--data", name)
 	e.run("", "repo", "add", "--data", name, "--id", "repo1", "--guid", "g-repo1", "--uri", "/r1")
 	e.addOps(name, ops)
 	cmd, _ := e.serve(name)
 	return cmd
+}
+
+// hubState is the state of the session to the hub `hub` as the client
+// `data` reports it (`peers --json`), e.g. CONNECTION_STATE_CONNECTED.
+func (e *env) hubState(data, hub string) string {
+	cmd := exec.Command(e.bin, "peers", "--data", data, "--json")
+	cmd.Dir = e.dir
+	out, _ := cmd.Output()
+	for _, line := range strings.Split(string(out), "\n") {
+		var p struct {
+			PeerInstanceID string `json:"peerInstanceId"`
+			State          string `json:"state"`
+		}
+		if json.Unmarshal([]byte(line), &p) == nil && p.PeerInstanceID == hub {
+			return p.State
+		}
+	}
+	return ""
 }
 
 // health is the hub's report, as `health --json` prints it.
@@ -202,126 +246,89 @@ func TestDashboard(t *testing.T) {
 	ctx, cancel := context.WithTimeout(bctx, 3*time.Minute)
 	defer cancel()
 
-	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	evalBool := func(js string) bool {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		return v
-	}
-	evalJSON := func(js string, out any) {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string]("JSON.stringify(" + js + ")"))
-		if err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-		if err := json.Unmarshal([]byte(v), out); err != nil {
-			t.Fatalf("%s: %v", js, err)
-		}
-	}
-	waitJS := func(what, js string) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for {
-			ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
-			if ok {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s (%s)", what, js)
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
+	b := &browser{ctx: ctx, shots: shots}
+	do, shot, evalBool, evalJSON, waitJS := b.do, b.shot, b.evalBool, b.evalJSON, b.waitJS
 
 	t.Run("WrongPasswordIsRefused", func(t *testing.T) {
-		do("login form", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("login-user")))
-		shot("login")
-		do("wrong password", chromedp.SendKeys(chromedp.ID("login-user"), "alice"),
+		do(t, "login form", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("login-user")))
+		shot(t, "login")
+		b.checkA11y(t, "login")
+		do(t, "wrong password", chromedp.SendKeys(chromedp.ID("login-user"), "alice"),
 			chromedp.SendKeys(chromedp.ID("login-password"), "not-the-password"),
 			chromedp.Click(chromedp.ID("login-submit")))
-		waitJS("the refusal", `document.getElementById("login-error").textContent.includes("Wrong")`)
-		if !evalBool(`document.getElementById("nav").hidden`) {
-			t.Fatal("the pages' navigation is shown after a wrong password")
+		waitJS(t, "the refusal", `document.getElementById("login-error").textContent.includes("Wrong")`)
+		if !evalBool(t, `getComputedStyle(document.getElementById("nav")).display === "none" && !document.getElementById("fleet-table")`) {
+			t.Fatal("the pages' navigation or the fleet is shown after a wrong password")
 		}
-		shot("login-refused")
+		shot(t, "login-refused")
 	})
 
 	t.Run("FleetShowsEachHostsState", func(t *testing.T) {
-		do("log in", chromedp.SetValue(chromedp.ID("login-user"), "alice"),
+		do(t, "log in", chromedp.SetValue(chromedp.ID("login-user"), "alice"),
 			chromedp.SetValue(chromedp.ID("login-password"), "pw-right"),
 			chromedp.Click(chromedp.ID("login-submit")),
 			chromedp.WaitVisible(chromedp.ID("fleet-table")))
+		if !evalBool(t, `getComputedStyle(document.getElementById("login")).display === "none"`) {
+			t.Error("the login form is still shown after logging in")
+		}
 		want := map[string]string{"c-ok": "ok", "c-failing": "failing", "c-stale": "stale",
 			"c-gone": "unreachable", "hub": "no_plans"}
 		for inst, state := range want {
-			waitJS(inst+" "+state, fmt.Sprintf(
+			waitJS(t, inst+" "+state, fmt.Sprintf(
 				`!!document.querySelector('#fleet-table tr[data-instance=%q][data-state=%q]')`, inst, state))
 		}
 		var counts map[string]string
-		evalJSON(`Object.fromEntries([...document.querySelectorAll('#fleet-counts li')].map(l => [l.dataset.state, l.querySelector('b').textContent]))`, &counts)
+		evalJSON(t, `Object.fromEntries([...document.querySelectorAll('#fleet-counts li')].map(l => [l.dataset.state, l.querySelector('b').textContent]))`, &counts)
 		for _, s := range []string{"ok", "failing", "stale", "unreachable", "no_plans"} {
 			if counts[s] != "1" {
 				t.Errorf("count of %s = %q, want 1 (%v)", s, counts[s], counts)
 			}
 		}
 		// Filter and sort.
-		do("filter", chromedp.SendKeys(chromedp.ID("fleet-filter"), "c-st"))
-		waitJS("filtered rows", `document.querySelectorAll('#fleet-table tbody tr').length === 1`)
-		do("clear filter", chromedp.SetValue(chromedp.ID("fleet-filter"), ""))
-		evalBool(`document.getElementById("fleet-filter").dispatchEvent(new Event("input"))`)
-		waitJS("all rows", `document.querySelectorAll('#fleet-table tbody tr').length === 5`)
+		do(t, "filter", chromedp.SendKeys(chromedp.ID("fleet-filter"), "c-st"))
+		waitJS(t, "filtered rows", `document.querySelectorAll('#fleet-table tbody tr').length === 1`)
+		evalBool(t, `(f => { f.value = ""; return f.dispatchEvent(new Event("input")); })(document.getElementById("fleet-filter"))`)
+		waitJS(t, "all rows", `document.querySelectorAll('#fleet-table tbody tr').length === 5`)
 		var first string
-		evalJSON(`document.querySelector('#fleet-table tbody tr').dataset.instance`, &first)
+		evalJSON(t, `document.querySelector('#fleet-table tbody tr').dataset.instance`, &first)
 		if first != "c-failing" {
 			t.Errorf("sorted by state, the first row is %q, want the failing host", first)
 		}
-		shot("fleet")
+		shot(t, "fleet")
+		b.checkA11y(t, "fleet")
+		// The keyboard alone: Enter on the Operations link opens that page.
+		do(t, "focus the Operations link", chromedp.Focus(chromedp.ID("nav-ops")), chromedp.KeyEvent(kb.Enter))
+		waitJS(t, "the ops page by keyboard", `!!document.getElementById("ops-table") && location.hash === "#/ops"`)
+		do(t, "back to the fleet", chromedp.Navigate(base+"/#/fleet"), chromedp.WaitVisible(chromedp.ID("fleet-table")))
 	})
 
 	t.Run("NewOpAppearsWithoutReload", func(t *testing.T) {
-		evalBool(`window.__noReload = true`)
-		e.addOps("c-failing", backup("daily", "STATUS_SUCCESS", time.Minute))
-		waitJS("c-failing recovered on the open page",
+		evalBool(t, `window.__noReload = true`)
+		e.in(t).addOps("c-failing", backup("daily", "STATUS_SUCCESS", time.Minute))
+		waitJS(t, "c-failing recovered on the open page",
 			`!!document.querySelector('#fleet-table tr[data-instance="c-failing"][data-state="ok"]')`)
-		if !evalBool(`window.__noReload === true`) {
+		if !evalBool(t, `window.__noReload === true`) {
 			t.Fatal("the page was reloaded")
 		}
 	})
 
 	t.Run("OpsFilterAndPagination", func(t *testing.T) {
-		do("ops page", chromedp.Navigate(base+"/#/ops"), chromedp.WaitVisible(chromedp.ID("ops-table")))
-		do("filter c-ok", chromedp.SetValue(chromedp.ID("ops-instance"), "c-ok"))
-		evalBool(`document.getElementById("ops-instance").dispatchEvent(new Event("change"))`)
-		waitJS("first page", `[...document.querySelectorAll('#ops-table tbody tr')].length === 50 && [...document.querySelectorAll('#ops-table tbody tr td:nth-child(2)')].every(td => td.textContent === "c-ok")`)
+		do(t, "ops page", chromedp.Navigate(base+"/#/ops"), chromedp.WaitVisible(chromedp.ID("ops-table")))
+		do(t, "filter c-ok", chromedp.SetValue(chromedp.ID("ops-instance"), "c-ok"))
+		evalBool(t, `document.getElementById("ops-instance").dispatchEvent(new Event("change"))`)
+		waitJS(t, "first page", `[...document.querySelectorAll('#ops-table tbody tr')].length === 50 && [...document.querySelectorAll('#ops-table tbody tr td:nth-child(2)')].every(td => td.textContent === "c-ok")`)
 		var page1 []string
-		evalJSON(`[...document.querySelectorAll('#ops-table tbody tr')].map(r => r.dataset.op)`, &page1)
-		shot("ops")
-		do("older", chromedp.Click(chromedp.ID("ops-older")))
-		waitJS("second page", `document.getElementById("ops-page").textContent === "page 2"`)
+		evalJSON(t, `[...document.querySelectorAll('#ops-table tbody tr')].map(r => r.dataset.op)`, &page1)
+		shot(t, "ops")
+		b.checkA11y(t, "ops")
+		do(t, "older", chromedp.Click(chromedp.ID("ops-older")))
+		waitJS(t, "second page", `document.getElementById("ops-page").textContent === "page 2"`)
 		var page2 []string
-		evalJSON(`[...document.querySelectorAll('#ops-table tbody tr')].map(r => r.dataset.op)`, &page2)
+		evalJSON(t, `[...document.querySelectorAll('#ops-table tbody tr')].map(r => r.dataset.op)`, &page2)
 		if len(page2) != 26 {
 			t.Fatalf("page 2 has %d ops, want 26 (76 ops of c-ok)", len(page2))
 		}
-		if !evalBool(`document.getElementById("ops-older").disabled`) {
+		if !evalBool(t, `document.getElementById("ops-older").disabled`) {
 			t.Error("Older is enabled on the last page")
 		}
 		seen := map[string]bool{}
@@ -334,14 +341,203 @@ func TestDashboard(t *testing.T) {
 	})
 
 	t.Run("InstancePageDrawsCharts", func(t *testing.T) {
-		do("instance page", chromedp.Navigate(base+"/#/instance/c-ok"))
-		waitJS("charts", `document.querySelectorAll('svg polyline').length === 2 && document.querySelectorAll('svg rect').length > 70`)
-		shot("instance")
+		do(t, "instance page", chromedp.Navigate(base+"/#/instance/c-ok"))
+		waitJS(t, "charts", `document.querySelectorAll('svg polyline').length === 2 && document.querySelectorAll('svg rect').length > 70`)
+		shot(t, "instance")
+		b.checkA11y(t, "instance")
+	})
+
+	// A token made in the page, given to `backrest-sync join`: the new client
+	// pairs, is listed as authorized and connected, and its op arrives.
+	t.Run("TokenFromThePageLetsJoinPair", func(t *testing.T) {
+		do(t, "peers page", chromedp.Navigate(base+"/#/peers"), chromedp.WaitVisible(chromedp.ID("token-label")))
+		shot(t, "peers")
+		b.checkA11y(t, "peers")
+		do(t, "new token", chromedp.SendKeys(chromedp.ID("token-label"), "c-new laptop"),
+			chromedp.Click(chromedp.ID("token-create")))
+		waitJS(t, "the token shown once", `(document.getElementById("new-token")?.textContent || "").length > 20`)
+		var token string
+		evalJSON(t, `document.getElementById("new-token").textContent`, &token)
+		waitJS(t, "the token listed", `[...document.querySelectorAll('#tokens-table tbody tr td:first-child')].some(td => td.textContent === "c-new laptop")`)
+		shot(t, "peers-token")
+		b.checkA11y(t, "peers with a new token")
+		e.in(t).joined("c-new", hub, token, backup("daily", "STATUS_SUCCESS", 2*time.Hour))
+		waitJS(t, "c-new authorized and connected on the open page",
+			`!!document.querySelector('#clients-table tr[data-client="c-new"] .s-ok')`)
+		waitFor(t, "c-new's op at the hub", 60*time.Second, func() bool { return e.states()["c-new"] == "ok" })
+		if got := e.hubState("c-new", "hub"); got != "CONNECTION_STATE_CONNECTED" {
+			t.Errorf("c-new's session to the hub is %q, want connected", got)
+		}
+	})
+
+	// Revoked in the page (two presses), the client's session ends and its
+	// next one is refused.
+	t.Run("RevokeInThePageRefusesTheNextSession", func(t *testing.T) {
+		sel := `#clients-table tr[data-client="c-new"] .revoke-client`
+		do(t, "revoke", chromedp.Click(chromedp.CSS(sel)))
+		waitJS(t, "the confirmation", fmt.Sprintf(`document.querySelector(%q).textContent.startsWith("Confirm")`, sel))
+		do(t, "confirm", chromedp.Click(chromedp.CSS(sel)))
+		waitJS(t, "c-new gone from the clients", `!document.querySelector('#clients-table tr[data-client="c-new"]') && !!document.getElementById("clients-table")`)
+		waitFor(t, "c-new's next session refused", 60*time.Second, func() bool {
+			return e.hubState("c-new", "hub") == "CONNECTION_STATE_ERROR_AUTH"
+		})
+		hubLog, _ := os.ReadFile(filepath.Join(e.dir, "hub.log"))
+		if !strings.Contains(string(hubLog), "is not authorized") {
+			t.Errorf("the hub did not log the refusal of the revoked client")
+		}
+		shot(t, "peers-revoked")
 	})
 
 	t.Run("LogoutEndsTheSession", func(t *testing.T) {
-		do("logout", chromedp.Navigate(base+"/#/fleet"), chromedp.WaitVisible(chromedp.ID("logout")),
+		do(t, "logout", chromedp.Navigate(base+"/#/fleet"), chromedp.WaitVisible(chromedp.ID("logout")),
 			chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-user")))
-		do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("login-user")))
+		do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("login-user")))
 	})
+}
+
+// browser: the page under test, with helpers that fail the calling
+// (sub)test; a wait that times out saves a screenshot and the page's text.
+type browser struct {
+	ctx   context.Context
+	shots string
+}
+
+func (b *browser) do(t *testing.T, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.dump(t, what)
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) shot(t *testing.T, name string) {
+	t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dump saves what the page shows after a failure (FAIL-<what>.png) and logs
+// its text.
+func (b *browser) dump(t *testing.T, what string) {
+	t.Helper()
+	name := "FAIL-" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+			return r
+		}
+		return '_'
+	}, what)
+	if png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)); err == nil {
+		_ = os.WriteFile(filepath.Join(b.shots, name+".png"), png, 0o644)
+	}
+	if text, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`)); err == nil {
+		t.Logf("the page after %q (%s.png):\n%s", what, name, text)
+	}
+}
+
+func (b *browser) evalBool(t *testing.T, js string) bool {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	return v
+}
+
+func (b *browser) evalJSON(t *testing.T, js string, out any) {
+	t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[string]("JSON.stringify("+js+")"))
+	if err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+	if err := json.Unmarshal([]byte(v), out); err != nil {
+		t.Fatalf("%s: %v", js, err)
+	}
+}
+
+func (b *browser) waitJS(t *testing.T, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		ok, _ := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js))
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.dump(t, what)
+			t.Fatalf("timed out waiting for %s (%s)", what, js)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// checkA11y: every control the page shows has an accessible name (from
+// Chromium's own accessibility tree), and Tab, pressed from the top of the
+// page, reaches every one that is enabled.
+func (b *browser) checkA11y(t *testing.T, page string) {
+	t.Helper()
+	tree, err := chromedp.Call(b.ctx, accessibility.GetFullAXTree, accessibility.GetFullAXTreeParams{})
+	if err != nil {
+		t.Fatalf("%s: accessibility tree: %v", page, err)
+	}
+	controls := map[string]bool{"button": true, "textbox": true, "searchbox": true, "combobox": true,
+		"link": true, "spinbutton": true, "checkbox": true, "radio": true, "listbox": true, "slider": true}
+	named := 0
+	for _, n := range tree.Nodes {
+		if n.Ignored || n.Role == nil {
+			continue
+		}
+		var role, name string
+		_ = json.Unmarshal(n.Role.Value, &role)
+		if !controls[role] {
+			continue
+		}
+		if n.Name != nil {
+			_ = json.Unmarshal(n.Name.Value, &name)
+		}
+		if strings.TrimSpace(name) == "" {
+			t.Errorf("%s: a %s without an accessible name (DOM node %d)", page, role, n.BackendDOMNodeID)
+		}
+		named++
+	}
+	if named == 0 {
+		t.Errorf("%s: no controls in the accessibility tree", page)
+	}
+
+	// Tab order: number the focusable, enabled, visible controls, then Tab
+	// through the page and note which got the focus.
+	var want []string
+	b.evalJSON(t, `(() => {
+	  const els = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+	    .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0 &&
+	                 getComputedStyle(e).visibility !== "hidden");
+	  els.forEach((e, i) => e.dataset.a11y = String(i));
+	  document.activeElement?.blur();
+	  window.scrollTo(0, 0);
+	  return els.map(e => e.id || e.getAttribute("aria-label") || e.textContent.trim().slice(0, 30) || e.tagName);
+	})()`, &want)
+	reached := map[string]bool{}
+	// Tab goes on from where the focus last was, and wraps at the end.
+	for i := 0; i < 2*len(want)+4 && len(reached) < len(want); i++ {
+		if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatalf("%s: Tab: %v", page, err)
+		}
+		var idx string
+		b.evalJSON(t, `document.activeElement?.dataset?.a11y ?? ""`, &idx)
+		if idx != "" {
+			reached[idx] = true
+		}
+	}
+	for i, what := range want {
+		if !reached[fmt.Sprint(i)] {
+			t.Errorf("%s: Tab never reaches %q", page, what)
+		}
+	}
+	if len(want) == 0 {
+		t.Errorf("%s: nothing to focus", page)
+	}
 }
