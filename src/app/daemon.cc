@@ -430,7 +430,7 @@ void Daemon::Stop() {
   m.loop.stop();
   m.progress_timer.cancel();
   if (m.config_watch) m.config_watch->Close();
-  m.web.stopping = true;
+  m.web.Stop();
   if (m.sync) m.sync->Stop();
   if (m.server) m.server->Stop(3'000);
   if (m.config && m.config_sub) m.config->Unsubscribe(m.config_sub);

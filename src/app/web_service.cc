@@ -77,7 +77,15 @@ StatusOr<web::v1::SessionInfo> Login(WebContext* ctx, const rpc::CallInfo& call,
   return out;
 }
 
-// Events: "hello", then one message per burst of changes.
+// How long an Events stream stays silent before it sends a "tick": a
+// keep-alive, so that a client that went away is found by the failed write
+// (and proxies keep the connection open). Changes are sent as they happen.
+constexpr auto kEventsKeepAlive = std::chrono::seconds(15);
+
+// Events: "hello", then one message per change, sent as it happens: an op
+// event or a peer-state change wakes the stream, which sends what arrived
+// meanwhile as one message (so a burst is coalesced while a write is in
+// progress). Stop ends it at once.
 Status StreamEvents(WebContext* ctx, const rpc::CallInfo& call, rpc::Stream& stream) {
   if (auto s = CheckWebSession(*ctx->sessions, call); !s.ok()) {
     LogAuthRefusal(call, s.status());
@@ -85,22 +93,26 @@ Status StreamEvents(WebContext* ctx, const rpc::CallInfo& call, rpc::Stream& str
   }
   std::string ignored;
   BRS_RETURN_IF_ERROR(stream.Read(&ignored, call.deadline_ms).status());
-  struct Shared {
-    std::mutex mu;
-    std::condition_variable cv;
+  struct Pending {
     int64_t ops = 0;
     bool peers = false;
   };
-  auto shared = std::make_shared<Shared>();
-  const auto op_sub = ctx->oplog->Subscribe(nullptr, [shared](const store::OpEvent& e) {
-    std::lock_guard lock(shared->mu);
-    shared->ops += static_cast<int64_t>(e.ops.size());
-    shared->cv.notify_all();
+  // Shared with the callbacks, which may run after this stream ended (an
+  // unsubscribe waits for none in progress on another thread).
+  auto pending = std::make_shared<Pending>();
+  const auto op_sub = ctx->oplog->Subscribe(nullptr, [ctx, pending](const store::OpEvent& e) {
+    {
+      std::lock_guard lock(ctx->mu);
+      pending->ops += static_cast<int64_t>(e.ops.size());
+    }
+    ctx->changed.notify_all();
   });
-  const auto peer_sub = ctx->peers->Subscribe([shared](const v1sync::PeerState&) {
-    std::lock_guard lock(shared->mu);
-    shared->peers = true;
-    shared->cv.notify_all();
+  const auto peer_sub = ctx->peers->Subscribe([ctx, pending](const v1sync::PeerState&) {
+    {
+      std::lock_guard lock(ctx->mu);
+      pending->peers = true;
+    }
+    ctx->changed.notify_all();
   });
   int64_t seq = 0;
   auto send = [&](const std::string& kind, int64_t ops) {
@@ -111,28 +123,23 @@ Status StreamEvents(WebContext* ctx, const rpc::CallInfo& call, rpc::Stream& str
     return stream.Write(ev.SerializeAsString());
   };
   Status result = send("hello", 0);
-  int idle_rounds = 0;
-  while (result.ok() && !ctx->stopping.load()) {
-    int64_t ops = 0;
-    bool peers = false;
+  while (result.ok()) {
+    Pending now;
     {
-      std::unique_lock lock(shared->mu);
-      // A real-time wait: it only paces the stream (coalescing bursts and
-      // noticing a stop); nothing is decided from it.
-      shared->cv.wait_for(lock, std::chrono::milliseconds(250));
-      std::swap(ops, shared->ops);
-      std::swap(peers, shared->peers);
+      std::unique_lock lock(ctx->mu);
+      const bool news = ctx->changed.wait_for(lock, kEventsKeepAlive, [&] {
+        return ctx->stopping || pending->ops > 0 || pending->peers;
+      });
+      if (ctx->stopping) break;
+      if (!news) {
+        lock.unlock();
+        result = send("tick", 0);
+        continue;
+      }
+      std::swap(now, *pending);
     }
-    if (ops > 0) {
-      result = send("ops", ops);
-    } else if (peers) {
-      result = send("peers", 0);
-    } else if (++idle_rounds >= 60) {  // every 15 s: finds a client that has gone
-      result = send("tick", 0);
-    } else {
-      continue;
-    }
-    idle_rounds = 0;
+    if (now.ops > 0) result = send("ops", now.ops);
+    if (result.ok() && now.peers) result = send("peers", 0);
   }
   ctx->oplog->Unsubscribe(op_sub);
   ctx->peers->Unsubscribe(peer_sub);
@@ -140,6 +147,14 @@ Status StreamEvents(WebContext* ctx, const rpc::CallInfo& call, rpc::Stream& str
 }
 
 }  // namespace
+
+void WebContext::Stop() {
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  changed.notify_all();
+}
 
 std::string SessionCookie(std::string_view id, bool secure, int64_t max_age_s) {
   std::string c =

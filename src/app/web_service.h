@@ -13,9 +13,10 @@
 // the admin token (CheckWebSession).
 #pragma once
 
-#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "app/web_sessions.h"
 #include "rpc/server.h"
@@ -33,13 +34,20 @@ inline constexpr std::string_view kWebSession = "/brs.web.v1.Web/Session";
 inline constexpr std::string_view kWebEvents = "/brs.web.v1.Web/Events";
 
 struct WebContext {
+  // Ends every Events stream: each wakes at once and returns.
+  void Stop();
+
   WebSessions* sessions = nullptr;
   // The authenticator in force (it changes with config.json).
   std::function<std::shared_ptr<const sync::ApiAuthenticator>()> auth;
   bool tls = false;
   store::OplogStore* oplog = nullptr;      // for Events
   store::PeerStateStore* peers = nullptr;  // for Events
-  std::atomic<bool> stopping{false};       // ends Events streams
+
+  // The Events streams wait on `changed` for their own news or for Stop.
+  std::mutex mu;
+  std::condition_variable changed;
+  bool stopping = false;  // guarded by mu
 };
 
 // Registers the files and the Web service. `ctx` outlives the server.

@@ -1,7 +1,7 @@
 // The dashboard served by a real daemon, checked with curl over HTTP/1.1,
 // h2c and TLS: its files (types, ETag, gzip, CSP) and its login (cookie
 // flags, CSRF, logout, wrong passwords refused and logged without the
-// password). The pages themselves are tested in Chromium
+// password) and its live Events stream. The pages themselves are tested in Chromium
 // (tests/interop/dashboard).
 #include <gtest/gtest.h>
 
@@ -149,6 +149,50 @@ TEST_F(CliDashboard, RepeatedWrongPasswordsAreThrottled) {
                    "{\"username\":\"alice\",\"password\":\"pw-right\"}");
   EXPECT_TRUE(Contains(held.out, "\"code\":\"resource_exhausted\"")) << held.out;
   EXPECT_TRUE(Contains(s.log(), "dashboard login refused")) << s.log();
+}
+
+// The live stream the pages redraw from (JSON over HTTP/1.1, as fetch()
+// reads it): "hello", then an "ops" message for an op added; the daemon's
+// stop ends it with the end-of-stream message, not a cut connection.
+TEST_F(CliDashboard, EventsStreamSendsEachChangeAndEndsWithTheDaemon) {
+  Serve s(dir, "d");
+  const std::string base = Url(s.address());
+  auto login = Call(dir, base, "/brs.web.v1.Web/Login",
+                    "{\"username\":\"alice\",\"password\":\"pw-right\"}", "-c jar");
+  const std::string csrf = JsonField(login.out.substr(login.out.find("\r\n\r\n")), "csrfToken");
+  ASSERT_EQ(csrf.size(), 64u) << login.out;
+  // Without the CSRF header: refused.
+  auto refused = Sh(dir,
+                    "printf '\\0\\0\\0\\0\\2{}' > ev.bin && curl -sS --http1.1 -b jar -H "
+                    "'content-type: application/connect+json' --data-binary @ev.bin " +
+                        base + "/brs.web.v1.Web/Events");
+  EXPECT_TRUE(Contains(refused.out, "permission_denied")) << refused.out;
+
+  auto started =
+      Sh(dir, "(curl -sSN --http1.1 -b jar -H 'x-csrf-token: " + csrf +
+                  "' -H 'content-type: application/connect+json' --data-binary @ev.bin " + base +
+                  "/brs.web.v1.Web/Events > events.out 2>&1; echo $? > curl.rc) "
+                  ">/dev/null 2>&1 &");
+  ASSERT_EQ(started.code, 0) << started.err;
+  ASSERT_TRUE(WaitFor([&] {
+    return Contains(Slurp(dir.File("events.out")), "\"kind\":\"hello\"");
+  })) << Slurp(dir.File("events.out"));
+  auto add =
+      Sh(dir,
+         "echo '{\"repoId\":\"repo1\",\"repoGuid\":\"g1\",\"planId\":\"daily\","
+         "\"status\":\"STATUS_SUCCESS\",\"unixTimeStartMs\":\"1\"}' | $B ops add --data d -");
+  ASSERT_EQ(add.code, 0) << add.err;
+  ASSERT_TRUE(WaitFor([&] {
+    return Contains(Slurp(dir.File("events.out")), "\"kind\":\"ops\",\"opCount\":\"1\"");
+  })) << Slurp(dir.File("events.out"));
+
+  EXPECT_EQ(s.Stop(), 0);
+  ASSERT_TRUE(WaitFor([&] { return !Slurp(dir.File("curl.rc")).empty(); })) << "curl still runs";
+  EXPECT_EQ(Slurp(dir.File("curl.rc")), "0\n");
+  const std::string out = Slurp(dir.File("events.out"));
+  const std::string end("\x02\0\0\0\x02{}", 7);
+  ASSERT_GE(out.size(), end.size());
+  EXPECT_EQ(out.substr(out.size() - end.size()), end) << "no end-of-stream message: " << out;
 }
 
 }  // namespace
