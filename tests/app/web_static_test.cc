@@ -16,6 +16,15 @@ const std::string* Header(const rpc::HttpResponse& r, const std::string& name) {
   return rpc::FindHeader(r.headers, name);
 }
 
+// Issue #12 §4: a first visit downloads at most 200 KB (the built-in
+// files, gzipped as served).
+TEST(WebStatic, TheDashboardsFilesWeighAtMost200KBGzipped) {
+  const WebStatic files(kWebAssets, kWebAssetCount);
+  EXPECT_GE(files.paths().size(), 5u);
+  EXPECT_GT(files.gzipped_bytes(), 0u);
+  EXPECT_LE(files.gzipped_bytes(), 200u * 1000u);
+}
+
 TEST(WebStatic, ContentTypesFollowTheExtension) {
   EXPECT_EQ(WebContentType("/index.html"), "text/html; charset=utf-8");
   EXPECT_EQ(WebContentType("/app.js"), "text/javascript; charset=utf-8");
