@@ -187,6 +187,7 @@ function drawFleetData() {
     const row = [...$("fleet-table").tBodies[0].rows].find((r) => r.dataset.instance === focused);
     row?.querySelector("a")?.focus();
   }
+  performance.mark("fleet-drawn");  // how long a visit takes to show the fleet (bench/dashboard_browser.sh)
 }
 
 // ---- Operations ----
@@ -200,18 +201,72 @@ function opRow(op) {
     h("td", {}, op.id), h("td", {}, op.instanceId), h("td", {}, op.repoId), h("td", {}, op.planId),
     h("td", {}, h("span", { class: `badge s-${opStatus(op.status) === "success" ? "ok" : opStatus(op.status) === "error" ? "failing" : "unknown"}` }, opStatus(op.status))),
     h("td", {}, op.unixTimeStartMs ? new Date(Number(op.unixTimeStartMs)).toISOString().replace(".000Z", "Z") : ""),
-    h("td", {}, op.displayMessage || ""));
+    h("td", {}, op.displayMessage || ""),
+    h("td", {}, op.logref ? h("button", { type: "button", class: "show-log", "aria-label": `Log of operation ${op.id}`,
+      onclick: () => showLog(op) }, "Log") : ""));
+}
+const OP_COLUMNS = ["ID", "Instance", "Repo", "Plan", "Status", "Started", "Message", "Log"];
+
+// An op's log, below the page: from this hub's log store, or fetched from
+// the peer that ran it (log transfer over its sync session; a Backrest
+// peer cannot serve logs, and the daemon's answer says so).
+async function showLog(op) {
+  $("op-log")?.remove();
+  const text = h("pre", { id: "op-log-text", tabindex: 0, "aria-label": `Log of operation ${op.id}` });
+  const status = h("p", { id: "op-log-status", role: "status" }, "Fetching the log…");
+  const box = h("section", { id: "op-log", class: "chart", "aria-labelledby": "op-log-title" },
+    h("h2", { id: "op-log-title" }, `Log of operation ${op.id} (${op.logref})`), status, text,
+    h("button", { type: "button", id: "op-log-close", onclick: () => box.remove() }, "Close log"));
+  page().append(box);
+  box.scrollIntoView();
+  text.focus();
+  const decoder = new TextDecoder();
+  try {
+    await stream("/brs.admin.v1.Admin/FetchLog", { logId: op.logref, peerKeyid: op.originalInstanceKeyid || "" }, (chunk) => {
+      const bin = atob(chunk.data || "");
+      text.append(decoder.decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)), { stream: true }));
+    });
+    text.append(decoder.decode());
+    status.textContent = `${text.textContent.length} characters`;
+  } catch (err) {
+    status.className = "error";
+    status.textContent = `No log: ${err.message}`;
+  }
+}
+
+// A live redraw: at most one runs at a time, runs start at least `gapMs`
+// apart, and one more follows when events came meanwhile (a burst of
+// events, or a fleet of heartbeats, costs one redraw per gap, not one
+// each).
+function coalesced(fn, gapMs) {
+  let running = false, again = false, last = 0;
+  const run = () => {
+    if (running) { again = true; return; }
+    running = true;
+    const wait = Math.max(0, last + gapMs - Date.now());
+    setTimeout(() => {
+      last = Date.now();
+      fn().catch(() => {}).finally(() => {
+        running = false;
+        if (again) { again = false; run(); }
+      });
+    }, wait);
+  };
+  return run;
 }
 
 // As on the fleet page, the filters are made once per visit and each
 // query redraws the rows and the pager (keeping the keyboard focus).
+// Only the answer to the latest query is drawn (filters changed quickly
+// send queries that may answer out of order).
 async function renderOps() {
   if (!$("ops-table")) drawOpsFrame();
+  const query = (ops.query = (ops.query || 0) + 1);
   const before = ops.pages[ops.pages.length - 1];
   const res = await api("QueryOperations", { instanceId: ops.instance, repoId: ops.repo, planId: ops.plan,
     pageSize: ops.limit, beforeId: before, status: ops.status ? Number(ops.status) : undefined,
     startAfterMs: ops.from ? Date.parse(ops.from) : undefined, startBeforeMs: ops.to ? Date.parse(ops.to) : undefined });
-  if (!$("ops-table")) return;
+  if (!$("ops-table") || query !== ops.query) return;
   const list = res.operations || [];
   ops.last = list.length ? Number(list[list.length - 1].id) : 0;
   $("ops-table").tBodies[0].replaceChildren(...list.map(opRow));
@@ -233,7 +288,7 @@ function drawOpsFrame() {
         Object.entries(OP_STATUSES).map(([v, n]) => h("option", { value: v, selected: ops.status === v }, n)))),
       field("from", "Started from", "datetime-local"), field("to", "Started before", "datetime-local")),
     h("table", { id: "ops-table", "aria-label": "Operations, newest first" },
-      h("thead", {}, h("tr", {}, ["ID", "Instance", "Repo", "Plan", "Status", "Started", "Message"].map((c) => h("th", {}, c)))),
+      h("thead", {}, h("tr", {}, OP_COLUMNS.map((c) => h("th", {}, c)))),
       h("tbody", {})),
     h("div", { class: "pager", role: "navigation", "aria-label": "Pages of operations" },
       h("button", { type: "button", id: "ops-newer", disabled: true,
@@ -272,7 +327,7 @@ async function renderInstance(id) {
     ...(sections.length ? sections : [h("p", {}, "No plans.")]),
     h("h2", {}, "Recent operations"),
     h("table", { id: "instance-ops", "aria-label": "Recent operations" },
-      h("thead", {}, h("tr", {}, ["ID", "Instance", "Repo", "Plan", "Status", "Started", "Message"].map((c) => h("th", {}, c)))),
+      h("thead", {}, h("tr", {}, OP_COLUMNS.map((c) => h("th", {}, c)))),
       h("tbody", {}, list.slice(0, 20).map(opRow))));
 }
 
@@ -313,7 +368,7 @@ async function renderPeers() {
     }
   };
   const tables = h("div", { id: "peers-tables" });
-  page().replaceChildren(h("h1", {}, "Pairing and peers"), form, result, tables);
+  page().replaceChildren(h("h1", {}, "Pairing and peers"), form, result, tables, pushForm(t));
   renderPeersTables.draw = (tr) => {
     tables.replaceChildren(
       h("h2", {}, "Pairing tokens"),
@@ -353,6 +408,52 @@ async function renderPeers() {
   renderPeersTables.last = JSON.stringify(t);
   renderPeersTables.draw(t);
 }
+// Push config to a connected client (SetRemoteClientConfig, as `config
+// push`): repos as a JSON array of Backrest repos, IDs of repos and plans
+// to delete; the client's outcome (applied, or refused and why) is shown
+// once it answers (up to 10 s). Drawn once per visit, so live redraws of
+// the tables keep what is being typed.
+function pushForm(t) {
+  const out = h("div", { id: "push-result", role: "status" });
+  const words = (id) => $(id).value.split(/[\s,]+/).filter(Boolean);
+  return h("form", { id: "push-form", "aria-labelledby": "push-title", class: "chart",
+    onsubmit: async (e) => {
+      e.preventDefault();
+      let repos = [];
+      try {
+        const text = $("push-repos").value.trim();
+        repos = text ? JSON.parse(text) : [];
+        if (!Array.isArray(repos)) throw new Error("not an array");
+      } catch (err) {
+        out.replaceChildren(h("p", { class: "error", role: "alert" }, `Repos: not a JSON array of repos (${err.message})`));
+        return;
+      }
+      const peer = $("push-peer").value;
+      const name = $("push-peer").selectedOptions[0]?.textContent || peer;
+      out.replaceChildren(h("p", {}, `Pushing to ${name}…`));
+      try {
+        const r = await api("PushConfig", { request: { peerKeyid: peer, repos,
+          reposToDelete: words("push-delete-repos"), plansToDelete: words("push-delete-plans") }, waitMs: 10000 });
+        const outcome = r.outcome === "OUTCOME_APPLIED" ? "applied" : r.outcome === "OUTCOME_REFUSED" ? "refused" : "no outcome yet";
+        out.replaceChildren(h("p", { "data-outcome": outcome, class: outcome === "refused" ? "error" : "" },
+          `${outcome === "applied" ? "Applied by" : outcome === "refused" ? "Refused by" : "Sent to"} ${name}` +
+          (r.message ? `: ${r.message}` : "")));
+      } catch (err) {
+        out.replaceChildren(h("p", { class: "error", role: "alert", "data-outcome": "error" }, err.message));
+      }
+    } },
+    h("h2", { id: "push-title" }, "Push config to a client"),
+    h("div", { class: "toolbar" },
+      h("label", { for: "push-peer" }, "Client", h("select", { id: "push-peer", required: true },
+        (t.clients || []).map((c) => h("option", { value: c.keyid }, c.instanceId)))),
+      h("label", { for: "push-repos" }, "Repos to create or update (JSON array)",
+        h("textarea", { id: "push-repos", rows: 3, cols: 50, placeholder: '[{"id":"b2","uri":"b2:bucket","guid":"…"}]' })),
+      h("label", { for: "push-delete-repos" }, "Repo IDs to delete", h("input", { id: "push-delete-repos" })),
+      h("label", { for: "push-delete-plans" }, "Plan IDs to delete", h("input", { id: "push-delete-plans" })),
+      h("button", { type: "submit", id: "push-submit" }, "Push")),
+    out);
+}
+
 // Redrawn on peer events only when what it shows changed (heartbeats do
 // not), so that a grants field being edited keeps its text and focus.
 async function renderPeersTables(force = true) {
@@ -381,10 +482,23 @@ function route() {
     render = () => renderInstance(id);
   } else render = renderFleet;
   rendering = render().catch((err) => page().replaceChildren(h("p", { class: "error", role: "alert" }, err.message)));
-  // Live pages: redrawn on each change (coalesced by the server).
-  if (render === renderPeers) listeners.add((ev) => { if (ev.kind === "peers") renderPeersTables(false).catch(() => {}); });
-  if (render === renderFleet) listeners.add(() => { rendering = rendering.then(renderFleet).catch(() => {}); });
+  // Live pages: redrawn on each change (one redraw at a time). The ops
+  // page only while it shows the newest ops (a page further back stays
+  // as it is, or its rows would shift under the reader).
+  // A redraw still pending when the operator moved on is dropped.
+  const visit = ++route.visits;
+  const after = (fn, gapMs) => coalesced(() => (visit === route.visits ? rendering.then(fn) : Promise.resolve()), gapMs);
+  if (render === renderPeers) {
+    const redraw = after(() => renderPeersTables(false), 1000);
+    listeners.add((ev) => { if (ev.kind === "peers") redraw(); });
+  }
+  if (render === renderFleet) listeners.add(after(renderFleet, 2000));
+  if (render === renderOps) {
+    const redraw = after(renderOps, 1000);
+    listeners.add((ev) => { if (ev.kind === "ops" && ops.pages.length === 1) redraw(); });
+  }
 }
+route.visits = 0;
 window.addEventListener("hashchange", () => { if (!$("nav").hidden) route(); });
 
 // A reload keeps the session: ask for its CSRF token again.

@@ -2,7 +2,10 @@
 // chromedp) against a real hub and real client processes
 // (BRS_BINARY serve): login refused and accepted, the fleet page's states
 // for ok, failing, stale and unreachable hosts, a new op shown without a
-// reload, the ops filter and pagination, the instance page's charts, a
+// reload (on the fleet and ops pages), the ops filters (instance, status,
+// time) and pagination checked against the hub's store, the instance
+// page's charts and an op's log fetched from its client, config pushed
+// from the page (applied, refused), a
 // token made in the page pairing a new client (`backrest-sync join`), a
 // client revoked in the page refused at its next session; on every page,
 // each control has an accessible name and Tab reaches it.
@@ -108,11 +111,70 @@ func stop(cmd *exec.Cmd) {
 
 // backup is one backup op started `ago` ago, as `ops add` takes it.
 func backup(plan, status string, ago time.Duration) string {
+	return backupOp(plan, status, ago, "backup "+plan, "")
+}
+
+// backupOp is backup with its display message and logref ("": none).
+func backupOp(plan, status string, ago time.Duration, message, logref string) string {
 	start := time.Now().Add(-ago).UnixMilli()
 	return fmt.Sprintf(`{"repoId":"repo1","repoGuid":"g-repo1","planId":%q,"status":%q,`+
-		`"unixTimeStartMs":"%d","unixTimeEndMs":"%d","displayMessage":"backup %s",`+
+		`"unixTimeStartMs":"%d","unixTimeEndMs":"%d","displayMessage":%q,"logref":%q,`+
 		`"operationBackup":{"lastStatus":{"summary":{"dataAdded":"%d"}}}}`+"\n",
-		plan, status, start, start+int64(30000+ago.Milliseconds()%60000), plan, 1048576+ago.Milliseconds()%5000000)
+		plan, status, start, start+int64(30000+ago.Milliseconds()%60000), message, logref,
+		1048576+ago.Milliseconds()%5000000)
+}
+
+// op is one line of `ops list --json`.
+type op struct {
+	ID              string `json:"id"`
+	InstanceID      string `json:"instanceId"`
+	Status          string `json:"status"`
+	UnixTimeStartMs string `json:"unixTimeStartMs"`
+	DisplayMessage  string `json:"displayMessage"`
+	Logref          string `json:"logref"`
+}
+
+// ops lists the ops of `data` (newest first) with `ops list` and its
+// filter flags.
+func (e *env) ops(data string, flags ...string) []op {
+	e.t.Helper()
+	out := e.run("", append([]string{"ops", "list", "--data", data, "--json"}, flags...)...)
+	var list []op
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if line == "" {
+			continue
+		}
+		var o op
+		if err := json.Unmarshal([]byte(line), &o); err != nil {
+			e.t.Fatalf("ops list: %v: %s", err, line)
+		}
+		list = append(list, o)
+	}
+	return list
+}
+
+// addLogs stores `text` as the log of each of data's ops with a logref
+// (`logs add`), so that the client can serve it.
+func (e *env) addLogs(data string, text func(logref string) string) {
+	e.t.Helper()
+	for _, o := range e.ops(data) {
+		if o.Logref == "" {
+			continue
+		}
+		path := filepath.Join(e.dir, data+"-"+o.Logref+".log")
+		if err := os.WriteFile(path, []byte(text(o.Logref)), 0o600); err != nil {
+			e.t.Fatal(err)
+		}
+		e.run("", "logs", "add", o.Logref, path, "--data", data, "--op", o.ID)
+	}
+}
+
+func logText(logref string) string {
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "%s: restic says line %d\n", logref, i)
+	}
+	return b.String()
 }
 
 func (e *env) addOps(data, jsonl string) {
@@ -125,19 +187,20 @@ func (e *env) addOps(data, jsonl string) {
 }
 
 // A client paired with the hub, with one repo and the given ops, serving.
-func (e *env) client(name, hub, ops string) *exec.Cmd {
+func (e *env) client(name, hub, ops string, joinFlags ...string) *exec.Cmd {
 	token := strings.SplitN(e.run("", "pair", "new", "--data", "hub", "--label", name,
 		"--grant", "READ_OPERATIONS:*"), "\n", 2)[0]
-	return e.joined(name, hub, token, ops)
+	return e.joined(name, hub, token, ops, joinFlags...)
 }
 
 // A client that joins the hub with `token`, with one repo and the given
 // ops, serving.
-func (e *env) joined(name, hub, token, ops string) *exec.Cmd {
+func (e *env) joined(name, hub, token, ops string, joinFlags ...string) *exec.Cmd {
 	e.run("", "init", "--data", name, "--instance", name)
-	e.run("", "join", token, "--url", "http://"+hub, "--data", name)
+	e.run("", append([]string{"join", token, "--url", "http://" + hub, "--data", name}, joinFlags...)...)
 	e.run("", "repo", "add", "--data", name, "--id", "repo1", "--guid", "g-repo1", "--uri", "/r1")
 	e.addOps(name, ops)
+	e.addLogs(name, logText)
 	cmd, _ := e.serve(name)
 	return cmd
 }
@@ -221,10 +284,11 @@ func TestDashboard(t *testing.T) {
 		okOps += backup("daily", "STATUS_SUCCESS", time.Duration(75-i)*8*time.Hour)
 	}
 	okOps += backup("daily", "STATUS_SUCCESS", time.Hour)
+	okOps += backupOp("daily", "STATUS_SUCCESS", 30*time.Minute, "backup with a log", "c-ok-log-1")
 	e.client("c-ok", hub, okOps)
 	e.client("c-failing", hub, backup("daily", "STATUS_ERROR", time.Hour))
 	e.client("c-stale", hub, backup("daily", "STATUS_SUCCESS", 40*time.Hour))
-	gone := e.client("c-gone", hub, backup("daily", "STATUS_SUCCESS", time.Hour))
+	gone := e.client("c-gone", hub, backupOp("daily", "STATUS_SUCCESS", time.Hour, "backup of c-gone", "c-gone-log-1"))
 	waitFor(t, "the four clients' ops at the hub", 60*time.Second, func() bool {
 		s := e.states()
 		return s["c-ok"] == "ok" && s["c-failing"] == "failing" && s["c-stale"] == "stale" &&
@@ -312,32 +376,94 @@ func TestDashboard(t *testing.T) {
 		}
 	})
 
+	// What the page lists, checked against the hub's store (`ops list`).
+	idsOf := func(list []op) []string {
+		ids := []string{}
+		for _, o := range list {
+			ids = append(ids, o.ID)
+		}
+		return ids
+	}
+	setField := func(t *testing.T, id, value string) {
+		evalBool(t, fmt.Sprintf(`(f => { f.value = %q; return f.dispatchEvent(new Event("change")); })(document.getElementById(%q))`, value, id))
+	}
+	samePage := func(t *testing.T, what string, want []string) {
+		t.Helper()
+		wantJSON, _ := json.Marshal(want)
+		waitJS(t, what, fmt.Sprintf(`JSON.stringify([...document.querySelectorAll('#ops-table tbody tr')].map(r => r.dataset.op)) === %q`, string(wantJSON)))
+	}
+
 	t.Run("OpsFilterAndPagination", func(t *testing.T) {
 		do(t, "ops page", chromedp.Navigate(base+"/#/ops"), chromedp.WaitVisible(chromedp.ID("ops-table")))
-		do(t, "filter c-ok", chromedp.SetValue(chromedp.ID("ops-instance"), "c-ok"))
-		evalBool(t, `document.getElementById("ops-instance").dispatchEvent(new Event("change"))`)
-		waitJS(t, "first page", `[...document.querySelectorAll('#ops-table tbody tr')].length === 50 && [...document.querySelectorAll('#ops-table tbody tr td:nth-child(2)')].every(td => td.textContent === "c-ok")`)
-		var page1 []string
-		evalJSON(t, `[...document.querySelectorAll('#ops-table tbody tr')].map(r => r.dataset.op)`, &page1)
+		stored := e.in(t).ops("hub", "--instance", "c-ok")
+		if len(stored) <= 50 || len(stored) > 100 {
+			t.Fatalf("the hub holds %d ops of c-ok, want two pages' worth", len(stored))
+		}
+		setField(t, "ops-instance", "c-ok")
+		samePage(t, "the first page: c-ok's 50 newest", idsOf(stored[:50]))
 		shot(t, "ops")
 		b.checkA11y(t, "ops")
 		do(t, "older", chromedp.Click(chromedp.ID("ops-older")))
 		waitJS(t, "second page", `document.getElementById("ops-page").textContent === "page 2"`)
-		var page2 []string
-		evalJSON(t, `[...document.querySelectorAll('#ops-table tbody tr')].map(r => r.dataset.op)`, &page2)
-		if len(page2) != 26 {
-			t.Fatalf("page 2 has %d ops, want 26 (76 ops of c-ok)", len(page2))
-		}
+		samePage(t, "the second page: the rest of c-ok's", idsOf(stored[50:]))
 		if !evalBool(t, `document.getElementById("ops-older").disabled`) {
 			t.Error("Older is enabled on the last page")
 		}
-		seen := map[string]bool{}
-		for _, id := range append(page1, page2...) {
-			if seen[id] {
-				t.Fatalf("op %s on both pages", id)
+		do(t, "newer", chromedp.Click(chromedp.ID("ops-newer")))
+		samePage(t, "the first page again", idsOf(stored[:50]))
+
+		// Status: every instance's failed ops, as the store has them.
+		var failed []op
+		for _, o := range e.in(t).ops("hub") {
+			if o.Status == "STATUS_ERROR" {
+				failed = append(failed, o)
 			}
-			seen[id] = true
 		}
+		if len(failed) == 0 {
+			t.Fatal("the hub holds no failed op")
+		}
+		setField(t, "ops-instance", "")
+		setField(t, "ops-status", "4")
+		samePage(t, "the failed ops", idsOf(failed))
+
+		// Time: c-ok's ops started within the last 2 days (a minute bound,
+		// in the browser's local time as datetime-local takes it).
+		setField(t, "ops-status", "")
+		from := time.Now().Add(-48 * time.Hour).Truncate(time.Minute)
+		var recent []op
+		for _, o := range stored {
+			var ms int64
+			fmt.Sscan(o.UnixTimeStartMs, &ms)
+			if ms >= from.UnixMilli() {
+				recent = append(recent, o)
+			}
+		}
+		if len(recent) == 0 || len(recent) == len(stored) {
+			t.Fatalf("%d of c-ok's %d ops in the last 2 days: the bound selects nothing", len(recent), len(stored))
+		}
+		setField(t, "ops-instance", "c-ok")
+		setField(t, "ops-from", from.Local().Format("2006-01-02T15:04"))
+		samePage(t, "c-ok's ops of the last 2 days", idsOf(recent))
+		shot(t, "ops-filtered")
+		setField(t, "ops-from", "")
+		setField(t, "ops-instance", "")
+	})
+
+	// The ops page, showing the newest ops, lists a new one as it arrives.
+	t.Run("NewOpAppearsOnTheOpsPage", func(t *testing.T) {
+		do(t, "ops page", chromedp.Navigate(base+"/#/ops"), chromedp.WaitVisible(chromedp.ID("ops-table")))
+		waitJS(t, "the unfiltered first page", `document.querySelectorAll('#ops-table tbody tr').length === 50`)
+		evalBool(t, `window.__noReload = true`)
+		e.in(t).addOps("c-stale", backupOp("daily", "STATUS_SUCCESS", time.Second, "a backup just now", ""))
+		waitJS(t, "the new op on the open page", `[...document.querySelectorAll('#ops-table tbody tr:first-child td')].some(td => td.textContent === "a backup just now")`)
+		if !evalBool(t, `window.__noReload === true`) {
+			t.Fatal("the page was reloaded")
+		}
+		newest := e.in(t).ops("hub", "--limit", "1")
+		if len(newest) != 1 || newest[0].DisplayMessage != "a backup just now" {
+			t.Fatalf("the hub's newest op is %+v", newest)
+		}
+		samePage(t, "the first page as the store has it", idsOf(e.in(t).ops("hub", "--limit", "50")))
 	})
 
 	t.Run("InstancePageDrawsCharts", func(t *testing.T) {
@@ -345,6 +471,51 @@ func TestDashboard(t *testing.T) {
 		waitJS(t, "charts", `document.querySelectorAll('svg polyline').length === 2 && document.querySelectorAll('svg rect').length > 70`)
 		shot(t, "instance")
 		b.checkA11y(t, "instance")
+	})
+
+	// An op's log in the page: fetched from the client that ran it (log
+	// transfer over its session); for a client not connected, the reason.
+	t.Run("InstancePageShowsAnOpsLog", func(t *testing.T) {
+		do(t, "instance page", chromedp.Navigate(base+"/#/instance/c-ok"))
+		waitJS(t, "the Log button", `!!document.querySelector('#instance-ops .show-log')`)
+		do(t, "press Log with the keyboard", chromedp.Focus(chromedp.CSS(`#instance-ops .show-log`)), chromedp.KeyEvent(kb.Enter))
+		wantJSON, _ := json.Marshal(logText("c-ok-log-1"))
+		waitJS(t, "c-ok's log, whole", fmt.Sprintf(`document.getElementById("op-log-text")?.textContent === %s`, wantJSON))
+		if !evalBool(t, `document.activeElement === document.getElementById("op-log-text")`) {
+			t.Error("the focus did not move to the log")
+		}
+		shot(t, "instance-log")
+		b.checkA11y(t, "instance with a log")
+		do(t, "c-gone's page", chromedp.Navigate(base+"/#/instance/c-gone"))
+		waitJS(t, "c-gone's Log button", `!!document.querySelector('#instance-ops .show-log')`)
+		do(t, "press Log", chromedp.Click(chromedp.CSS(`#instance-ops .show-log`)))
+		waitJS(t, "why there is no log", `(document.getElementById("op-log-status")?.textContent || "").includes("not connected")`)
+	})
+
+	// A push from the page, with each client's outcome shown: a new repo is
+	// applied (the default grants take repos from the hub), deleting one is
+	// refused (that needs READ_WRITE_CONFIG, which no client granted).
+	t.Run("PushConfigShowsTheClientsOutcome", func(t *testing.T) {
+		do(t, "peers page", chromedp.Navigate(base+"/#/peers"), chromedp.WaitVisible(chromedp.ID("push-repos")))
+		push := func(t *testing.T, client, repos, deleteRepos, outcome string) {
+			t.Helper()
+			if !evalBool(t, fmt.Sprintf(`(s => { const o = [...s.options].find(o => o.textContent === %q); if (o) s.value = o.value; return !!o; })(document.getElementById("push-peer"))`, client)) {
+				t.Fatalf("%s is not among the clients to push to", client)
+			}
+			evalBool(t, fmt.Sprintf(`(document.getElementById("push-repos").value = %q, document.getElementById("push-delete-repos").value = %q, true)`, repos, deleteRepos))
+			do(t, "push", chromedp.Click(chromedp.ID("push-submit")))
+			waitJS(t, client+" "+outcome, fmt.Sprintf(`(p => !!p && p.textContent.includes(%q))(document.querySelector('#push-result [data-outcome=%q]'))`, client, outcome))
+		}
+		push(t, "c-ok", "", "repo1", "refused")
+		shot(t, "peers-push-refused")
+		if out := e.in(t).run("", "repo", "list", "--data", "c-ok", "--json"); !strings.Contains(out, "repo1") {
+			t.Errorf("c-ok refused the push but lost its repo: %s", out)
+		}
+		push(t, "c-stale", `[{"id":"pushed1","uri":"/p1","guid":"g-pushed1"}]`, "", "applied")
+		shot(t, "peers-push")
+		if out := e.in(t).run("", "repo", "list", "--data", "c-stale", "--json"); !strings.Contains(out, "pushed1") {
+			t.Errorf("c-stale applied the push but has not the repo: %s", out)
+		}
 	})
 
 	// A token made in the page, given to `backrest-sync join`: the new client
@@ -508,33 +679,38 @@ func (b *browser) checkA11y(t *testing.T, page string) {
 		t.Errorf("%s: no controls in the accessibility tree", page)
 	}
 
-	// Tab order: number the focusable, enabled, visible controls, then Tab
-	// through the page and note which got the focus.
+	// Tab order: name the focusable, enabled, visible controls (by what
+	// stays the same when a live page redraws its rows: id, label, link),
+	// then Tab through the page and note which got the focus.
+	const keyJS = `(e => e ? (e.id || e.getAttribute("aria-label") || e.getAttribute("href") || e.textContent.trim().slice(0, 30) || e.tagName) : "")`
 	var want []string
 	b.evalJSON(t, `(() => {
 	  const els = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
 	    .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0 &&
 	                 getComputedStyle(e).visibility !== "hidden");
-	  els.forEach((e, i) => e.dataset.a11y = String(i));
 	  document.activeElement?.blur();
 	  window.scrollTo(0, 0);
-	  return els.map(e => e.id || e.getAttribute("aria-label") || e.textContent.trim().slice(0, 30) || e.tagName);
+	  return els.map(`+keyJS+`);
 	})()`, &want)
 	reached := map[string]bool{}
+	wanted := map[string]bool{}
+	for _, k := range want {
+		wanted[k] = true
+	}
 	// Tab goes on from where the focus last was, and wraps at the end.
-	for i := 0; i < 2*len(want)+4 && len(reached) < len(want); i++ {
+	for i := 0; i < 2*len(want)+4 && len(reached) < len(wanted); i++ {
 		if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
 			t.Fatalf("%s: Tab: %v", page, err)
 		}
-		var idx string
-		b.evalJSON(t, `document.activeElement?.dataset?.a11y ?? ""`, &idx)
-		if idx != "" {
-			reached[idx] = true
+		var key string
+		b.evalJSON(t, keyJS+`(document.activeElement === document.body ? null : document.activeElement)`, &key)
+		if wanted[key] {
+			reached[key] = true
 		}
 	}
-	for i, what := range want {
-		if !reached[fmt.Sprint(i)] {
-			t.Errorf("%s: Tab never reaches %q", page, what)
+	for k := range wanted {
+		if !reached[k] {
+			t.Errorf("%s: Tab never reaches %q", page, k)
 		}
 	}
 	if len(want) == 0 {
