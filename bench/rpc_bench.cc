@@ -46,7 +46,7 @@ Server& EchoServer() {
                           return std::string(b);
                         });
     server->HandleGet("/bench/get", [](const std::string&, const Headers&) {
-      return HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+      return HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}};
     });
     if (!server->Start().ok()) std::abort();
     return server;

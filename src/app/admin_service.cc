@@ -3,10 +3,12 @@
 #include <condition_variable>
 #include <deque>
 
+#include "app/admin_trust.h"
 #include "app/auth_policy.h"
 #include "app/health_report.h"
 #include "app/log.h"
 #include "app/oplog_actions.h"
+#include "app/web_service.h"
 #include "base/secret.h"
 #include "brs/admin.pb.h"
 #include "v1/operations.pb.h"
@@ -14,10 +16,17 @@
 namespace brs::app {
 namespace {
 
-// The admin token is required whatever the config's auth section says;
-// a refusal is logged once, without what was presented.
+// The admin token is required whatever the config's auth section says
+// (or, from the dashboard, a session cookie with its CSRF header); a
+// refusal is logged once, without what was presented.
 Status CheckToken(const AdminContext* ctx, const rpc::CallInfo& info) {
   const std::string* a = rpc::FindHeader(info.headers, "authorization");
+  if (a == nullptr && ctx->web_sessions != nullptr && rpc::FindHeader(info.headers, "cookie")) {
+    auto session = CheckWebSession(*ctx->web_sessions, info);
+    if (session.ok()) return Status();
+    LogAuthRefusal(info, session.status());
+    return session.status();
+  }
   const std::string want = "Bearer " + ctx->admin_token;
   if (a != nullptr && !ctx->admin_token.empty() && ConstantTimeEqual(*a, want)) return Status();
   Status refused = Unauthenticated(
@@ -252,6 +261,7 @@ StatusOr<health::v1::HealthReport> DaemonHealth(const AdminContext* ctx,
   BRS_ASSIGN_OR_RETURN(src.settings, LoadHealthSettings(ctx->dir));
   src.now = ctx->env->NowWall();
   src.instance_filter = req.instance_id();
+  src.include_self = req.include_self();
   return BuildHealthReport(*ctx->oplog, src);
 }
 
@@ -271,6 +281,7 @@ void RegisterAdminService(rpc::Server& server, const AdminContext* ctx) {
       server, kAdminStatus, ctx, [ctx](const admin::v1::StatusRequest&) {
         return StatusOr<admin::v1::StatusResponse>(DaemonStatus(ctx));
       });
+  RegisterAdminTrust(server, ctx, CheckToken);
 }
 
 }  // namespace brs::app

@@ -1,16 +1,16 @@
-// The daemon's admin API for the CLI (proto/brs/admin.proto), behind the
-// admin bearer token: add, query (page by page, newest first), update and
-// delete operations (the daemon holds the oplog open; app/oplog_actions.h
-// checks them), fetch a peer's log, push config to a client and wait for
-// its outcome, change this instance's config (UpdateConfig: the daemon
-// writes config.json and applies it before answering), status, and the
-// backup health report (Health).
+// The daemon's admin API for the CLI and the dashboard (proto/brs/admin.proto),
+// behind the admin bearer token (or a dashboard session): add, query (page by page, newest first),
+// update and delete operations (the daemon holds the oplog open; app/oplog_actions.h checks them),
+// fetch a peer's log, push config to a client and wait for its outcome, change this instance's
+// config (UpdateConfig: the daemon writes config.json and applies it before answering), status, and
+// the backup health report (Health).
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "app/data_dir.h"
+#include "app/web_sessions.h"
 #include "base/env.h"
 #include "brs/health.pb.h"
 #include "rpc/server.h"
@@ -43,6 +43,9 @@ struct AdminContext {
   int64_t started_unix = 0;
   DataDir dir;                       // for DIR/health.json
   const Env* env = &Env::Default();  // "now" of the health report
+  // The dashboard's sessions: a call with a session cookie and its CSRF
+  // header is let in as with the admin token (nullptr: no dashboard).
+  WebSessions* web_sessions = nullptr;
 };
 
 void RegisterAdminService(rpc::Server& server, const AdminContext* ctx);

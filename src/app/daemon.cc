@@ -22,6 +22,7 @@
 #include "app/peer_view.h"
 #include "app/sync_progress.h"
 #include "app/trust_audit.h"
+#include "app/web_service.h"
 #include "rpc/server.h"
 #include "sync/rpc_glue.h"
 #include "sync/session_error.h"
@@ -83,7 +84,7 @@ rpc::HttpResponse RenderMetrics(sync::SyncService& sync, sync::SyncMetrics& metr
     for (const auto& st : *states) by_state[ConnectionStateText(st.state())]++;
     for (const auto& [k, v] : by_state) metrics.peers_by_state.With({k}).Set(v);
   }
-  return rpc::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", registry.Render()};
+  return rpc::HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8", registry.Render(), {}};
 }
 
 // DIR/daemon.json (app/daemon_link.h): where the CLI finds the daemon; with
@@ -124,6 +125,8 @@ struct Daemon::Impl {
   std::unique_ptr<rpc::Server> server;
   std::unique_ptr<Notifier> notifier;  // webhooks (app/notifier.h)
   AdminContext admin;
+  std::optional<WebSessions> web_sessions;
+  WebContext web;
   std::string admin_token;
   std::mutex auth_mu;
   std::shared_ptr<const sync::ApiAuthenticator> auth;
@@ -307,9 +310,20 @@ void Daemon::Impl::BuildServer() {
                        UnixSeconds(options.env->NowWall()),
                        options.dir,
                        options.env};
+  web_sessions.emplace(options.env);
+  admin.web_sessions = &*web_sessions;
   RegisterAdminService(*server, &admin);
+  web.sessions = &*web_sessions;
+  web.auth = [this] {
+    std::lock_guard lock(auth_mu);
+    return auth;
+  };
+  web.tls = !options.tls_cert.empty();
+  web.oplog = oplog.get();
+  web.peers = peers.get();
+  RegisterWebService(*server, &web);
   server->HandleGet("/healthz", [](const std::string&, const rpc::Headers&) {
-    return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n"};
+    return rpc::HttpResponse{200, "text/plain; charset=utf-8", "ok\n", {}};
   });
   server->HandleGet("/metrics", [this](const std::string&, const rpc::Headers&) {
     rpc::HttpResponse r = RenderMetrics(*sync, *sync_metrics, registry);
@@ -436,6 +450,7 @@ void Daemon::Stop() {
   m.progress_timer.cancel();
   if (m.notifier) m.notifier->Stop();
   if (m.config_watch) m.config_watch->Close();
+  m.web.Stop();
   if (m.sync) m.sync->Stop();
   if (m.server) m.server->Stop(3'000);
   if (m.config && m.config_sub) m.config->Unsubscribe(m.config_sub);

@@ -145,6 +145,7 @@ StatusOr<HealthReport> BuildHealthReport(store::OplogStore& oplog, const HealthS
   const std::string& self = src.config->instance();
   if (src.instance_filter.empty() || src.instance_filter == self) {
     AddConfigPlans(fleet, self, src.config->plans());
+    if (src.include_self) fleet.instances.try_emplace(self);
   }
   AddClients(fleet, src);
   BRS_RETURN_IF_ERROR(AddOplogGroups(fleet, oplog, src.instance_filter));

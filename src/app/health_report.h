@@ -10,7 +10,8 @@
 //    and `_system_` are not plans and are left out.
 //  - plans without ops yet, and schedules: this instance's config, and each
 //    client's remote config (sent under READ_CONFIG) from its peer state.
-//  - instances: this instance when it has plans or ops, every authorized
+//  - instances: this instance when it has plans or ops (or always, with
+//    include_self), every authorized
 //    client (its peer state's instance ID and last heartbeat: a client never
 //    heard from is unreachable), and any other instance with ops. Known hosts
 //    (hubs this instance reports to) are not judged here.
@@ -37,6 +38,7 @@ struct HealthSources {
   ResolvedHealthSettings settings;
   WallTime now;
   std::string instance_filter;  // only this instance (empty: all)
+  bool include_self = false;    // list this instance even without plans or ops
 };
 
 StatusOr<health::v1::HealthReport> BuildHealthReport(store::OplogStore& oplog,

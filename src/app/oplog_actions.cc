@@ -76,6 +76,9 @@ store::OpQuery QueryOf(const admin::v1::OpsQuery& q) {
   if (!q.repo_id().empty()) out.repo_id = q.repo_id();
   if (!q.plan_id().empty()) out.plan_id = q.plan_id();
   if (q.before_id() > 0) out.id_lt = q.before_id();
+  if (q.status() != 0) out.status = q.status();
+  if (q.start_after_ms() > 0) out.start_time_ms_gte = q.start_after_ms();
+  if (q.start_before_ms() > 0) out.start_time_ms_lt = q.start_before_ms();
   out.limit = q.limit() > 0 ? q.limit() : 0;
   out.reversed = true;  // newest first
   return out;
@@ -84,7 +87,8 @@ store::OpQuery QueryOf(const admin::v1::OpsQuery& q) {
 StatusOr<admin::v1::OpsPage> QueryOpsPage(store::OplogStore& oplog, const admin::v1::OpsQuery& q,
                                           size_t max_ops, size_t max_bytes) {
   store::OpQuery query = QueryOf(q);
-  const int64_t page = static_cast<int64_t>(max_ops);
+  int64_t page = static_cast<int64_t>(max_ops);
+  if (q.page_size() > 0) page = std::min(page, q.page_size());
   // One op more than the page holds says whether there are more.
   query.limit = (query.limit > 0 ? std::min(query.limit, page) : page) + 1;
   const int64_t want = query.limit - 1;

@@ -38,7 +38,8 @@ StatusOr<size_t> DeleteLocalOps(store::OplogStore& oplog, std::span<const int64_
 // (descending ID), ops below before_id when set, at most limit (0: all).
 store::OpQuery QueryOf(const admin::v1::OpsQuery& q);
 
-// One page of QueryOf(q): at most `max_ops` ops (and q.limit when set), and
+// One page of QueryOf(q): at most `max_ops` ops (and q.limit and
+// q.page_size when set; `more` counts past a page_size, not past a limit), and
 // stopping once the ops' serialized size reaches `max_bytes` (at least one
 // op per page). `more` says whether further ops match.
 StatusOr<admin::v1::OpsPage> QueryOpsPage(store::OplogStore& oplog, const admin::v1::OpsQuery& q,

@@ -4,6 +4,7 @@
 
 #include "rpc/envelope.h"
 #include "rpc/gzip.h"
+#include "rpc/json_stream.h"
 
 namespace brs::rpc::internal {
 namespace {
@@ -13,8 +14,8 @@ namespace {
 // the response's end (End).
 class ChunkedStream final : public Stream {
  public:
-  ChunkedStream(Http1ResponseWriter& out, std::string request, Headers headers)
-      : out_(out), request_(std::move(request)), headers_(std::move(headers)) {}
+  ChunkedStream(Http1ResponseWriter& out, std::string request, Headers headers, Codec codec)
+      : out_(out), request_(std::move(request)), headers_(std::move(headers)), codec_(codec) {}
   // After the request message: kEnd while the peer is there, Canceled once
   // it has gone (so that a handler waiting for changes notices).
   StatusOr<ReadResult> Read(std::string* m, int64_t) override {
@@ -62,9 +63,9 @@ class ChunkedStream final : public Stream {
   std::string Head() {
     if (started_) return "";
     started_ = true;
-    std::string h =
-        "HTTP/1.1 200 OK\r\nContent-Type: application/connect+proto\r\n"
-        "Transfer-Encoding: chunked\r\n";
+    std::string h = "HTTP/1.1 200 OK\r\nContent-Type: " +
+                    ContentTypeString({Protocol::kConnectStream, codec_}) +
+                    "\r\nTransfer-Encoding: chunked\r\n";
     for (const auto& [k, v] : extra_) h += k + ": " + v + "\r\n";
     return h + "\r\n";
   }
@@ -77,6 +78,7 @@ class ChunkedStream final : public Stream {
   std::string request_;
   Headers headers_;
   Headers extra_;
+  Codec codec_;
   Status status_;
   bool read_ = false, started_ = false, finished_ = false, broken_ = false;
 };
@@ -96,14 +98,14 @@ Status Inflate(const Headers& headers, const Http1Handlers& h, Envelope* env) {
 }
 
 Http1ResponseEnd Reply(const Http1Request& r, int status, const std::string& ctype,
-                       const std::string& body, bool head = false) {
-  return {FormatHttp1Response(status, ctype, body, r.keep_alive, head), r.keep_alive};
+                       const std::string& body, bool head = false, const Headers* extra = nullptr) {
+  return {FormatHttp1Response(status, ctype, body, r.keep_alive, head, extra), r.keep_alive};
 }
 
 Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const Http1Handlers& h) {
   const bool head = r.method == "HEAD";
   if (auto resp = h.get(path, r.headers)) {
-    return Reply(r, resp->status, resp->content_type, resp->body, head);
+    return Reply(r, resp->status, resp->content_type, resp->body, head, &resp->headers);
   }
   if (h.is_rpc_path(path)) {
     return Reply(r, 405, "application/json",
@@ -114,18 +116,20 @@ Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const 
 
 Http1ResponseEnd ServeUnary(Http1Request& r, const std::string& path, const ContentType& ct,
                             const Http1Handlers& h) {
-  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body));
+  Headers extra;
+  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body), &extra);
   if (!result) {
     return Reply(r, 415, "application/json",
                  ConnectErrorJson(Status(Code::kUnimplemented, "not a unary procedure")));
   }
-  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result);
+  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result, false, &extra);
   return Reply(r, HttpStatusForCode(result->status().code()), "application/json",
-               ConnectErrorJson(result->status()));
+               ConnectErrorJson(result->status()), false, &extra);
 }
 
-Http1ResponseEnd ServeServerStream(const Http1Request& r, const std::string& path,
-                                   const Http1Handlers& h, Http1ResponseWriter& out) {
+Http1ResponseEnd ServeServerStream(const Http1Request& r, const std::string& path, Codec codec,
+                                   const MessageTypes& types, const Http1Handlers& h,
+                                   Http1ResponseWriter& out) {
   EnvelopeDecoder dec(h.max_message + kEnvelopeHeaderSize);
   Status st = dec.Feed(r.body);
   auto env = st.ok() ? dec.Next() : std::nullopt;
@@ -135,13 +139,19 @@ Http1ResponseEnd ServeServerStream(const Http1Request& r, const std::string& pat
     Status error = env ? payload_status : InvalidArgument("expected exactly one request message");
     return Reply(r, HttpStatusForCode(error.code()), "application/json", ConnectErrorJson(error));
   }
-  ChunkedStream stream(out, env->payload, r.headers);
+  ChunkedStream stream(out, env->payload, r.headers, codec);
   CallInfo info;
   info.path = path;
   info.headers = r.headers;
   info.peer = "http1";
   info.protocol = Protocol::kConnectStream;
-  stream.Finish((*h.server_stream(path))(info, stream));
+  const StreamHandler& handler = *h.server_stream(path);
+  if (codec == Codec::kJson) {
+    JsonStream js(stream, types.request, types.response);
+    stream.Finish(handler(info, js));
+  } else {
+    stream.Finish(handler(info, stream));
+  }
   return stream.End(r.keep_alive);
 }
 
@@ -159,9 +169,12 @@ Http1ResponseEnd ServeHttp1Request(Http1Request r, const Http1Handlers& h,
                  ConnectErrorJson(Status(Code::kUnimplemented, "unknown procedure " + path)));
   }
   if (ct && ct->protocol == Protocol::kConnectUnary) return ServeUnary(r, path, *ct, h);
-  if (ct && ct->protocol == Protocol::kConnectStream && ct->codec == Codec::kProto &&
-      h.server_stream(path) != nullptr) {
-    return ServeServerStream(r, path, h, out);
+  if (ct && ct->protocol == Protocol::kConnectStream && h.server_stream(path) != nullptr) {
+    const MessageTypes types = h.stream_types ? h.stream_types(path) : MessageTypes{};
+    const bool json_ok = types.request != nullptr && types.response != nullptr;
+    if (ct->codec == Codec::kProto || (ct->codec == Codec::kJson && json_ok)) {
+      return ServeServerStream(r, path, ct->codec, types, h, out);
+    }
   }
   return Reply(r, 505, "application/json",
                ConnectErrorJson(Status(Code::kUnimplemented,

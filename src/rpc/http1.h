@@ -1,6 +1,8 @@
 // HTTP/1.1 requests on the RPC port (Backrest serves its API on HTTP/1.1
 // too): GET routes, Connect unary calls and Connect server streams
-// (chunked). Bidi streams need HTTP/2 and are refused (505).
+// (chunked; proto, or JSON where the route gave its message types, which
+// is how a browser's fetch() reads a live stream). Bidi streams need HTTP/2
+// and are refused (505).
 //
 // This file answers one parsed request on a thread that may block (the
 // handlers do); reading requests, deadlines and the connection's limits
@@ -19,11 +21,15 @@ namespace brs::rpc::internal {
 
 struct Http1Handlers {
   std::function<std::optional<HttpResponse>(const std::string&, const Headers&)> get;
-  // nullopt: no unary route at this path.
+  // nullopt: no unary route at this path. The handler's extra response
+  // headers go to the last argument.
   std::function<std::optional<StatusOr<std::string>>(const std::string&, const Headers&, Codec,
-                                                     std::string)>
+                                                     std::string, Headers*)>
       unary;
   std::function<const StreamHandler*(const std::string&)> server_stream;
+  // A server stream's message types, for the JSON codec (nullptr types:
+  // proto only). Optional.
+  std::function<MessageTypes(const std::string&)> stream_types;
   std::function<bool(const std::string&)> is_rpc_path;
   size_t max_message = size_t{16} << 20;
 };

@@ -23,6 +23,8 @@ const char* Reason(int status) {
   switch (status) {
     case 200:
       return "OK";
+    case 304:
+      return "Not Modified";
     case 400:
       return "Bad Request";
     case 404:
@@ -37,6 +39,8 @@ const char* Reason(int status) {
       return "Payload Too Large";
     case 415:
       return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
     case 431:
       return "Request Header Fields Too Large";
     case 503:
@@ -137,12 +141,15 @@ Http1RequestParser::Result Http1RequestParser::Next(Http1Request* request, Http1
 }
 
 std::string FormatHttp1Response(int status, std::string_view content_type, std::string_view body,
-                                bool keep_alive, bool head) {
+                                bool keep_alive, bool head, const Headers* extra) {
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
   out += "Content-Type: ";
   out += content_type;
   out += "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   if (status == 405) out += "Allow: POST\r\n";  // every 405 here is an RPC path or method
+  if (extra != nullptr) {
+    for (const auto& [k, v] : *extra) out += k + ": " + v + "\r\n";
+  }
   if (!keep_alive) out += "Connection: close\r\n";
   out += "\r\n";
   if (!head) out += body;

@@ -64,8 +64,8 @@ class Http1RequestParser {
 
 // "HTTP/1.1 <status> <reason>" with Content-Type and Content-Length (and
 // "Connection: close" unless keep_alive; "Allow: POST" for a 405). A
-// response to HEAD carries no body.
+// response to HEAD carries no body. `extra` headers follow those.
 std::string FormatHttp1Response(int status, std::string_view content_type, std::string_view body,
-                                bool keep_alive, bool head = false);
+                                bool keep_alive, bool head = false, const Headers* extra = nullptr);
 
 }  // namespace brs::rpc::internal

@@ -38,7 +38,7 @@ struct RouteDecision {
   };
   Action action = Action::kRespond;
   bool head = false;  // kServeGet, kRespond: a HEAD request, answered without content
-  HttpResponse response{0, std::string(), std::string()};  // kRespond (no allocation otherwise)
+  HttpResponse response{0, std::string(), std::string(), {}};  // kRespond (no allocation otherwise)
   const GetHandler* get = nullptr;
   const Route* route = nullptr;
   CallConfig config;

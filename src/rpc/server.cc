@@ -107,6 +107,7 @@ void ServeUnary(StreamCore& s, const Route& route, const CallInfo& info, Codec c
     return;
   }
   auto out = RunUnary(route, info, codec, std::move(*body));
+  for (const auto& [k, v] : info.response_headers) s.AddResponseHeader(k, v);
   if (!out.ok()) {
     s.Finish(out.status());
     return;
@@ -199,6 +200,7 @@ void Server::Impl::ServeGet(const std::shared_ptr<StreamCore>& s, const RouteDec
   Spawn([s, handler = *d.get, path = d.info.path, headers = d.info.headers, head = d.head] {
     HttpResponse r = handler(path, headers);
     s->ForceResponse(r.status, r.content_type);
+    for (auto& [k, v] : r.headers) s->AddResponseHeader(std::move(k), std::move(v));
     if (!head) (void)s->Write(r.body);
     s->Finish(Status());
   });
@@ -362,8 +364,8 @@ void Server::Impl::MakeHttp1Handlers() {
     if (g == table.gets.end()) return std::nullopt;
     return g->second(path, h);
   };
-  handlers.unary = [this](const std::string& path, const Headers& h, Codec codec,
-                          std::string body) -> std::optional<StatusOr<std::string>> {
+  handlers.unary = [this](const std::string& path, const Headers& h, Codec codec, std::string body,
+                          Headers* response_headers) -> std::optional<StatusOr<std::string>> {
     auto r = table.routes.find(path);
     if (r == table.routes.end() || r->second.kind != RouteKind::kUnary) return std::nullopt;
     if (codec == Codec::kJson && r->second.types.request == nullptr) {
@@ -377,12 +379,19 @@ void Server::Impl::MakeHttp1Handlers() {
     const std::string* enc = FindHeader(h, "content-encoding");
     auto plain = DecodeUnaryBody(enc ? *enc : "", std::move(body), options.max_message_size);
     if (!plain.ok()) return StatusOr<std::string>(plain.status());
-    return RunUnary(r->second, info, codec, std::move(*plain));
+    auto out = RunUnary(r->second, info, codec, std::move(*plain));
+    *response_headers = std::move(info.response_headers);
+    return out;
   };
   handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
     auto r = table.routes.find(path);
     if (r == table.routes.end() || r->second.kind != RouteKind::kServerStream) return nullptr;
     return &r->second.stream;
+  };
+  handlers.stream_types = [this](const std::string& path) -> MessageTypes {
+    auto r = table.routes.find(path);
+    if (r == table.routes.end()) return {};
+    return r->second.types;
   };
   handlers.is_rpc_path = [this](const std::string& path) { return table.routes.count(path) > 0; };
   handlers.max_message = options.max_message_size;

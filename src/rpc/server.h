@@ -91,6 +91,9 @@ struct CallInfo {
   std::string peer;
   Protocol protocol;
   int64_t deadline_ms = kNoDeadline;  // steady clock; from Connect-Timeout-Ms / grpc-timeout
+  // A unary handler may add headers to its (successful or failed) response
+  // here, e.g. Set-Cookie; the server sends them before the body.
+  mutable Headers response_headers;
 };
 
 // Request and response message types, for the JSON codec (optional).
@@ -113,6 +116,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  Headers headers;  // more response headers (ETag, Content-Encoding, ...)
 };
 using GetHandler = std::function<HttpResponse(const std::string& path, const Headers& headers)>;
 

@@ -6,10 +6,13 @@
 namespace brs::store {
 
 Statement::~Statement() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
+  if (stmt_ == nullptr) return;
+  if (owned_) {
+    sqlite3_finalize(stmt_);
+    return;
   }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
 }
 
 Statement& Statement::Bind(int index, int64_t value) {
@@ -129,6 +132,13 @@ StatusOr<Statement> SqliteDb::Prepare(const std::string& sql) {
   if (rc != SQLITE_OK) return Error("prepare \"" + sql.substr(0, 80) + "\"", rc);
   cache_.emplace(sql, stmt);
   return Statement(stmt, this);
+}
+
+StatusOr<Statement> SqliteDb::PrepareUncached(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return Error("prepare \"" + sql.substr(0, 80) + "\"", rc);
+  return Statement(stmt, this, /*owned=*/true);
 }
 
 void SqliteDb::Rollback() {

@@ -28,12 +28,14 @@ namespace brs::store {
 
 class SqliteDb;
 
-// A prepared statement borrowed from a SqliteDb's cache. Binding indexes are
-// 1-based as in SQLite. On destruction the statement is reset and its
-// bindings cleared, ready for the next borrower.
+// A prepared statement borrowed from a SqliteDb's cache (or, from
+// PrepareUncached, its own). Binding indexes are 1-based as in SQLite. On
+// destruction a borrowed statement is reset and its bindings cleared, ready
+// for the next borrower; an own one is finalized.
 class Statement {
  public:
-  Statement(Statement&& other) noexcept : stmt_(other.stmt_), db_(other.db_) {
+  Statement(Statement&& other) noexcept
+      : stmt_(other.stmt_), db_(other.db_), owned_(other.owned_) {
     other.stmt_ = nullptr;
   }
   Statement& operator=(Statement&&) = delete;
@@ -63,9 +65,11 @@ class Statement {
 
  private:
   friend class SqliteDb;
-  Statement(sqlite3_stmt* stmt, SqliteDb* db) : stmt_(stmt), db_(db) {}
+  Statement(sqlite3_stmt* stmt, SqliteDb* db, bool owned = false)
+      : stmt_(stmt), db_(db), owned_(owned) {}
   sqlite3_stmt* stmt_;
   SqliteDb* db_;
+  bool owned_;
 };
 
 class SqliteDb {
@@ -84,6 +88,9 @@ class SqliteDb {
   // Returns the cached prepared statement for `sql` (prepared on first use).
   // Only one borrower of the same SQL at a time.
   StatusOr<Statement> Prepare(const std::string& sql);
+  // A statement of its own, outside the cache: for running several with the
+  // same SQL at once (a cached one is shared by every borrower of its SQL).
+  StatusOr<Statement> PrepareUncached(const std::string& sql);
 
   // Transactions: BEGIN IMMEDIATE takes the write lock up front so a
   // transaction never fails half way with SQLITE_BUSY on its first write.

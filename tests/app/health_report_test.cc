@@ -57,8 +57,9 @@ struct Hub {
     p.set_last_heartbeat_millis(UnixMillis(env.NowWall()));
     return p;
   }
-  health::v1::HealthReport Report(const std::string& filter = "") {
+  health::v1::HealthReport Report(const std::string& filter = "", bool include_self = false) {
     HealthSources src;
+    src.include_self = include_self;
     src.config = &config;
     src.peers = peers;
     src.now = env.NowWall();
@@ -128,6 +129,13 @@ TEST(HealthReport, InstancesWithoutPlansAndTheHubItself) {
   EXPECT_EQ(r.instances(0).peer_keyid(), kLaptopKey);
   EXPECT_EQ(HealthExitCode(r), 0);
   EXPECT_NE(HealthPluginText(r).find("laptop: no plans"), std::string::npos);
+  // Asked to (the dashboard's fleet page), the hub lists itself too.
+  r = hub.Report("", true);
+  ASSERT_EQ(r.instances_size(), 2);
+  EXPECT_EQ(r.instances(0).instance_id(), "hub");
+  EXPECT_EQ(r.instances(0).peer_keyid(), "");
+  EXPECT_EQ(r.instances(0).state(), health::v1::HEALTH_NO_PLANS);
+  EXPECT_EQ(hub.Report("laptop", true).instances_size(), 1);  // not when filtered out
 
   // The hub's own plan and op: judged, never unreachable.
   hub.config.add_plans()->set_id("local");

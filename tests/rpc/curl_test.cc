@@ -1,6 +1,6 @@
 // A real peer nobody here wrote: curl (Debian's, with HTTP/2) against our
 // server, for Connect unary JSON and proto calls and a Connect server
-// stream, over h2c prior knowledge and HTTP/1.1.
+// stream (proto and JSON), over h2c prior knowledge and HTTP/1.1.
 #include <google/protobuf/wrappers.pb.h>
 #include <gtest/gtest.h>
 
@@ -111,6 +111,38 @@ TEST_F(CurlTest, ConnectServerStream) {
     EXPECT_EQ(envs[3].flags, kFlagEndStream);
     EXPECT_EQ(envs[3].payload, "{}");
   }
+}
+
+// The JSON codec of a server stream, as a browser's fetch() reads it
+// (HTTP/1.1, chunked) and over h2c.
+TEST_F(CurlTest, ConnectServerStreamJson) {
+  std::string body;
+  ASSERT_TRUE(AppendEnvelope(0, "\"2\"", &body).ok());  // Int64Value's JSON: a string
+  std::ofstream(dir_.File("count.json"), std::ios::binary) << body;
+  for (const char* version : {"--http2-prior-knowledge", "--http1.1"}) {
+    auto r = Curl(std::string("curl -s -D ") + dir_.File("head.txt") + " " + version +
+                  " -H 'content-type: application/connect+json' --data-binary @" +
+                  dir_.File("count.json") + " " + base_ + "/brs.test.v1.EchoService/Count");
+    ASSERT_EQ(r.code, 0) << version;
+    std::stringstream head;
+    head << std::ifstream(dir_.File("head.txt")).rdbuf();
+    EXPECT_NE(head.str().find("application/connect+json"), std::string::npos) << head.str();
+    EnvelopeDecoder dec;
+    ASSERT_TRUE(dec.Feed(r.out).ok());
+    std::vector<Envelope> envs;
+    while (auto e = dec.Next()) envs.push_back(*e);
+    ASSERT_EQ(envs.size(), 3u) << version << ": " << r.out;
+    EXPECT_EQ(envs[0].payload, "\"0\"");
+    EXPECT_EQ(envs[1].payload, "\"1\"");
+    EXPECT_EQ(envs[2].flags, kFlagEndStream);
+  }
+  // Malformed JSON: the stream ends with invalid_argument.
+  body.clear();
+  ASSERT_TRUE(AppendEnvelope(0, "{nope", &body).ok());
+  std::ofstream(dir_.File("bad.json"), std::ios::binary) << body;
+  auto bad = Curl("curl -s --http1.1 -H 'content-type: application/connect+json' --data-binary @" +
+                  dir_.File("bad.json") + " " + base_ + "/brs.test.v1.EchoService/Count");
+  EXPECT_NE(bad.out.find("invalid_argument"), std::string::npos) << bad.out;
 }
 
 TEST_F(CurlTest, WrongMethodsAndPaths) {

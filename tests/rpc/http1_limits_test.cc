@@ -50,7 +50,7 @@ class Http1LimitsTest : public ::testing::Test {
     server_ = std::make_unique<Server>(o);
     testing::RegisterEcho(*server_);
     server_->HandleGet("/ping", [](const std::string&, const Headers&) {
-      return HttpResponse{200, "text/plain", "pong\n"};
+      return HttpResponse{200, "text/plain", "pong\n", {}};
     });
     ASSERT_TRUE(server_->Start().ok());
   }

@@ -252,6 +252,60 @@ TEST(OplogStoreTest, QueriesByColumnsWithOrderLimitOffset) {
   EXPECT_EQ(seen, (std::vector<int64_t>{1, 2, 3, 4}));
 }
 
+// A query over a few groups (one instance's plans) is one walk per group
+// merged by ID: every paging of it gives what filtering all ops gives.
+TEST(OplogStoreTest, AQueryOverSeveralGroupsGivesWhatAFilterOfAllOpsGives) {
+  TempDir dir;
+  auto store = OpenStore(dir.File("oplog.db"));
+  std::vector<v1::Operation> ops;
+  for (int i = 0; i < 90; ++i) {  // interleaved: 3 instances x 3 plans
+    v1::Operation op = MakeOp("plan" + std::to_string(i % 3), "repo1", 1700000000000 + i);
+    op.set_instance_id("inst-" + std::to_string((i / 3) % 3));
+    op.set_status(i % 7 == 0 ? v1::STATUS_ERROR : v1::STATUS_SUCCESS);
+    ops.push_back(op);
+  }
+  auto added = store->Add(ops);
+  ASSERT_TRUE(added.ok()) << added.ToString();
+  auto all = store->Query({});
+  ASSERT_TRUE(all.ok());
+  for (bool reversed : {false, true}) {
+    for (int64_t limit : {0, 1, 7, 30, 100}) {
+      for (int64_t offset : {0, 5}) {
+        for (std::optional<int64_t> below :
+             {std::optional<int64_t>(), std::optional<int64_t>(50)}) {
+          for (std::optional<int32_t> status :
+               {std::optional<int32_t>(), std::optional<int32_t>(v1::STATUS_ERROR)}) {
+            OpQuery q;
+            q.instance_id = "inst-1";
+            q.reversed = reversed;
+            q.limit = limit;
+            q.offset = offset;
+            q.id_lt = below;
+            q.status = status;
+            std::vector<int64_t> want;
+            for (const auto& op : *all) {
+              if (op.instance_id() == "inst-1" && (!below || op.id() < *below) &&
+                  (!status || op.status() == *status)) {
+                want.push_back(op.id());
+              }
+            }
+            if (reversed) std::reverse(want.begin(), want.end());
+            want.erase(want.begin(), want.begin() + std::min<size_t>(offset, want.size()));
+            if (limit > 0 && want.size() > static_cast<size_t>(limit)) want.resize(limit);
+            auto got = store->Query(q);
+            ASSERT_TRUE(got.ok()) << got.status().ToString();
+            std::vector<int64_t> ids;
+            for (const auto& op : *got) ids.push_back(op.id());
+            EXPECT_EQ(ids, want) << "reversed " << reversed << " limit " << limit << " offset "
+                                 << offset << " below " << below.value_or(0) << " status "
+                                 << status.value_or(0);
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(OplogStoreTest, SyncedOpsMapIdsAndFlowsPerPeer) {
   TempDir dir;
   auto store = OpenStore(dir.File("oplog.db"));
