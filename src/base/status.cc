@@ -5,11 +5,10 @@
 namespace brs {
 namespace {
 constexpr std::array<std::string_view, 17> kNames = {
-    "ok",        "canceled",           "unknown",           "invalid_argument",
-    "deadline_exceeded", "not_found",  "already_exists",    "permission_denied",
-    "resource_exhausted", "failed_precondition", "aborted", "out_of_range",
-    "unimplemented", "internal",       "unavailable",       "data_loss",
-    "unauthenticated"};
+    "ok",        "canceled",       "unknown",           "invalid_argument",   "deadline_exceeded",
+    "not_found", "already_exists", "permission_denied", "resource_exhausted", "failed_precondition",
+    "aborted",   "out_of_range",   "unimplemented",     "internal",           "unavailable",
+    "data_loss", "unauthenticated"};
 }  // namespace
 
 std::string_view CodeName(Code code) {
@@ -37,7 +36,24 @@ Status Status::WithContext(std::string_view context) const {
   std::string m(context);
   m += ": ";
   m += message_;
-  return Status(code_, std::move(m));
+  Status out(code_, std::move(m));
+  out.details_ = details_;
+  return out;
+}
+
+Status Status::WithDetails(std::vector<StatusDetail> details) const {
+  Status out = *this;
+  if (ok() || details.empty()) {
+    out.details_.reset();
+  } else {
+    out.details_ = std::make_shared<const std::vector<StatusDetail>>(std::move(details));
+  }
+  return out;
+}
+
+const std::vector<StatusDetail>& Status::details() const {
+  static const std::vector<StatusDetail> kNone;
+  return details_ ? *details_ : kNone;
 }
 
 }  // namespace brs

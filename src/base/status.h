@@ -5,10 +5,12 @@
 // Status can be sent as a Connect error without translation.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace brs {
 
@@ -38,6 +40,15 @@ std::string_view CodeName(Code code);
 // Parses a Connect code string; kUnknown when it is not one.
 Code CodeFromName(std::string_view name);
 
+// One error detail, as Connect and gRPC carry them (a google.protobuf.Any):
+// the message's full type name ("google.rpc.RetryInfo", no type URL prefix)
+// and its serialized bytes.
+struct StatusDetail {
+  std::string type;
+  std::string value;
+  bool operator==(const StatusDetail&) const = default;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
@@ -54,9 +65,16 @@ class [[nodiscard]] Status {
   // Returns a copy with "context: " put before the message.
   Status WithContext(std::string_view context) const;
 
+  // Error details (optional, usually none): a copy of this error carrying
+  // `details`; an OK status carries none.
+  Status WithDetails(std::vector<StatusDetail> details) const;
+  const std::vector<StatusDetail>& details() const;
+
  private:
   Code code_ = Code::kOk;
   std::string message_;
+  // Shared and immutable: copying a Status stays cheap.
+  std::shared_ptr<const std::vector<StatusDetail>> details_;
 };
 
 inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, std::move(m)}; }
@@ -64,7 +82,9 @@ inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; 
 inline Status PermissionDenied(std::string m) { return {Code::kPermissionDenied, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
-inline Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+inline Status FailedPrecondition(std::string m) {
+  return {Code::kFailedPrecondition, std::move(m)};
+}
 inline Status DataLoss(std::string m) { return {Code::kDataLoss, std::move(m)}; }
 inline Status ResourceExhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
 inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
@@ -73,7 +93,7 @@ inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, s
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   StatusOr(Status status) : v_(std::move(status)) {  // NOLINT
     if (std::get<Status>(v_).ok()) v_ = Status(Code::kInternal, "StatusOr built from OK status");
   }
@@ -98,9 +118,9 @@ class [[nodiscard]] StatusOr {
 }  // namespace brs
 
 // Returns early from the enclosing function when `expr` (a Status) is an error.
-#define BRS_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    ::brs::Status brs_status_ = (expr);      \
+#define BRS_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::brs::Status brs_status_ = (expr);        \
     if (!brs_status_.ok()) return brs_status_; \
   } while (0)
 

@@ -39,6 +39,9 @@ Headers GrpcTrailers(const Status& status) {
   if (!status.ok() && !status.message().empty()) {
     t.emplace_back("grpc-message", GrpcPercentEncode(status.message()));
   }
+  if (!status.ok() && !status.details().empty()) {
+    t.emplace_back("grpc-status-details-bin", GrpcStatusDetailsBin(status));
+  }
   return t;
 }
 
@@ -145,8 +148,10 @@ ResponseHeadResult CheckResponseHeaders(const CallConfig& config, int http_statu
     const std::string* gs = FindHeader(headers, "grpc-status");
     if (gs != nullptr && end_stream) {  // trailers-only response
       const std::string* gm = FindHeader(headers, "grpc-message");
-      return {ResponseHeadResult::Kind::kEnded, GrpcStatusFromTrailers(*gs, true, gm ? *gm : ""),
-              std::nullopt};
+      const std::string* gd = FindHeader(headers, "grpc-status-details-bin");
+      Status st = GrpcStatusFromTrailers(*gs, true, gm ? *gm : "");
+      if (gd != nullptr) st = WithGrpcStatusDetails(st, *gd);
+      return {ResponseHeadResult::Kind::kEnded, st, std::nullopt};
     }
     if (http_status != 200) {
       return {ResponseHeadResult::Kind::kFailed,
@@ -195,7 +200,10 @@ Status StreamResponseEnd(Protocol protocol, int http_status, const Headers& head
   }
   const std::string* gs = FindHeader(trailers, "grpc-status");
   const std::string* gm = FindHeader(trailers, "grpc-message");
-  return GrpcStatusFromTrailers(gs ? *gs : "", gs != nullptr, gm ? *gm : "");
+  const std::string* gd = FindHeader(trailers, "grpc-status-details-bin");
+  Status st = GrpcStatusFromTrailers(gs ? *gs : "", gs != nullptr, gm ? *gm : "");
+  if (gd != nullptr) st = WithGrpcStatusDetails(st, *gd);
+  return st;
 }
 
 }  // namespace brs::rpc::internal

@@ -1,9 +1,13 @@
 #include "rpc/protocol.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <cctype>
+#include <vector>
 
 #include "base/encoding.h"
 
@@ -11,6 +15,50 @@ namespace brs::rpc {
 namespace {
 
 constexpr size_t kMaxErrorJson = 1 << 20;
+constexpr size_t kMaxDetails = 64;
+constexpr std::string_view kTypeUrlPrefix = "type.googleapis.com/";
+
+// Base64 of either padding (Connect and gRPC senders differ), standard
+// alphabet; nullopt when it is not base64.
+std::optional<std::string> DecodeBase64Lenient(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  auto b = Base64Decode(text, Base64Alphabet::kStandard, Base64Padding::kNone);
+  if (!b.ok()) return std::nullopt;
+  return std::string(b->begin(), b->end());
+}
+
+std::string EncodeBase64(std::string_view bytes) {
+  return Base64Encode(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                      Base64Alphabet::kStandard, Base64Padding::kNone);
+}
+
+// The type name of an Any's type URL: what follows its last '/'.
+std::string TypeNameOfUrl(std::string_view url) {
+  const auto slash = url.rfind('/');
+  return std::string(slash == std::string_view::npos ? url : url.substr(slash + 1));
+}
+
+// Connect error JSON "details": [{"type": name, "value": base64}, ...];
+// entries that are not well formed are dropped, as Connect clients do.
+std::vector<StatusDetail> DetailsFromJson(const google::protobuf::Struct& err) {
+  std::vector<StatusDetail> out;
+  auto it = err.fields().find("details");
+  if (it == err.fields().end() || !it->second.has_list_value()) return out;
+  for (const auto& v : it->second.list_value().values()) {
+    if (out.size() == kMaxDetails || !v.has_struct_value()) continue;
+    const auto& f = v.struct_value().fields();
+    auto t = f.find("type");
+    auto val = f.find("value");
+    if (t == f.end() || !t->second.has_string_value() || val == f.end() ||
+        !val->second.has_string_value()) {
+      continue;
+    }
+    auto bytes = DecodeBase64Lenient(val->second.string_value());
+    if (!bytes) continue;
+    out.push_back({TypeNameOfUrl(t->second.string_value()), std::move(*bytes)});
+  }
+  return out;
+}
 
 std::string Lower(std::string_view v) {
   std::string out(v);
@@ -41,7 +89,7 @@ Status StatusFromErrorObject(const google::protobuf::Struct& err, Code fallback)
   std::string message;
   auto m = err.fields().find("message");
   if (m != err.fields().end() && m->second.has_string_value()) message = m->second.string_value();
-  return Status(code, message);
+  return Status(code, message).WithDetails(DetailsFromJson(err));
 }
 
 }  // namespace
@@ -140,6 +188,16 @@ std::string ConnectErrorJson(const Status& s) {
   if (!s.message().empty()) {
     out += ",\"message\":\"" + JsonEscape(s.message()) + '"';
   }
+  if (!s.details().empty()) {
+    out += ",\"details\":[";
+    for (size_t i = 0; i < s.details().size(); ++i) {
+      const StatusDetail& d = s.details()[i];
+      if (i > 0) out += ',';
+      out += "{\"type\":\"" + JsonEscape(TypeNameOfUrl(d.type)) + "\",\"value\":\"" +
+             EncodeBase64(d.value) + "\"}";
+    }
+    out += ']';
+  }
   out += '}';
   return out;
 }
@@ -198,6 +256,90 @@ std::string GrpcPercentDecode(std::string_view s) {
     }
   }
   return out;
+}
+
+std::string GrpcStatusDetailsBin(const Status& s) {
+  // google.rpc.Status {int32 code = 1; string message = 2; repeated Any
+  // details = 3;}, Any {string type_url = 1; bytes value = 2;}.
+  std::string proto;
+  {
+    google::protobuf::io::StringOutputStream zs(&proto);
+    google::protobuf::io::CodedOutputStream out(&zs);
+    out.WriteTag(1 << 3);
+    out.WriteVarint64(static_cast<uint64_t>(static_cast<int64_t>(s.code())));
+    if (!s.message().empty()) {
+      out.WriteTag((2 << 3) | 2);
+      out.WriteVarint32(static_cast<uint32_t>(s.message().size()));
+      out.WriteString(s.message());
+    }
+    for (const StatusDetail& d : s.details()) {
+      const std::string url = std::string(kTypeUrlPrefix) + TypeNameOfUrl(d.type);
+      std::string any;
+      {
+        google::protobuf::io::StringOutputStream azs(&any);
+        google::protobuf::io::CodedOutputStream a(&azs);
+        a.WriteTag((1 << 3) | 2);
+        a.WriteVarint32(static_cast<uint32_t>(url.size()));
+        a.WriteString(url);
+        a.WriteTag((2 << 3) | 2);
+        a.WriteVarint32(static_cast<uint32_t>(d.value.size()));
+        a.WriteString(d.value);
+      }
+      out.WriteTag((3 << 3) | 2);
+      out.WriteVarint32(static_cast<uint32_t>(any.size()));
+      out.WriteString(any);
+    }
+  }
+  return EncodeBase64(proto);
+}
+
+namespace {
+
+// Reads a length-delimited field's bytes after its tag.
+bool ReadBytes(google::protobuf::io::CodedInputStream* in, std::string* out) {
+  uint32_t len = 0;
+  return in->ReadVarint32(&len) && in->ReadString(out, static_cast<int>(len));
+}
+
+bool ParseAny(const std::string& bytes, StatusDetail* d) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  std::string url;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag == ((1 << 3) | 2)) {
+      if (!ReadBytes(&in, &url)) return false;
+    } else if (tag == ((2 << 3) | 2)) {
+      if (!ReadBytes(&in, &d->value)) return false;
+    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+      return false;
+    }
+  }
+  if (!in.ConsumedEntireMessage()) return false;
+  d->type = TypeNameOfUrl(url);
+  return true;
+}
+
+}  // namespace
+
+Status WithGrpcStatusDetails(const Status& s, std::string_view bin) {
+  if (s.ok() || bin.size() > kMaxErrorJson) return s;
+  auto proto = DecodeBase64Lenient(bin);
+  if (!proto) return s;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(proto->data()),
+                                            static_cast<int>(proto->size()));
+  std::vector<StatusDetail> details;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag == ((3 << 3) | 2)) {
+      std::string any;
+      StatusDetail d;
+      if (!ReadBytes(&in, &any) || !ParseAny(any, &d)) return s;
+      if (details.size() < kMaxDetails) details.push_back(std::move(d));
+    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+      return s;
+    }
+  }
+  if (!in.ConsumedEntireMessage()) return s;
+  return s.WithDetails(std::move(details));
 }
 
 }  // namespace brs::rpc

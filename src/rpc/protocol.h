@@ -29,7 +29,9 @@ std::string ContentTypeString(const ContentType& ct);
 int HttpStatusForCode(Code code);
 Code CodeForHttpStatus(int http_status);
 
-// Connect error JSON {"code":"…","message":"…"} (message omitted when empty).
+// Connect error JSON {"code":"…","message":"…","details":[…]} (message
+// omitted when empty, details when there are none; a detail's value is
+// unpadded standard base64). Parsing keeps well-formed details.
 std::string ConnectErrorJson(const Status& s);
 // The end-of-stream JSON: {} on success, {"error":{…}} otherwise.
 std::string ConnectEndStreamJson(const Status& s);
@@ -45,5 +47,12 @@ Status ParseConnectEndStreamJson(std::string_view body);
 // and '%').
 std::string GrpcPercentEncode(std::string_view s);
 std::string GrpcPercentDecode(std::string_view s);
+
+// gRPC grpc-status-details-bin: a google.rpc.Status with the code, message
+// and details, in unpadded base64.
+std::string GrpcStatusDetailsBin(const Status& s);
+// `s` (an error from grpc-status / grpc-message) with the details of a
+// grpc-status-details-bin value; `s` unchanged when that is malformed.
+Status WithGrpcStatusDetails(const Status& s, std::string_view bin);
 
 }  // namespace brs::rpc

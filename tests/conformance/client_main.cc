@@ -51,6 +51,11 @@ void SetHeaders(const Headers& in, google::protobuf::RepeatedPtrField<cv1::Heade
 void SetError(const Status& st, cv1::ClientResponseResult* result) {
   result->mutable_error()->set_code(static_cast<cv1::Code>(st.code()));
   if (!st.message().empty()) result->mutable_error()->set_message(st.message());
+  for (const brs::StatusDetail& d : st.details()) {
+    auto* any = result->mutable_error()->add_details();
+    any->set_type_url("type.googleapis.com/" + d.type);
+    any->set_value(d.value);
+  }
 }
 
 // A response message's payload (every response type has it as field 1).

@@ -57,7 +57,20 @@ cv1::ConformancePayload::RequestInfo RequestInfo(const CallInfo& call,
   return info;
 }
 
-Status ErrorStatus(const cv1::Error& e) { return Status(static_cast<Code>(e.code()), e.message()); }
+// The error a response definition asks for. With `info` (an error before
+// any response message), the service spec wants the request's RequestInfo
+// appended to its details.
+Status ErrorStatus(const cv1::Error& e,
+                   const cv1::ConformancePayload::RequestInfo* info = nullptr) {
+  std::vector<brs::StatusDetail> details;
+  for (const auto& any : e.details()) details.push_back({any.type_url(), any.value()});
+  if (info != nullptr) {
+    details.push_back(
+        {"type.googleapis.com/" + cv1::ConformancePayload::RequestInfo::descriptor()->full_name(),
+         info->SerializeAsString()});
+  }
+  return Status(static_cast<Code>(e.code()), e.message()).WithDetails(std::move(details));
+}
 
 // The suite asks for these waits (request_delay_ms / response_delay_ms in
 // its messages) to exercise timeouts and streaming order; the runner
@@ -78,7 +91,10 @@ StatusOr<std::string> UnaryAnswer(const CallInfo& call, const cv1::UnaryResponse
                                   const std::vector<std::string>& requests,
                                   const std::string& type_url) {
   Delay(def.response_delay_ms());
-  if (def.has_error()) return ErrorStatus(def.error());
+  if (def.has_error()) {
+    const auto info = RequestInfo(call, requests, type_url);
+    return ErrorStatus(def.error(), &info);
+  }
   Response resp;
   *resp.mutable_payload()->mutable_request_info() = RequestInfo(call, requests, type_url);
   resp.mutable_payload()->set_data(def.response_data());
@@ -137,7 +153,10 @@ Status ServeServerStream(const CallInfo& call, Stream& s) {
     if (Status st = s.Write(resp.SerializeAsString()); !st.ok()) return st;
     ++n;
   }
-  if (def.has_error()) return ErrorStatus(def.error());
+  if (def.has_error()) {
+    const auto info = RequestInfo(call, {msg}, type_url);
+    return ErrorStatus(def.error(), n == 0 ? &info : nullptr);
+  }
   return Status();
 }
 
@@ -188,7 +207,10 @@ Status ServeBidi(const CallInfo& call, Stream& s) {
   for (; n < def.response_data_size(); ++n) {
     if (Status st = send(n); !st.ok()) return st;
   }
-  if (def.has_error()) return ErrorStatus(def.error());
+  if (def.has_error()) {
+    const auto info = RequestInfo(call, requests, type_url);
+    return ErrorStatus(def.error(), n == 0 ? &info : nullptr);
+  }
   return Status();
 }
 

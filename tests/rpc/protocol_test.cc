@@ -70,5 +70,39 @@ TEST(Protocol, GrpcPercentEncoding) {
   EXPECT_EQ(GrpcPercentDecode("bad%zz%4"), "bad%zz%4");
 }
 
+TEST(Protocol, ConnectErrorJsonCarriesDetails) {
+  const Status s =
+      Status(Code::kAborted, "busy")
+          .WithDetails({{"google.rpc.RetryInfo", std::string("\x0a\x02\x08\x05", 4)}, {"x.Y", ""}});
+  const std::string json = ConnectErrorJson(s);
+  EXPECT_EQ(json,
+            "{\"code\":\"aborted\",\"message\":\"busy\",\"details\":[{\"type\":\"google.rpc."
+            "RetryInfo\",\"value\":\"CgIIBQ\"},{\"type\":\"x.Y\",\"value\":\"\"}]}");
+  Status back = ParseConnectErrorJson(json, Code::kUnknown);
+  EXPECT_EQ(back.code(), Code::kAborted);
+  EXPECT_EQ(back.details(), s.details());
+  // Padded base64 and a type URL are accepted; malformed entries dropped.
+  back = ParseConnectErrorJson(
+      "{\"code\":\"internal\",\"details\":[{\"type\":\"type.googleapis.com/a.B\",\"value\":"
+      "\"CgIIBQ==\"},{\"type\":\"c.D\",\"value\":\"!!\"},{\"value\":\"AA\"}]}",
+      Code::kUnknown);
+  ASSERT_EQ(back.details().size(), 1u);
+  EXPECT_EQ(back.details()[0].type, "a.B");
+  EXPECT_EQ(back.details()[0].value, std::string("\x0a\x02\x08\x05", 4));
+}
+
+TEST(Protocol, GrpcStatusDetailsBinRoundTrips) {
+  const Status s = Status(Code::kFailedPrecondition, "no")
+                       .WithDetails({{"a.B", std::string("\x00\x01", 2)}, {"c.D", "xyz"}});
+  const std::string bin = GrpcStatusDetailsBin(s);
+  Status back = WithGrpcStatusDetails(Status(Code::kFailedPrecondition, "no"), bin);
+  EXPECT_EQ(back.details(), s.details());
+  // Malformed values leave the status without details.
+  EXPECT_TRUE(WithGrpcStatusDetails(Status(Code::kInternal, "x"), "%%%").details().empty());
+  EXPECT_TRUE(WithGrpcStatusDetails(Status(Code::kInternal, "x"), "GgE").details().empty());
+  // An OK status never carries details.
+  EXPECT_TRUE(Status().WithDetails({{"a.B", ""}}).details().empty());
+}
+
 }  // namespace
 }  // namespace brs::rpc
