@@ -8,13 +8,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <random>
-#include <regex>
-#include <set>
 #include <thread>
 
 #include "app/chaos_util.h"
@@ -54,25 +51,6 @@ inline int64_t ProcStatusKb(int pid, const std::string& field) {
   return std::atoll(s.c_str() + p + field.size() + 1);
 }
 
-inline std::vector<int64_t> NetIdsOf(const std::string& json, const std::string& key) {
-  std::vector<int64_t> ids;
-  const auto p = json.find("\"" + key + "\":[");
-  if (p == std::string::npos) return ids;
-  const auto end = json.find(']', p);
-  const std::string arr = json.substr(p, end - p);
-  static const std::regex num("[0-9]+");
-  for (std::sregex_iterator it(arr.begin(), arr.end(), num), e; it != e; ++it) {
-    ids.push_back(std::stoll(it->str()));
-  }
-  return ids;
-}
-
-inline std::string NetOpLine(const std::string& client, int64_t flow, const std::string& msg) {
-  return "{\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
-         "\"status\":\"STATUS_SUCCESS\",\"flowId\":\"" +
-         std::to_string(flow) + "\",\"displayMessage\":\"" + client + " " + msg + "\"}\n";
-}
-
 // The per-client dial record at its proxy: how many, the shortest gap
 // between two, and whether they stayed within the back-off's floor.
 struct DialRecord {
@@ -94,7 +72,7 @@ inline DialRecord DialsOf(const brs::testing::ProxyStats& s, int64_t end_ms) {
 
 class NetScenario {
  public:
-  explicit NetScenario(const NetScenarioOptions& o) : o_(o) {}
+  explicit NetScenario(const NetScenarioOptions& o) : o_(o), names_(Names(o.clients)) {}
 
   void Setup(uint64_t seed) {
     auto h = Sh(dir_, "$B init --data hub --instance hub --json");
@@ -108,8 +86,7 @@ class NetScenario {
     }
     ASSERT_GT(hub_pid_, 0);
     for (int i = 0; i < o_.clients; ++i) {
-      const std::string c = "c" + std::to_string(i);
-      names_.push_back(c);
+      const std::string& c = names_[i];
       proxies_.push_back(
           std::make_unique<brs::testing::FaultProxy>(Env::Default(), hub_->address(), seed + i));
       ASSERT_NE(proxies_.back()->address(), "") << proxies_.back()->error();
@@ -124,16 +101,7 @@ class NetScenario {
       ASSERT_EQ(j.code, 0) << j.err;
       ASSERT_EQ(Sh(dir_, "$B repo add --data " + c + " --id repo1 --guid g-repo1 --uri /r1").code,
                 0);
-      {
-        std::ofstream f(dir_.File(c + "-preload.jsonl"));
-        for (int n = 0; n < o_.ops_per_client; ++n)
-          f << NetOpLine(c, n + 1, "op " + std::to_string(n));
-      }
-      auto add = Sh(dir_, "$B ops add --json --data " + c + " " + c + "-preload.jsonl");
-      ASSERT_EQ(add.code, 0) << add.err;
-      auto ids = NetIdsOf(add.out, "ids");
-      ASSERT_EQ(static_cast<int>(ids.size()), o_.ops_per_client);
-      for (int n = 0; n < o_.ops_per_client; ++n) live_[c][ids[n]] = n + 1;
+      ASSERT_EQ(changes_.Preload(c, o_.ops_per_client), "");
       daemons_.push_back(std::make_unique<Daemon>(dir_, c));
     }
   }
@@ -148,77 +116,27 @@ class NetScenario {
     for (auto& d : daemons_) ASSERT_EQ(d->Start(), "");
   }
 
-  // One live change at a random client: an insert of 1-20 ops (60%), an
-  // update (20%) or a delete (20%) of 1-5 of its ops, with the CLI.
-  void Change(std::mt19937_64& rng, int serial) {
-    const std::string c = names_[rng() % names_.size()];
-    const int kind = static_cast<int>(rng() % 100);
-    if (kind < 60) {
-      const int n = 1 + static_cast<int>(rng() % 20);
-      std::string lines;
-      for (int k = 0; k < n; ++k) {
-        lines += NetOpLine(c, 1'000'000 + serial * 100 + k, "live " + std::to_string(serial));
-      }
-      Spit(dir_.File(c + "-live.jsonl"), lines);
-      auto r = Sh(dir_, "$B ops add --json --data " + c + " " + c + "-live.jsonl");
-      if (r.code != 0) return void(++failed_);
-      const auto ids = NetIdsOf(r.out, "ids");
-      for (size_t k = 0; k < ids.size(); ++k) {
-        live_[c][ids[k]] = 1'000'000 + serial * 100 + static_cast<int64_t>(k);
-      }
-      ++inserts_;
-      return;
-    }
-    std::vector<int64_t> pick;
-    const auto& live = live_[c];
-    const int n = 1 + static_cast<int>(rng() % 5);
-    for (int k = 0; k < n && !live.empty(); ++k) {
-      auto it = live.begin();
-      std::advance(it, static_cast<long>(rng() % live.size()));
-      if (std::find(pick.begin(), pick.end(), it->first) == pick.end()) pick.push_back(it->first);
-    }
-    if (pick.empty()) return;
-    if (kind < 80) {
-      std::string body;
-      for (auto id : pick) {
-        body += "{\"id\":\"" + std::to_string(id) +
-                "\",\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
-                "\"instanceId\":\"" +
-                c + "\",\"flowId\":\"" + std::to_string(live_[c][id]) +
-                "\",\"unixTimeStartMs\":\"1000\",\"status\":\"STATUS_SUCCESS\","
-                "\"displayMessage\":\"updated " +
-                std::to_string(serial) + "\"}\n";
-      }
-      Spit(dir_.File(c + "-update.jsonl"), body);
-      auto r = Sh(dir_, "$B ops update --json --data " + c + " " + c + "-update.jsonl");
-      if (r.code != 0) return void(++failed_);
-      ++updates_;
-      return;
-    }
-    std::string args;
-    for (auto id : pick) args += " " + std::to_string(id);
-    auto r = Sh(dir_, "$B ops delete --json --data " + c + args);
-    if (r.code != 0) return void(++failed_);
-    for (auto id : NetIdsOf(r.out, "ids")) live_[c].erase(id);
-    ++deletes_;
-  }
+  // One live change at a random client (60% inserts, 20% updates, 20%
+  // deletes).
+  void Change(std::mt19937_64& rng, int serial) { changes_.Change(rng, serial); }
 
-  OpDiff Diff(const std::string& c, std::string* err) {
-    auto own = ListOps(dir_, "--data " + c, err);
-    auto held = ListOps(dir_, "--data hub --peer " + keyid_[c], err);
-    return CompareOps(own, held);
+  OpDiff Diff(const std::string& c, std::string* err) { return HubDiff(dir_, c, keyid_[c], err); }
+
+  static std::vector<std::string> Names(int n) {
+    std::vector<std::string> names;
+    for (int i = 0; i < n; ++i) names.push_back("c" + std::to_string(i));
+    return names;
   }
 
   const NetScenarioOptions o_;
   TempDir dir_;
   std::unique_ptr<Daemon> hub_;
   int hub_pid_ = -1;
-  std::vector<std::string> names_;
+  const std::vector<std::string> names_;
+  LiveChanges changes_{dir_, names_, LiveChanges::Mix{60, 20}};
   std::map<std::string, std::string> keyid_;
   std::vector<std::unique_ptr<brs::testing::FaultProxy>> proxies_;
   std::vector<std::unique_ptr<Daemon>> daemons_;
-  std::map<std::string, std::map<int64_t, int64_t>> live_;  // client -> op ID -> flow ID
-  int inserts_ = 0, updates_ = 0, deletes_ = 0, failed_ = 0;
 };
 
 inline void RunNetScenario(const NetScenarioOptions& o) {
@@ -261,7 +179,8 @@ inline void RunNetScenario(const NetScenarioOptions& o) {
   s.FaultsOff();
   const auto t0 = std::chrono::steady_clock::now();
   std::printf("faults off; live changes: %d inserts, %d updates, %d deletes, %d failed\n",
-              s.inserts_, s.updates_, s.deletes_, s.failed_);
+              s.changes_.inserts(), s.changes_.updates(), s.changes_.deletes(),
+              s.changes_.failed());
   std::fflush(stdout);
 
   // Convergence: each client's ops at the hub, exactly.
