@@ -1,21 +1,30 @@
-// A client's dials as a FaultProxy recorded them (tests/app/fault_proxy.h),
-// judged against the client's reconnect back-off (sync/reconnect_policy.h,
+// A client's dials (each one's start and the end of its session), judged
+// against the client's reconnect back-off (sync/reconnect_policy.h,
 // replayed, not restated): each gap between two dials must be what the
-// policy asks after the session before it, within the proxy's view of
-// time. The proxy sees a session from its accept to the end of its client
-// side; the client's own clock starts a little before (the dial) and may
-// see the end a little later, so a session length is known to within
-// `slack_ms`, and one within that of the retry delay may have reset the
-// attempts or not: both are followed (each possible attempt count). A gap
+// policy asks after the session before it. The dials come from the
+// client's own log (ClientDialsFromLog: when it started each dial and
+// recorded each end; a FaultProxy sees the end earlier when the client is
+// busy, and the policy counts the client's view) or a FaultProxy's records
+// (tests/app/fault_proxy.h). Either way a session's length is known to
+// within `slack_ms`, and one within that of the retry delay may have reset
+// the attempts or not: both are followed (each possible attempt count). A gap
 // shorter than the shortest the policy allows is a storm (`too_soon`), one
 // longer than the longest plus `late_slack_ms` (a loaded machine's timers
 // fire late) a back-off the policy does not ask for (`too_late`).
+//
+// A hub that refused a client for load sent a retry hint, which the policy
+// follows instead (no floor, attempts unchanged); the proxy cannot see
+// which session that was, so with `hint_refusals` > 0 (the client's own
+// count) the attempts staying as they were is followed too, and up to
+// that many gaps shorter than the back-off count as `hinted`, not too soon.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -37,10 +46,42 @@ struct BackoffReport {
   int grown = 0;          // gaps the policy put above its floor (failures in a row)
   int64_t longest_gap_ms = 0;
   int too_soon = 0, too_late = 0;
+  int hinted = 0;       // short gaps a hub's retry hint explains
   int unknown_end = 0;  // the proxy never saw a session end before the next dial
   std::string examples;
   bool ok() const { return too_soon == 0 && too_late == 0; }
 };
+
+// A client daemon's dials as it logged them (text log, one "peer state"
+// line per change of its hub's state): each "state=PENDING" (its dial,
+// when the back-off's clock starts) begins one, the first later state other
+// than CONNECTED ends it: what the client's policy measured, in its log's
+// milliseconds (times of day, read as UTC: only differences count).
+inline std::vector<brs::testing::ConnRecord> ClientDialsFromLog(const std::string& log) {
+  std::vector<brs::testing::ConnRecord> out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    const auto at = line.find(" peer state ");
+    const auto st = line.find(" state=");
+    std::tm tm{};
+    int ms = 0;
+    if (at == std::string::npos || st == std::string::npos || line.size() < 23 ||
+        std::sscanf(line.c_str(), "%d-%d-%d %d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+      continue;
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const int64_t t = static_cast<int64_t>(::timegm(&tm)) * 1000 + ms;
+    const std::string state = line.substr(st + 7, line.find(' ', st + 7) - st - 7);
+    if (state == "PENDING") {
+      out.push_back(brs::testing::ConnRecord{t});
+    } else if (state != "CONNECTED" && !out.empty() && out.back().client_end_ms < 0) {
+      out.back().client_end_ms = t;
+    }
+  }
+  return out;
+}
 
 // The most dials the policy allows within any window_ms: its floor between
 // two dials, less the slack.
@@ -50,16 +91,23 @@ inline int DialsPerWindowBound(const BackoffCheck& c) {
   return 1 + static_cast<int>(c.window_ms / std::max<int64_t>(1, floor_ms - c.slack_ms));
 }
 
+// The most dials within any window of `window_ms`.
+inline int MaxDialsInWindow(const std::vector<brs::testing::ConnRecord>& conns, int64_t window_ms) {
+  int most = 0;
+  for (size_t i = 0, j = 0; i < conns.size(); ++i) {
+    while (conns[i].accept_ms - conns[j].accept_ms >= window_ms) ++j;
+    most = std::max(most, static_cast<int>(i - j + 1));
+  }
+  return most;
+}
+
 inline BackoffReport CheckBackoff(const std::vector<brs::testing::ConnRecord>& conns,
-                                  const BackoffCheck& c) {
+                                  const BackoffCheck& c, int hint_refusals = 0) {
   using brs::sync::ReconnectPolicy;
   using Ms = std::chrono::milliseconds;
   BackoffReport r;
   r.dials = static_cast<int>(conns.size());
-  for (size_t i = 0, j = 0; i < conns.size(); ++i) {
-    while (conns[i].accept_ms - conns[j].accept_ms >= c.window_ms) ++j;
-    r.max_in_window = std::max(r.max_in_window, static_cast<int>(i - j + 1));
-  }
+  r.max_in_window = MaxDialsInWindow(conns, c.window_ms);
   auto example = [&](const std::string& s) {
     if (r.examples.size() < 600) r.examples += "; " + s;
   };
@@ -84,6 +132,11 @@ inline BackoffReport CheckBackoff(const std::vector<brs::testing::ConnRecord>& c
     int64_t lo = INT64_MAX, hi = 0;
     std::vector<ReconnectPolicy> next;
     std::set<int> seen;
+    if (hint_refusals > 0) {
+      for (const auto& s : states) {
+        if (seen.insert(s.attempts()).second) next.push_back(s);
+      }
+    }
     for (const auto& s : states) {
       for (int64_t l : lengths) {
         ReconnectPolicy p = s;
@@ -99,7 +152,9 @@ inline BackoffReport CheckBackoff(const std::vector<brs::testing::ConnRecord>& c
     const std::string at = "dial " + std::to_string(i + 2) + " " + std::to_string(gap) +
                            " ms after the last (policy: " + std::to_string(lo) + "-" +
                            std::to_string(hi) + " ms)";
-    if (gap < lo - c.slack_ms) {
+    if (gap < lo - c.slack_ms && r.hinted < hint_refusals) {
+      ++r.hinted;
+    } else if (gap < lo - c.slack_ms) {
       ++r.too_soon;
       example(at);
     } else if (gap > hi + c.late_slack_ms) {

@@ -74,6 +74,45 @@ TEST(DialBackoff, ABackoffThatDoesNotGrowAfterFailuresIsCaught) {
   EXPECT_EQ(r.max_in_window, 1);
 }
 
+TEST(DialBackoff, AHubsRetryHintExplainsAsManyShortGapsAsItsRefusals) {
+  // Two failures in a row, then two dials 600 ms apart: too soon, unless
+  // the hub refused the client with a hint (then attempts stay as they
+  // were: the next gap after a failure is 3 s, not 5 s).
+  std::vector<ConnRecord> dials{ConnRecord{0, 200}, ConnRecord{1'200, 1'400},
+                                ConnRecord{4'200, 4'300}, ConnRecord{4'800, 4'900},
+                                ConnRecord{7'800, 8'000}};
+  const auto strict = CheckBackoff(dials, BackoffCheck{});
+  EXPECT_EQ(strict.too_soon, 2) << strict.examples;
+  const auto one = CheckBackoff(dials, BackoffCheck{}, 1);
+  EXPECT_EQ(one.hinted, 1);
+  EXPECT_EQ(one.too_soon, 0) << one.examples;
+  EXPECT_TRUE(one.ok());
+}
+
+TEST(DialBackoff, AClientsDialsAreReadFromItsPeerStateLog) {
+  const std::string log =
+      "2026-12-07 13:40:52.100 info  serving listen=127.0.0.1:1\n"
+      "2026-12-07 13:40:52.250 info  peer state peer=\"\" keyid=k state=PENDING "
+      "message=connecting\n"
+      "2026-12-07 13:40:52.700 info  peer state peer=hub keyid=k state=CONNECTED "
+      "message=connected\n"
+      "2026-12-07 13:40:53.050 info  peer state peer=hub keyid=k state=DISCONNECTED "
+      "message=\"connection reset\"\n"
+      "2026-12-07 13:40:59.999 info  peer state peer=hub keyid=k state=PENDING "
+      "message=connecting\n"
+      "2026-12-07 13:41:00.100 warn  peer state peer=hub keyid=k state=ERROR_INTERNAL "
+      "message=x\n"
+      "2026-12-07 13:41:01.200 info  peer state peer=hub keyid=k state=PENDING "
+      "message=connecting\n";
+  const auto d = ClientDialsFromLog(log);
+  ASSERT_EQ(d.size(), 3u);
+  EXPECT_EQ(d[0].client_end_ms - d[0].accept_ms, 800);
+  EXPECT_EQ(d[1].accept_ms - d[0].accept_ms, 7'749);
+  EXPECT_EQ(d[1].client_end_ms - d[1].accept_ms, 101);
+  EXPECT_EQ(d[2].accept_ms - d[1].accept_ms, 1'201);
+  EXPECT_EQ(d[2].client_end_ms, -1);
+}
+
 TEST(DialBackoff, AWaitLongerThanThePolicysIsCaught) {
   // A 5 s session, then 10 s (the policy: 1 s).
   const auto r = CheckBackoff({ConnRecord{0, 5'000}, ConnRecord{15'000, 16'000}}, BackoffCheck{});

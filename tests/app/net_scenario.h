@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "app/chaos_util.h"
@@ -216,31 +217,79 @@ inline std::map<std::string, double> AwaitConvergence(NetScenario& s, int second
   return at;
 }
 
-// Each client's dials, as its proxy saw them, against its back-off policy
-// (tests/app/dial_backoff.h; the scenario's daemons run --retry-delay 1),
-// and the faults they met.
+// A client's dials for a failure message: accept time (from the first),
+// session length (-1: not seen to end) and faults met.
+inline std::string DialTrail(const std::vector<brs::testing::ConnRecord>& conns) {
+  std::string out;
+  for (const auto& c : conns) {
+    const int64_t t0 = conns.front().accept_ms;
+    out += " [" + std::to_string(c.accept_ms - t0) + ", " +
+           std::to_string(c.client_end_ms < 0 ? -1 : c.client_end_ms - c.accept_ms) + ", " +
+           std::to_string(c.cuts) + "c" + std::to_string(c.blackholes) + "b" +
+           std::to_string(c.resets) + "r]";
+  }
+  return out;
+}
+
+// How often a log holds NEEDLE.
+inline int CountIn(const std::string& log, const std::string& needle) {
+  int n = 0;
+  for (auto p = log.find(needle); p != std::string::npos; p = log.find(needle, p + 1)) ++n;
+  return n;
+}
+
+// The streams the hub refused for load (its log: "sync stream refused",
+// count=N each line, at most one line per interval).
+inline int HubRefusalsForLoad(const std::string& log) {
+  int n = 0;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("sync stream refused") == std::string::npos) continue;
+    const auto p = line.find("count=");
+    n += p == std::string::npos ? 1 : std::atoi(line.c_str() + p + 6);
+  }
+  return n;
+}
+
+// Each client's dials against its back-off policy (tests/app/dial_backoff.h;
+// the scenario's daemons run --retry-delay 1), and the faults they met.
 inline void CheckDialsAndFaults(NetScenario& s, const NetScenarioOptions& o, uint64_t seed) {
   const BackoffCheck check;  // a 1 s retry delay
   const int per_window = DialsPerWindowBound(check);
   std::vector<int> dials;
   int cuts = 0, blackholes = 0, resets = 0, grown = 0, unknown_end = 0, most_in_window = 0;
   int64_t longest_gap = 0;
+  int hints = 0, hinted = 0;
   for (size_t i = 0; i < s.proxies_.size(); ++i) {
     const auto st = s.proxies_[i]->Stats();
     cuts += st.cuts;
     blackholes += st.blackholes;
     resets += st.resets;
-    const BackoffReport r = CheckBackoff(st.conns, check);
+    // Judged on the client's own timeline (its log: when it dialed, when
+    // it saw each session end), counted at the proxy too; the hub's retry
+    // hints it heard (its peer state lines) explain as many short gaps.
+    const std::string log = Slurp(s.daemons_[i]->log_path());
+    const int client_hints = CountIn(log, "retry in ");
+    hints += client_hints;
+    const auto logged = ClientDialsFromLog(log);
+    const BackoffReport r = CheckBackoff(logged, check, client_hints);
+    const int proxy_window = MaxDialsInWindow(st.conns, check.window_ms);
+    hinted += r.hinted;
     dials.push_back(r.dials);
     grown += r.grown;
     unknown_end += r.unknown_end;
     longest_gap = std::max(longest_gap, r.longest_gap_ms);
-    most_in_window = std::max(most_in_window, r.max_in_window);
+    most_in_window = std::max({most_in_window, r.max_in_window, proxy_window});
     EXPECT_TRUE(r.ok()) << s.names_[i] << " (seed " << seed << "): " << r.too_soon
                         << " dials too soon, " << r.too_late << " too late for its back-off"
-                        << r.examples;
+                        << r.examples << "\nits dials (start ms, session ms):" << DialTrail(logged)
+                        << "\nat its proxy (accept ms, session ms, faults):" << DialTrail(st.conns);
+    EXPECT_EQ(logged.size(), st.conns.size())
+        << s.names_[i] << ": dials the client logged, and those its proxy accepted";
     EXPECT_LE(r.max_in_window, per_window)
         << s.names_[i] << ": " << r.max_in_window << " dials within " << check.window_ms << " ms";
+    EXPECT_LE(proxy_window, per_window) << s.names_[i] << ": " << proxy_window << " dials within "
+                                        << check.window_ms << " ms at its proxy";
   }
   std::sort(dials.begin(), dials.end());
   std::printf("faults struck: %d cuts, %d black holes, %d resets\n", cuts, blackholes, resets);
@@ -250,6 +299,10 @@ inline void CheckDialsAndFaults(NetScenario& s, const NetScenarioOptions& o, uin
       dials.front(), dials[dials.size() / 2], dials.back(), most_in_window,
       static_cast<long long>(check.window_ms), per_window, grown,
       static_cast<long long>(longest_gap), unknown_end);
+  std::printf(
+      "hub refused %d streams for load; clients heard %d retry hints, %d gaps shorter than "
+      "the back-off explained by them\n",
+      HubRefusalsForLoad(Slurp(s.hub_->log_path())), hints, hinted);
   ::testing::Test::RecordProperty("cuts", std::to_string(cuts));
   ::testing::Test::RecordProperty("blackholes", std::to_string(blackholes));
   ::testing::Test::RecordProperty("resets", std::to_string(resets));
@@ -313,7 +366,7 @@ inline void RunNetScenario(const NetScenarioOptions& o) {
   ::testing::Test::RecordProperty("hub_peak_rss_kb", std::to_string(memory.peak_kb()));
   EXPECT_EQ(converged_at.size(), s.names_.size())
       << "not converged within " << o.converge_s << " s";
-  EXPECT_GE(memory.samples(), 4 * o.fault_s) << "the hub's memory was not watched throughout";
+  EXPECT_GE(memory.samples(), 2 * o.fault_s) << "the hub's memory was not watched throughout";
   EXPECT_GT(hwm_kb, 0);
   EXPECT_LT(hwm_kb, o.hub_hwm_bound_kb) << "hub peak memory";
   EXPECT_LT(memory.peak_kb(), o.hub_hwm_bound_kb) << "hub peak memory";
