@@ -197,19 +197,34 @@ inline void RunLiveChanges(NetScenario& s, uint64_t seed, int seconds) {
   for (int serial = 0; std::chrono::steady_clock::now() < end; ++serial) s.Change(rng, serial);
 }
 
-// Polls each client not yet matched until the hub holds exactly its ops,
-// for up to `seconds`: per client, the seconds it took.
-inline std::map<std::string, double> AwaitConvergence(NetScenario& s, int seconds) {
+// Polls the hub until it holds exactly each client's ops, up to `seconds`
+// after `t0` (the faults' end): per client, the seconds until its match was
+// seen; `poll_s` gets the longest poll. The clients' own ops no longer
+// change (the live changes have stopped), so they are read once; each poll
+// lists the hub's whole oplog once, by instance (the client's name); the
+// final check (by peer key ID) is RunNetScenario's.
+inline std::map<std::string, double> AwaitConvergence(NetScenario& s,
+                                                      std::chrono::steady_clock::time_point t0,
+                                                      int seconds, double* poll_s) {
+  using Clock = std::chrono::steady_clock;
+  std::map<std::string, std::vector<v1::Operation>> own;
+  for (const auto& name : s.names_) {
+    std::string err;
+    own[name] = ListOps(s.dir_, "--data " + name, &err);
+    EXPECT_EQ(err, "") << name;
+  }
   std::map<std::string, double> at;
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto deadline = t0 + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline && at.size() < s.names_.size()) {
+  *poll_s = 0;
+  while (Clock::now() < t0 + std::chrono::seconds(seconds) && at.size() < s.names_.size()) {
+    const auto p0 = Clock::now();
+    std::string err;
+    std::map<std::string, std::vector<v1::Operation>> held;
+    for (auto& op : ListOps(s.dir_, "--data hub", &err)) held[op.instance_id()].push_back(op);
+    const auto seen = Clock::now();
+    *poll_s = std::max(*poll_s, std::chrono::duration<double>(seen - p0).count());
     for (const auto& name : s.names_) {
-      if (at.count(name)) continue;
-      std::string err;
-      const OpDiff d = s.Diff(name, &err);
-      if (err.empty() && d.same()) {
-        at[name] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      if (err.empty() && !at.count(name) && CompareOps(own[name], held[name]).same()) {
+        at[name] = std::chrono::duration<double>(seen - t0).count();
       }
     }
     if (at.size() < s.names_.size()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -227,6 +242,16 @@ inline std::string DialTrail(const std::vector<brs::testing::ConnRecord>& conns)
            std::to_string(c.client_end_ms < 0 ? -1 : c.client_end_ms - c.accept_ms) + ", " +
            std::to_string(c.cuts) + "c" + std::to_string(c.blackholes) + "b" +
            std::to_string(c.resets) + "r]";
+  }
+  return out;
+}
+
+// A daemon's log without its "sync progress" lines.
+inline std::string SessionLines(const std::string& log) {
+  std::string out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("sync progress") == std::string::npos) out += line + "\n";
   }
   return out;
 }
@@ -283,7 +308,9 @@ inline void CheckDialsAndFaults(NetScenario& s, const NetScenarioOptions& o, uin
     EXPECT_TRUE(r.ok()) << s.names_[i] << " (seed " << seed << "): " << r.too_soon
                         << " dials too soon, " << r.too_late << " too late for its back-off"
                         << r.examples << "\nits dials (start ms, session ms):" << DialTrail(logged)
-                        << "\nat its proxy (accept ms, session ms, faults):" << DialTrail(st.conns);
+                        << "\nat its proxy (accept ms, session ms, faults):" << DialTrail(st.conns)
+                        << (r.ok() ? ""
+                                   : "\nits log, but for progress lines:\n" + SessionLines(log));
     EXPECT_EQ(logged.size(), st.conns.size())
         << s.names_[i] << ": dials the client logged, and those its proxy accepted";
     EXPECT_LE(r.max_in_window, per_window)
@@ -331,12 +358,15 @@ inline void RunNetScenario(const NetScenarioOptions& o) {
 
   RunLiveChanges(s, rng(), o.fault_s);
   s.FaultsOff();
+  const auto faults_off = std::chrono::steady_clock::now();
   std::printf("faults off; live changes: %d inserts, %d updates, %d deletes, %d failed\n",
               s.changes_.inserts(), s.changes_.updates(), s.changes_.deletes(),
               s.changes_.failed());
   std::fflush(stdout);
 
-  const std::map<std::string, double> converged_at = AwaitConvergence(s, o.converge_s);
+  double poll_s = 0;
+  const std::map<std::string, double> converged_at =
+      AwaitConvergence(s, faults_off, o.converge_s, &poll_s);
   double took = 0;
   for (const auto& [name, t] : converged_at) took = std::max(took, t);
   memory.Stop();
@@ -351,9 +381,11 @@ inline void RunNetScenario(const NetScenarioOptions& o) {
                           << "\nclient log: " << s.daemons_[i]->Tail();
   }
   CheckDialsAndFaults(s, o, seed);
-  std::printf("converged %s %.1f s after the faults stopped (%zu of %zu clients)\n",
-              converged_at.size() == s.names_.size() ? "in" : "NOT in", took, converged_at.size(),
-              s.names_.size());
+  std::printf(
+      "converged %s %.1f s after the faults stopped (%zu of %zu clients; seen by polls of the "
+      "hub's oplog taking up to %.1f s)\n",
+      converged_at.size() == s.names_.size() ? "in" : "NOT in", took, converged_at.size(),
+      s.names_.size(), poll_s);
   std::printf(
       "hub memory: VmHWM %lld kB; VmRSS sampled %d times: first %lld kB, peak %lld kB (at "
       "%.1f s), last %lld kB\n",
