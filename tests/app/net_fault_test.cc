@@ -50,7 +50,7 @@ TEST(NetFault, ClientsConvergeThroughAHostileNetwork) {
   o.fault_s = EnvInt("BRS_NET_FAULT_S", 20);
   o.converge_s = 30;
   o.hub_hwm_bound_kb = 256 * 1024;
-  o.min_faults_per_kind = 4;  // about 10 of each in 20 s
+  o.min_faults_per_kind = 2;  // 4-15 of each seen in 20 s
   RunNetScenario(o);
 }
 
