@@ -279,7 +279,7 @@ void SyncService::DialClient(const std::shared_ptr<ClientLoop>& loop) {
     (void)options_.env.peers->SetConnectionState(
         entry.keyid(), entry.instance_id(), ConnectionStateFor(st),
         "dial " + entry.instance_url() + ": " + st.message());
-    BackOff(loop, st);
+    BackOff(loop, st, options_.env.clock->NowMono());
   };
   auto event_conn = dialer_->DialEvent(entry, options_.ours);
   if (event_conn.ok()) return RunEventClient(loop, entry, std::move(*event_conn));
@@ -321,7 +321,8 @@ void SyncService::RunEventClient(const std::shared_ptr<ClientLoop>& loop,
   runner->Start([this, loop, raw](const Status& end) {
     // On the session's pool thread, inside the runner (alive).
     const bool established = !raw->peer().keyid().empty();
-    asio::post(loop->strand, [this, loop, established, end] {
+    const MonoTime ended = options_.env.clock->NowMono();
+    asio::post(loop->strand, [this, loop, established, end, ended] {
       if (!established) {
         // Ended before the handshake completed: no handler recorded it.
         const v1::Multihost::Peer dialed = [&] {
@@ -331,7 +332,7 @@ void SyncService::RunEventClient(const std::shared_ptr<ClientLoop>& loop,
         (void)options_.env.peers->SetConnectionState(
             dialed.keyid(), dialed.instance_id(), ConnectionStateFor(end), StatusMessageFor(end));
       }
-      ClientEnded(loop, end);
+      ClientEnded(loop, end, ended);
     });
   });
 }
@@ -356,21 +357,26 @@ void SyncService::RunThreadClient(const std::shared_ptr<ClientLoop>& loop,
       (void)options_.env.peers->SetConnectionState(entry.keyid(), entry.instance_id(),
                                                    ConnectionStateFor(end), StatusMessageFor(end));
     }
-    asio::post(loop->strand, [this, loop, end] { ClientEnded(loop, end); });
+    const MonoTime ended = options_.env.clock->NowMono();
+    asio::post(loop->strand, [this, loop, end, ended] { ClientEnded(loop, end, ended); });
   });
 }
 
-void SyncService::ClientEnded(const std::shared_ptr<ClientLoop>& loop, const Status& end) {
+void SyncService::ClientEnded(const std::shared_ptr<ClientLoop>& loop, const Status& end,
+                              MonoTime ended) {
   {
     std::lock_guard lock(mu_);
     loop->session.reset();
   }
-  BackOff(loop, end);
+  BackOff(loop, end, ended);
 }
 
-void SyncService::BackOff(const std::shared_ptr<ClientLoop>& loop, const Status& end) {
-  const Millis lasted = options_.env.clock->NowMono() - loop->started;
-  const auto delay = loop->policy.NextDelay(lasted, end);
+void SyncService::BackOff(const std::shared_ptr<ClientLoop>& loop, const Status& end,
+                          MonoTime ended) {
+  const Millis lasted = std::chrono::duration_cast<Millis>(ended - loop->started);
+  // The wait counts from the end, however late this step runs.
+  const Millis late = std::chrono::duration_cast<Millis>(options_.env.clock->NowMono() - ended);
+  const auto delay = std::max(Millis(0), loop->policy.NextDelay(lasted, end) - late);
   {
     std::lock_guard lock(mu_);
     if (loop->stop) return EndClientLoopLocked(*loop);

@@ -115,10 +115,12 @@ class SyncService {
                       Dialer::EventConnection conn);
   void RunThreadClient(const std::shared_ptr<ClientLoop>& loop, const v1::Multihost::Peer& entry,
                        Dialer::Connection conn);
-  // A client session (or a dial) ended with `end`: the back-off, then a
-  // dial again.
-  void ClientEnded(const std::shared_ptr<ClientLoop>& loop, const Status& end);
-  void BackOff(const std::shared_ptr<ClientLoop>& loop, const Status& end);
+  // A client session (or a dial) ended with `end` at `ended` (when it
+  // ended, not when the loop's strand got to it: a busy process must not
+  // count a failed session as one that lasted): the back-off, measured from
+  // then, then a dial again.
+  void ClientEnded(const std::shared_ptr<ClientLoop>& loop, const Status& end, MonoTime ended);
+  void BackOff(const std::shared_ptr<ClientLoop>& loop, const Status& end, MonoTime ended);
   // The loop stops for good (mu_ held).
   void EndClientLoopLocked(ClientLoop& loop);
   // Cuts the loop's back-off short: it then sees stop or redial (mu_ held).

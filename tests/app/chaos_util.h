@@ -1,6 +1,7 @@
 // Chaos tests with real processes: a `serve` daemon that can be SIGKILLed and
-// restarted on the same address, the ops a data dir holds (read with the CLI)
-// and a comparison of a hub's copy with a client's own ops.
+// restarted on the same address, the ops a data dir holds (read with the CLI),
+// a comparison of a hub's copy with a client's own ops, and the live changes
+// (inserts, updates, deletes with the CLI) that run while things break.
 #pragma once
 
 #include <google/protobuf/util/json_util.h>
@@ -10,13 +11,20 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <mutex>
+#include <random>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "app/cli_test_util.h"
 #include "store/config_store.h"
@@ -213,5 +221,201 @@ inline OpDiff CompareOps(const std::vector<v1::Operation>& client,
   }
   return d;
 }
+
+// The numbers in the array `key` of a command's JSON answer ("ids",
+// "modnos").
+inline std::vector<int64_t> IdsOf(const std::string& json, const std::string& key) {
+  std::vector<int64_t> ids;
+  const auto p = json.find("\"" + key + "\":[");
+  if (p == std::string::npos) return ids;
+  const auto end = json.find(']', p);
+  const std::string arr = json.substr(p, end - p);
+  static const std::regex num("[0-9]+");
+  for (std::sregex_iterator it(arr.begin(), arr.end(), num), e; it != e; ++it) {
+    ids.push_back(std::stoll(it->str()));
+  }
+  return ids;
+}
+
+// One op of `ops add`'s input: CLIENT's, in repo1/daily, with flow ID FLOW.
+inline std::string OpLine(const std::string& client, int64_t flow, const std::string& msg) {
+  return "{\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
+         "\"status\":\"STATUS_SUCCESS\",\"flowId\":\"" +
+         std::to_string(flow) + "\",\"displayMessage\":\"" + client + " " + msg + "\"}\n";
+}
+
+// The hub's copy of CLIENT's ops (the hub's data dir "hub", the client's
+// key ID KEYID) against the client's own.
+inline OpDiff HubDiff(const TempDir& dir, const std::string& client, const std::string& keyid,
+                      std::string* err) {
+  auto own = ListOps(dir, "--data " + client, err);
+  auto held = ListOps(dir, "--data hub --peer " + keyid, err);
+  return CompareOps(own, held);
+}
+
+// Live changes at a set of clients, with the CLI (through a client's
+// daemon when one answers, else to its store), and what the CLI said it
+// did. A command that fails (its daemon killed under it) has an unknown
+// outcome: a failed add's ops are simply not expected; a failed delete's
+// ops may or may not be gone, so they leave the expected set (and are
+// never picked again) for `unsure_deleted`. Change runs on one thread at a
+// time; read the records once the changes have stopped.
+class LiveChanges {
+ public:
+  struct Mix {
+    int insert_pct = 70;  // an insert of 1-20 ops
+    int update_pct = 15;  // an update of 1-5 ops; the rest: a delete of 1-5
+  };
+  LiveChanges(const TempDir& dir, std::vector<std::string> clients, Mix mix)
+      : dir_(dir), clients_(std::move(clients)), mix_(mix) {}
+
+  // N ops added at CLIENT ("CLIENT op K", flow K + 1): "" or what failed.
+  std::string Preload(const std::string& client, int n) {
+    {
+      std::ofstream f(dir_.File(client + "-preload.jsonl"));
+      for (int k = 0; k < n; ++k) f << OpLine(client, k + 1, "op " + std::to_string(k));
+    }
+    auto add = Sh(dir_, "$B ops add --json --data " + client + " " + client + "-preload.jsonl");
+    if (add.code != 0) return "preload of " + client + ": " + add.err;
+    const auto ids = IdsOf(add.out, "ids");
+    if (static_cast<int>(ids.size()) != n) {
+      return "preload of " + client + ": " + std::to_string(ids.size()) + " IDs for " +
+             std::to_string(n) + " ops";
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    for (int k = 0; k < n; ++k) {
+      live_[client].insert(ids[k]);
+      flow_of_[client][ids[k]] = k + 1;
+    }
+    return "";
+  }
+
+  // One change at a random client, its kind drawn from the mix.
+  void Change(std::mt19937_64& rng, int serial) {
+    const std::string c = clients_[rng() % clients_.size()];
+    const int kind = static_cast<int>(rng() % 100);
+    if (kind < mix_.insert_pct) return Insert(c, 1 + static_cast<int>(rng() % 20), serial);
+    const std::vector<int64_t> pick = Pick(rng, c, 1 + static_cast<int>(rng() % 5));
+    if (pick.empty()) return;
+    if (kind < mix_.insert_pct + mix_.update_pct) return Update(c, pick, serial);
+    Delete(c, pick);
+  }
+
+  // CLIENT's ops added (and not deleted since), as the CLI reported.
+  std::set<int64_t> reported_live(const std::string& client) const {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = live_.find(client);
+    return it == live_.end() ? std::set<int64_t>{} : it->second;
+  }
+  // The modno each update at CLIENT reported, per op.
+  std::map<int64_t, int64_t> reported_modno(const std::string& client) const {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = modno_.find(client);
+    return it == modno_.end() ? std::map<int64_t, int64_t>{} : it->second;
+  }
+  // CLIENT's ops of a delete whose command failed: deleted or not, either
+  // is right.
+  std::set<int64_t> unsure_deleted(const std::string& client) const {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = unsure_deleted_.find(client);
+    return it == unsure_deleted_.end() ? std::set<int64_t>{} : it->second;
+  }
+  int inserts() const { return inserts_; }
+  int updates() const { return updates_; }
+  int deletes() const { return deletes_; }
+  int done() const { return inserts_ + updates_ + deletes_; }
+  int failed() const { return failed_; }
+  int failed_deletes() const { return failed_deletes_; }
+
+ private:
+  void Insert(const std::string& c, int n, int serial) {
+    std::string lines;
+    const int64_t flow0 = 1'000'000 + int64_t{serial} * 100 + 1;
+    for (int k = 0; k < n; ++k) lines += OpLine(c, flow0 + k, "live " + std::to_string(serial));
+    Spit(dir_.File(c + "-live.jsonl"), lines);
+    auto r = Sh(dir_, "$B ops add --json --data " + c + " " + c + "-live.jsonl");
+    if (r.code != 0) return void(++failed_);
+    const auto ids = IdsOf(r.out, "ids");
+    std::lock_guard<std::mutex> l(mu_);
+    for (size_t k = 0; k < ids.size(); ++k) {
+      live_[c].insert(ids[k]);
+      flow_of_[c][ids[k]] = flow0 + static_cast<int64_t>(k);
+    }
+    ++inserts_;
+  }
+
+  // Up to N distinct ops of C's reported live set.
+  std::vector<int64_t> Pick(std::mt19937_64& rng, const std::string& c, int n) {
+    std::vector<int64_t> pick;
+    std::lock_guard<std::mutex> l(mu_);
+    const auto& live = live_[c];
+    for (int k = 0; k < n && !live.empty(); ++k) {
+      auto it = live.begin();
+      std::advance(it, static_cast<long>(rng() % live.size()));
+      if (std::find(pick.begin(), pick.end(), *it) == pick.end()) pick.push_back(*it);
+    }
+    return pick;
+  }
+
+  // Each op as written (same flow), with a new message.
+  void Update(const std::string& c, const std::vector<int64_t>& pick, int serial) {
+    std::string body;
+    for (auto id : pick) {
+      int64_t flow = 0;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        flow = flow_of_[c][id];
+      }
+      body += "{\"id\":\"" + std::to_string(id) +
+              "\",\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
+              "\"instanceId\":\"" +
+              c + "\",\"flowId\":\"" + std::to_string(flow) +
+              "\",\"unixTimeStartMs\":\"1000\",\"status\":\"STATUS_SUCCESS\","
+              "\"displayMessage\":\"updated " +
+              std::to_string(serial) + "\"}\n";
+    }
+    Spit(dir_.File(c + "-update.jsonl"), body);
+    auto r = Sh(dir_, "$B ops update --json --data " + c + " " + c + "-update.jsonl");
+    if (r.code != 0) return void(++failed_);
+    const auto ids = IdsOf(r.out, "ids");
+    const auto modnos = IdsOf(r.out, "modnos");
+    std::lock_guard<std::mutex> l(mu_);
+    for (size_t k = 0; k < ids.size() && k < modnos.size(); ++k) modno_[c][ids[k]] = modnos[k];
+    ++updates_;
+  }
+
+  void Delete(const std::string& c, const std::vector<int64_t>& pick) {
+    std::string args;
+    for (auto id : pick) args += " " + std::to_string(id);
+    auto r = Sh(dir_, "$B ops delete --json --data " + c + args);
+    std::lock_guard<std::mutex> l(mu_);
+    if (r.code != 0) {
+      // The daemon may have deleted them before it was killed.
+      ++failed_deletes_;
+      ++failed_;
+      for (auto id : pick) {
+        live_[c].erase(id);
+        modno_[c].erase(id);
+        unsure_deleted_[c].insert(id);
+      }
+      return;
+    }
+    for (auto id : IdsOf(r.out, "ids")) {
+      live_[c].erase(id);
+      modno_[c].erase(id);
+    }
+    ++deletes_;
+  }
+
+  const TempDir& dir_;
+  const std::vector<std::string> clients_;
+  const Mix mix_;
+  mutable std::mutex mu_;  // guards the maps
+  std::map<std::string, std::set<int64_t>> live_;
+  std::map<std::string, std::map<int64_t, int64_t>> modno_;
+  std::map<std::string, std::map<int64_t, int64_t>> flow_of_;  // op ID -> flow ID
+  std::map<std::string, std::set<int64_t>> unsure_deleted_;
+  std::atomic<int> inserts_{0}, updates_{0}, deletes_{0}, failed_{0}, failed_deletes_{0};
+};
 
 }  // namespace brs::app::testing

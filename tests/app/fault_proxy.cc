@@ -122,11 +122,14 @@ void FaultProxy::Accept() {
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
     FaultPlan plan;
+    const int64_t now_ms = Ms(env_.NowMono());
+    size_t record = 0;
     {
       std::lock_guard<std::mutex> l(mu_);
       plan = plan_;
       ++stats_.accepted;
-      stats_.accept_ms.push_back(Ms(env_.NowMono()));
+      record = stats_.conns.size();
+      stats_.conns.push_back(ConnRecord{now_ms});
     }
     int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
@@ -138,6 +141,8 @@ void FaultProxy::Accept() {
       {
         std::lock_guard<std::mutex> l(mu_);
         ++stats_.upstream_failed;
+        stats_.conns[record].upstream_failed = true;
+        stats_.conns[record].client_end_ms = now_ms;
       }
       CloseFd(fd, true);  // counted first: the client may look as soon as it is reset
       continue;
@@ -150,25 +155,45 @@ void FaultProxy::Accept() {
     Conn c;
     c.client = fd;
     c.upstream = up;
-    std::uniform_real_distribution<double> u(0, 1);
-    const double r = u(rng_);
-    if (r < plan.cut_chance) {
-      c.fault = Fault::kCut;
-    } else if (r < plan.cut_chance + plan.blackhole_chance) {
-      c.fault = Fault::kBlackhole;
-    } else if (r < plan.cut_chance + plan.blackhole_chance + plan.reset_chance) {
-      c.fault = Fault::kReset;
-    }
-    if (c.fault != Fault::kNone) {
-      std::uniform_int_distribution<int64_t> off(
-          std::max<int64_t>(1, plan.fault_offset_min),
-          std::max(plan.fault_offset_min, plan.fault_offset_max));
-      c.fault_at = off(rng_);
-    }
+    c.record = record;
+    DrawFault(c, plan, now_ms);
     conns_.emplace(next_id_++, std::move(c));
     std::lock_guard<std::mutex> l(mu_);
     ++stats_.open;
   }
+}
+
+void FaultProxy::DrawFault(Conn& c, const FaultPlan& plan, int64_t now_ms) {
+  c.fault = Fault::kNone;
+  c.strike_ms = -1;
+  c.heal_ms = -1;
+  std::uniform_real_distribution<double> u(0, 1);
+  const double r = u(rng_);
+  if (r < plan.cut_chance) {
+    c.fault = Fault::kCut;
+  } else if (r < plan.cut_chance + plan.blackhole_chance) {
+    c.fault = Fault::kBlackhole;
+  } else if (r < plan.cut_chance + plan.blackhole_chance + plan.reset_chance) {
+    c.fault = Fault::kReset;
+  }
+  if (c.fault == Fault::kNone) return;
+  std::uniform_int_distribution<int64_t> off(
+      std::max<int64_t>(1, plan.fault_offset_min),
+      std::max(plan.fault_offset_min, plan.fault_offset_max));
+  c.fault_at = c.forwarded + off(rng_);
+  if (plan.fault_after_ms_max > 0) {
+    std::uniform_int_distribution<int64_t> after(
+        std::max<int64_t>(0, plan.fault_after_ms_min),
+        std::max(plan.fault_after_ms_min, plan.fault_after_ms_max));
+    c.strike_ms = now_ms + after(rng_);
+  }
+}
+
+void FaultProxy::ClientEnded(const Conn& c) {
+  const int64_t now_ms = Ms(env_.NowMono());
+  std::lock_guard<std::mutex> l(mu_);
+  ConnRecord& r = stats_.conns[c.record];
+  if (r.client_end_ms < 0) r.client_end_ms = now_ms;
 }
 
 bool FaultProxy::ReadSide(int from, Direction& d) {
@@ -233,6 +258,7 @@ bool FaultProxy::WriteSide(Conn& c, int to, Direction& d, bool up, MonoTime now)
     if (c.fault != Fault::kNone && c.forwarded >= c.fault_at) return false;  // Strike
   }
   if (d.queue.empty() && d.eof && !d.shut && to >= 0 && !c.dead) {
+    if (!up) ClientEnded(c);  // the upstream's FIN, about to be delivered (noted first)
     ::shutdown(to, SHUT_WR);
     d.shut = true;
   }
@@ -249,6 +275,9 @@ int64_t FaultProxy::NextDueMs(MonoTime now) const {
       due = std::max(due, static_cast<int64_t>(d->bw_free_at_ms + 0.999));
       wait = std::min(wait, std::max<int64_t>(0, due - n));
     }
+    for (const int64_t at : {c.strike_ms, c.heal_ms}) {
+      if (at >= 0) wait = std::min(wait, std::max<int64_t>(0, at - n));
+    }
   }
   return wait;
 }
@@ -261,6 +290,7 @@ void FaultProxy::Close(uint64_t id, bool rst) {
   for (const Direction* d : {&c.up, &c.down}) {
     for (const auto& ch : d->queue) held += static_cast<int64_t>(ch.bytes.size() - ch.sent);
   }
+  ClientEnded(c);
   CloseFd(c.client, rst);
   CloseFd(c.upstream, rst);
   conns_.erase(it);
@@ -290,6 +320,7 @@ void FaultProxy::Run() {
       std::vector<uint64_t> gone;
       for (auto& [id, c] : conns_) {
         c.fault = Fault::kNone;
+        c.strike_ms = c.heal_ms = -1;
         if (!c.dead) continue;
         c.dead = false;
         {
@@ -351,6 +382,7 @@ void FaultProxy::Run() {
         continue;
       }
       const bool read_ok = ReadSide(fd, d);
+      if (from_client && (!read_ok || d.eof)) ClientEnded(c);
       if (c.dead && (!read_ok || d.eof)) {
         // A black hole's peer gave up: close that side only (the other
         // never hears of it, as across a dead network).
@@ -365,13 +397,26 @@ void FaultProxy::Run() {
       }
     }
     const MonoTime now = env_.NowMono();
+    const int64_t now_ms = Ms(now);
     std::vector<std::pair<uint64_t, bool>> closes;  // id, rst
     for (auto& [id, c] : conns_) {
-      if (c.dead) continue;
+      if (c.dead) {
+        if (c.heal_ms < 0 || now_ms < c.heal_ms) continue;
+        if (!EndBlackhole(c, now_ms)) {
+          closes.push_back({id, true});
+          continue;
+        }
+      }
+      if (c.fault != Fault::kNone && c.strike_ms >= 0 && now_ms >= c.strike_ms) {
+        Strike(c, now_ms);  // its moment came before its offset
+        if (c.fault == Fault::kCut) closes.push_back({id, false});
+        if (c.fault == Fault::kReset) closes.push_back({id, true});
+        continue;
+      }
       bool ok =
           WriteSide(c, c.upstream, c.up, true, now) && WriteSide(c, c.client, c.down, false, now);
       if (!ok && c.fault != Fault::kNone && c.forwarded >= c.fault_at) {
-        Strike(c);
+        Strike(c, now_ms);
         if (c.fault == Fault::kCut) closes.push_back({id, false});
         if (c.fault == Fault::kReset) closes.push_back({id, true});
       } else if (!ok) {
@@ -385,23 +430,50 @@ void FaultProxy::Run() {
   }
 }
 
-void FaultProxy::Strike(Conn& c) {
+void FaultProxy::Strike(Conn& c, int64_t now_ms) {
   std::lock_guard<std::mutex> l(mu_);
+  ConnRecord& r = stats_.conns[c.record];
   switch (c.fault) {
     case Fault::kCut:
       ++stats_.cuts;
+      ++r.cuts;
       break;
     case Fault::kReset:
       ++stats_.resets;
+      ++r.resets;
       break;
     case Fault::kBlackhole:
       ++stats_.blackholes;
+      ++r.blackholes;
       ++stats_.stalled;
       c.dead = true;
+      c.strike_ms = -1;
+      if (plan_.blackhole_ms_max > 0) {
+        std::uniform_int_distribution<int64_t> lasts(
+            std::max<int64_t>(0, plan_.blackhole_ms_min),
+            std::max(plan_.blackhole_ms_min, plan_.blackhole_ms_max));
+        c.heal_ms = now_ms + lasts(rng_);
+      }
       break;
     case Fault::kNone:
       break;
   }
+}
+
+bool FaultProxy::EndBlackhole(Conn& c, int64_t now_ms) {
+  c.dead = false;
+  c.heal_ms = -1;
+  FaultPlan plan;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    --stats_.stalled;
+    plan = plan_;
+  }
+  // As when the whole network heals: a side that gave up meanwhile leaves
+  // the other to be reset.
+  if (c.client < 0 || c.upstream < 0) return false;
+  DrawFault(c, plan, now_ms);
+  return true;
 }
 
 }  // namespace brs::testing

@@ -21,11 +21,24 @@
 //                     (SO_LINGER 0, then close).
 // Each new connection draws at most one of cut / black hole / reset (from a
 // seeded generator), and its byte offset, uniformly in
-// [fault_offset_min, fault_offset_max] counting both directions; latency and
-// bandwidth apply to every connection while set. SetPlan changes the plan at
-// any time: latency and bandwidth at once for all connections, the fault
-// draw for new connections; an empty plan (the network heals) also disarms
-// the pending faults of open connections and ends their black holes.
+// [fault_offset_min, fault_offset_max] counting both directions, and, where
+// fault_after_ms_max is set, a moment in [fault_after_ms_min,
+// fault_after_ms_max] after the accept: the fault strikes at whichever
+// comes first (so an idle connection is struck too). A black hole lasts
+// until the network heals or, where blackhole_ms_max is set, a drawn
+// [blackhole_ms_min, blackhole_ms_max]: then its bytes flow again and the
+// connection draws its next fault (offset counted from there, moment from
+// then), as every connection does while faults are on. Latency and
+// bandwidth apply to every connection while set. SetPlan changes the plan
+// at any time: latency and bandwidth at once for all connections, the
+// fault draw for new connections (and black holes that end); an empty plan
+// (the network heals) also disarms the pending faults of open connections
+// and ends their black holes.
+//
+// Stats keep a record of each connection: when it was accepted, when its
+// client side ended (the proxy closed it or sent its FIN, or read the
+// client's own end: what the client's reconnect back-off counts from) and
+// the faults it met.
 //
 // Timing decisions use the Env given (a FakeEnv in unit tests: Poke after
 // moving its clock); one thread runs poll(2) over all sockets.
@@ -54,6 +67,10 @@ struct FaultPlan {
   double reset_chance = 0;
   int64_t fault_offset_min = 1;
   int64_t fault_offset_max = 64 * 1024;
+  int64_t fault_after_ms_min = 0;  // fault_after_ms_max 0: bytes only
+  int64_t fault_after_ms_max = 0;
+  int64_t blackhole_ms_min = 0;  // blackhole_ms_max 0: until the network heals
+  int64_t blackhole_ms_max = 0;
   bool empty() const {
     return latency_ms == 0 && jitter_ms == 0 && bandwidth_bps == 0 && cut_chance == 0 &&
            blackhole_chance == 0 && reset_chance == 0;
@@ -61,6 +78,14 @@ struct FaultPlan {
 };
 
 enum class Fault { kNone, kCut, kBlackhole, kReset };
+
+// One accepted connection, as the proxy saw it (Env monotonic ms).
+struct ConnRecord {
+  int64_t accept_ms = 0;
+  int64_t client_end_ms = -1;  // -1: the client side is still open
+  int cuts = 0, blackholes = 0, resets = 0;
+  bool upstream_failed = false;
+};
 
 struct ProxyStats {
   int accepted = 0;                          // connections accepted
@@ -71,7 +96,7 @@ struct ProxyStats {
   int64_t forwarded_down = 0;                // upstream -> client bytes written
   int stalled = 0;                           // connections in a black hole now
   int64_t held = 0;                          // bytes read, not yet written
-  std::vector<int64_t> accept_ms;            // each accept's Env monotonic time
+  std::vector<ConnRecord> conns;             // each accept's, in order
 };
 
 class FaultProxy {
@@ -117,10 +142,13 @@ class FaultProxy {
   struct Conn {
     int client = -1, upstream = -1;
     Fault fault = Fault::kNone;
-    int64_t fault_at = 0;   // total bytes forwarded when it strikes
-    int64_t forwarded = 0;  // both directions
-    bool dead = false;      // in a black hole
-    Direction up, down;     // up: client -> upstream
+    int64_t fault_at = 0;    // total bytes forwarded when it strikes
+    int64_t strike_ms = -1;  // or at this Env time, if sooner (-1: bytes only)
+    int64_t heal_ms = -1;    // a black hole's end (-1: when the network heals)
+    size_t record = 0;       // its index in stats_.conns
+    int64_t forwarded = 0;   // both directions
+    bool dead = false;       // in a black hole
+    Direction up, down;      // up: client -> upstream
   };
 
   void Run();
@@ -129,7 +157,14 @@ class FaultProxy {
   bool ReadSide(int from, Direction& d);
   // Writes what is due; false when the connection must go.
   bool WriteSide(Conn& c, int to, Direction& d, bool up, MonoTime now);
-  void Strike(Conn& c);
+  // Draws c's fault from `plan` (none, or one with its offset and moment).
+  void DrawFault(Conn& c, const FaultPlan& plan, int64_t now_ms);
+  void Strike(Conn& c, int64_t now_ms);
+  // A timed black hole is over: false when the connection must go (a side
+  // gave up meanwhile).
+  bool EndBlackhole(Conn& c, int64_t now_ms);
+  // Notes the moment c's client side ended (its first end only).
+  void ClientEnded(const Conn& c);
   void Close(uint64_t id, bool rst);
   int64_t NextDueMs(MonoTime now) const;
 

@@ -390,7 +390,108 @@ TEST(FaultProxy, AnEmptyPlanDisarmsOpenConnectionsAndCountsEachAccept) {
   EXPECT_GE(e.upstream, 0);
   const auto s = p.Stats();
   EXPECT_EQ(s.accepted, 3);
-  EXPECT_EQ(s.accept_ms.size(), 3u);
+  EXPECT_EQ(s.conns.size(), 3u);
+}
+
+TEST(FaultProxy, ATimedFaultStrikesAnIdleConnectionAtItsMoment) {
+  FakeEnv env;
+  Listener l;
+  FaultProxy p(env, l.address(), 1);
+  FaultPlan plan;
+  plan.reset_chance = 1;
+  plan.fault_offset_min = plan.fault_offset_max = 1'000'000'000;  // never by bytes
+  plan.fault_after_ms_min = plan.fault_after_ms_max = 500;
+  p.SetPlan(plan);
+  Pair c = Connect(p, l);
+  ASSERT_GE(c.upstream, 0);
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().open == 1; }));
+  env.Advance(Millis(499));
+  ASSERT_TRUE(p.Settle());
+  bool open = false;
+  EXPECT_EQ(ReadNow(c.client, &open), "");
+  EXPECT_TRUE(open) << "struck before its moment";
+  EXPECT_EQ(p.Stats().resets, 0);
+  env.Advance(Millis(1));
+  ASSERT_TRUE(p.Settle());
+  int err = 0;
+  EXPECT_EQ(ReadUntilEnd(c.client, &err), "");
+  EXPECT_EQ(err, ECONNRESET);
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err), "");
+  EXPECT_EQ(err, ECONNRESET);
+  const auto s = p.Stats();
+  EXPECT_EQ(s.resets, 1);
+  ASSERT_EQ(s.conns.size(), 1u);
+  EXPECT_EQ(s.conns[0].resets, 1);
+  EXPECT_EQ(s.conns[0].client_end_ms - s.conns[0].accept_ms, 500);
+}
+
+TEST(FaultProxy, ATimedBlackHoleFlowsAgainThenTheConnectionDrawsItsNextFault) {
+  FakeEnv env;
+  Listener l;
+  FaultProxy p(env, l.address(), 1);
+  FaultPlan plan;
+  plan.blackhole_chance = 1;
+  plan.fault_offset_min = plan.fault_offset_max = 10;
+  plan.blackhole_ms_min = plan.blackhole_ms_max = 1'000;
+  p.SetPlan(plan);
+  Pair c = Connect(p, l);
+  SendAll(c.client, Pattern(100));
+  int err = 0;
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 10), Pattern(100).substr(0, 10));
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().held == 90; }));
+  env.Advance(Millis(999));
+  ASSERT_TRUE(p.Settle());
+  bool open = false;
+  EXPECT_EQ(ReadNow(c.upstream, &open), "") << "flowed before the black hole's end";
+  EXPECT_EQ(p.Stats().stalled, 1);
+  // Over: 10 more bytes flow, then the next black hole (10 bytes on).
+  env.Advance(Millis(1));
+  ASSERT_TRUE(p.Settle());
+  ASSERT_TRUE(p.Settle());
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 10), Pattern(100).substr(10, 10));
+  ASSERT_TRUE(p.Settle());
+  EXPECT_EQ(ReadNow(c.upstream, &open), "");
+  EXPECT_TRUE(open);
+  auto s = p.Stats();
+  EXPECT_EQ(s.blackholes, 2);
+  EXPECT_EQ(s.stalled, 1);
+  EXPECT_EQ(s.held, 80);
+  ASSERT_EQ(s.conns.size(), 1u);
+  EXPECT_EQ(s.conns[0].blackholes, 2);
+  EXPECT_EQ(s.conns[0].client_end_ms, -1) << "a black hole ends nothing";
+  // The network heals: the rest flows.
+  p.SetPlan(FaultPlan{});
+  EXPECT_EQ(ReadUntilEnd(c.upstream, &err, 80), Pattern(100).substr(20));
+  EXPECT_EQ(p.Stats().stalled, 0);
+}
+
+TEST(FaultProxy, EachConnectionsRecordHasItsAcceptAndTheEndOfItsClientSide) {
+  FakeEnv env;
+  Listener l;
+  FaultProxy p(env, l.address(), 1);
+  // The client ends: noted when the proxy reads its FIN.
+  Pair a = Connect(p, l);
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().open == 1; }));
+  env.Advance(Millis(300));
+  ::shutdown(a.client, SHUT_WR);
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().conns[0].client_end_ms >= 0; }));
+  // The upstream ends: noted when the proxy delivers its FIN to the client.
+  env.Advance(Millis(100));
+  Pair b = Connect(p, l);
+  ASSERT_TRUE(WaitUntil([&] { return p.Stats().conns.size() == 2; }));
+  env.Advance(Millis(250));
+  ::shutdown(b.upstream, SHUT_WR);
+  int err = 0;
+  EXPECT_EQ(ReadUntilEnd(b.client, &err), "");
+  EXPECT_EQ(err, 0);
+  const auto s = p.Stats();
+  ASSERT_EQ(s.conns.size(), 2u);
+  const int64_t t0 = FakeEnv::kDefaultMonoMs;
+  EXPECT_EQ(s.conns[0].accept_ms, t0);
+  EXPECT_EQ(s.conns[0].client_end_ms, t0 + 300);
+  EXPECT_EQ(s.conns[1].accept_ms, t0 + 400);
+  EXPECT_EQ(s.conns[1].client_end_ms, t0 + 650);
+  EXPECT_EQ(s.conns[1].cuts + s.conns[1].resets + s.conns[1].blackholes, 0);
 }
 
 TEST(FaultProxy, AnUpstreamThatRefusesIsCounted) {
@@ -406,7 +507,11 @@ TEST(FaultProxy, AnUpstreamThatRefusesIsCounted) {
   EXPECT_EQ(ReadUntilEnd(fd, &err), "");
   EXPECT_EQ(err, ECONNRESET);
   ::close(fd);
-  EXPECT_EQ(p.Stats().upstream_failed, 1);
+  const auto s = p.Stats();
+  EXPECT_EQ(s.upstream_failed, 1);
+  ASSERT_EQ(s.conns.size(), 1u);
+  EXPECT_TRUE(s.conns[0].upstream_failed);
+  EXPECT_EQ(s.conns[0].client_end_ms, s.conns[0].accept_ms);
 }
 
 }  // namespace

@@ -8,16 +8,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <random>
-#include <regex>
-#include <set>
+#include <sstream>
 #include <thread>
 
 #include "app/chaos_util.h"
+#include "app/dial_backoff.h"
 #include "app/fault_proxy.h"
 
 namespace brs::app::testing {
@@ -27,7 +25,8 @@ struct NetScenarioOptions {
   int ops_per_client = 1'000;
   int fault_s = 20;
   int converge_s = 30;
-  int64_t hub_hwm_bound_kb = 256 * 1024;
+  int64_t hub_hwm_bound_kb = 256 * 1024;  // the hub's peak resident memory
+  int min_faults_per_kind = 5;            // cuts, black holes, resets: each at least
 };
 
 // The faults while they are on: every connection is slowed, and 4 in 5
@@ -46,6 +45,28 @@ inline brs::testing::FaultPlan HostilePlan() {
   return p;
 }
 
+// The faults of the scenario while they are on: every connection is slowed
+// (20-100 ms each way, 256 KiB/s) and meets a fault, a cut (40%), a black
+// hole of 0.5-4 s (25%) or a reset (35%), at a random byte offset in its
+// first 256 KiB (mid-frame) or 0.3-4 s after it began, whichever comes
+// first; one out of a black hole meets its next.
+inline brs::testing::FaultPlan ScheduledPlan() {
+  brs::testing::FaultPlan p;
+  p.latency_ms = 20;
+  p.jitter_ms = 80;
+  p.bandwidth_bps = 256 * 1024;
+  p.cut_chance = 0.4;
+  p.blackhole_chance = 0.25;
+  p.reset_chance = 0.35;
+  p.fault_offset_min = 1;
+  p.fault_offset_max = 256 * 1024;
+  p.fault_after_ms_min = 300;
+  p.fault_after_ms_max = 4'000;
+  p.blackhole_ms_min = 500;
+  p.blackhole_ms_max = 4'000;
+  return p;
+}
+
 // A field "Name:   123 kB" of /proc/PID/status, in kB (-1 when absent).
 inline int64_t ProcStatusKb(int pid, const std::string& field) {
   const std::string s = Slurp("/proc/" + std::to_string(pid) + "/status");
@@ -54,47 +75,9 @@ inline int64_t ProcStatusKb(int pid, const std::string& field) {
   return std::atoll(s.c_str() + p + field.size() + 1);
 }
 
-inline std::vector<int64_t> NetIdsOf(const std::string& json, const std::string& key) {
-  std::vector<int64_t> ids;
-  const auto p = json.find("\"" + key + "\":[");
-  if (p == std::string::npos) return ids;
-  const auto end = json.find(']', p);
-  const std::string arr = json.substr(p, end - p);
-  static const std::regex num("[0-9]+");
-  for (std::sregex_iterator it(arr.begin(), arr.end(), num), e; it != e; ++it) {
-    ids.push_back(std::stoll(it->str()));
-  }
-  return ids;
-}
-
-inline std::string NetOpLine(const std::string& client, int64_t flow, const std::string& msg) {
-  return "{\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
-         "\"status\":\"STATUS_SUCCESS\",\"flowId\":\"" +
-         std::to_string(flow) + "\",\"displayMessage\":\"" + client + " " + msg + "\"}\n";
-}
-
-// The per-client dial record at its proxy: how many, the shortest gap
-// between two, and whether they stayed within the back-off's floor.
-struct DialRecord {
-  int dials = 0;
-  int64_t min_gap_ms = -1;
-  double span_s = 0;  // first dial to the end of the run
-};
-
-inline DialRecord DialsOf(const brs::testing::ProxyStats& s, int64_t end_ms) {
-  DialRecord r;
-  r.dials = s.accepted;
-  for (size_t i = 1; i < s.accept_ms.size(); ++i) {
-    const int64_t gap = s.accept_ms[i] - s.accept_ms[i - 1];
-    if (r.min_gap_ms < 0 || gap < r.min_gap_ms) r.min_gap_ms = gap;
-  }
-  if (!s.accept_ms.empty()) r.span_s = static_cast<double>(end_ms - s.accept_ms.front()) / 1000.0;
-  return r;
-}
-
 class NetScenario {
  public:
-  explicit NetScenario(const NetScenarioOptions& o) : o_(o) {}
+  explicit NetScenario(const NetScenarioOptions& o) : o_(o), names_(Names(o.clients)) {}
 
   void Setup(uint64_t seed) {
     auto h = Sh(dir_, "$B init --data hub --instance hub --json");
@@ -108,8 +91,7 @@ class NetScenario {
     }
     ASSERT_GT(hub_pid_, 0);
     for (int i = 0; i < o_.clients; ++i) {
-      const std::string c = "c" + std::to_string(i);
-      names_.push_back(c);
+      const std::string& c = names_[i];
       proxies_.push_back(
           std::make_unique<brs::testing::FaultProxy>(Env::Default(), hub_->address(), seed + i));
       ASSERT_NE(proxies_.back()->address(), "") << proxies_.back()->error();
@@ -124,22 +106,13 @@ class NetScenario {
       ASSERT_EQ(j.code, 0) << j.err;
       ASSERT_EQ(Sh(dir_, "$B repo add --data " + c + " --id repo1 --guid g-repo1 --uri /r1").code,
                 0);
-      {
-        std::ofstream f(dir_.File(c + "-preload.jsonl"));
-        for (int n = 0; n < o_.ops_per_client; ++n)
-          f << NetOpLine(c, n + 1, "op " + std::to_string(n));
-      }
-      auto add = Sh(dir_, "$B ops add --json --data " + c + " " + c + "-preload.jsonl");
-      ASSERT_EQ(add.code, 0) << add.err;
-      auto ids = NetIdsOf(add.out, "ids");
-      ASSERT_EQ(static_cast<int>(ids.size()), o_.ops_per_client);
-      for (int n = 0; n < o_.ops_per_client; ++n) live_[c][ids[n]] = n + 1;
+      ASSERT_EQ(changes_.Preload(c, o_.ops_per_client), "");
       daemons_.push_back(std::make_unique<Daemon>(dir_, c));
     }
   }
 
   void FaultsOn() {
-    for (auto& p : proxies_) p->SetPlan(HostilePlan());
+    for (auto& p : proxies_) p->SetPlan(ScheduledPlan());
   }
   void FaultsOff() {
     for (auto& p : proxies_) p->SetPlan(brs::testing::FaultPlan{});
@@ -148,78 +121,222 @@ class NetScenario {
     for (auto& d : daemons_) ASSERT_EQ(d->Start(), "");
   }
 
-  // One live change at a random client: an insert of 1-20 ops (60%), an
-  // update (20%) or a delete (20%) of 1-5 of its ops, with the CLI.
-  void Change(std::mt19937_64& rng, int serial) {
-    const std::string c = names_[rng() % names_.size()];
-    const int kind = static_cast<int>(rng() % 100);
-    if (kind < 60) {
-      const int n = 1 + static_cast<int>(rng() % 20);
-      std::string lines;
-      for (int k = 0; k < n; ++k) {
-        lines += NetOpLine(c, 1'000'000 + serial * 100 + k, "live " + std::to_string(serial));
-      }
-      Spit(dir_.File(c + "-live.jsonl"), lines);
-      auto r = Sh(dir_, "$B ops add --json --data " + c + " " + c + "-live.jsonl");
-      if (r.code != 0) return void(++failed_);
-      const auto ids = NetIdsOf(r.out, "ids");
-      for (size_t k = 0; k < ids.size(); ++k) {
-        live_[c][ids[k]] = 1'000'000 + serial * 100 + static_cast<int64_t>(k);
-      }
-      ++inserts_;
-      return;
-    }
-    std::vector<int64_t> pick;
-    const auto& live = live_[c];
-    const int n = 1 + static_cast<int>(rng() % 5);
-    for (int k = 0; k < n && !live.empty(); ++k) {
-      auto it = live.begin();
-      std::advance(it, static_cast<long>(rng() % live.size()));
-      if (std::find(pick.begin(), pick.end(), it->first) == pick.end()) pick.push_back(it->first);
-    }
-    if (pick.empty()) return;
-    if (kind < 80) {
-      std::string body;
-      for (auto id : pick) {
-        body += "{\"id\":\"" + std::to_string(id) +
-                "\",\"repoId\":\"repo1\",\"repoGuid\":\"g-repo1\",\"planId\":\"daily\","
-                "\"instanceId\":\"" +
-                c + "\",\"flowId\":\"" + std::to_string(live_[c][id]) +
-                "\",\"unixTimeStartMs\":\"1000\",\"status\":\"STATUS_SUCCESS\","
-                "\"displayMessage\":\"updated " +
-                std::to_string(serial) + "\"}\n";
-      }
-      Spit(dir_.File(c + "-update.jsonl"), body);
-      auto r = Sh(dir_, "$B ops update --json --data " + c + " " + c + "-update.jsonl");
-      if (r.code != 0) return void(++failed_);
-      ++updates_;
-      return;
-    }
-    std::string args;
-    for (auto id : pick) args += " " + std::to_string(id);
-    auto r = Sh(dir_, "$B ops delete --json --data " + c + args);
-    if (r.code != 0) return void(++failed_);
-    for (auto id : NetIdsOf(r.out, "ids")) live_[c].erase(id);
-    ++deletes_;
-  }
+  // One live change at a random client (60% inserts, 20% updates, 20%
+  // deletes).
+  void Change(std::mt19937_64& rng, int serial) { changes_.Change(rng, serial); }
 
-  OpDiff Diff(const std::string& c, std::string* err) {
-    auto own = ListOps(dir_, "--data " + c, err);
-    auto held = ListOps(dir_, "--data hub --peer " + keyid_[c], err);
-    return CompareOps(own, held);
+  OpDiff Diff(const std::string& c, std::string* err) { return HubDiff(dir_, c, keyid_[c], err); }
+
+  static std::vector<std::string> Names(int n) {
+    std::vector<std::string> names;
+    for (int i = 0; i < n; ++i) names.push_back("c" + std::to_string(i));
+    return names;
   }
 
   const NetScenarioOptions o_;
   TempDir dir_;
   std::unique_ptr<Daemon> hub_;
   int hub_pid_ = -1;
-  std::vector<std::string> names_;
+  const std::vector<std::string> names_;
+  LiveChanges changes_{dir_, names_, LiveChanges::Mix{60, 20}};
   std::map<std::string, std::string> keyid_;
   std::vector<std::unique_ptr<brs::testing::FaultProxy>> proxies_;
   std::vector<std::unique_ptr<Daemon>> daemons_;
-  std::map<std::string, std::map<int64_t, int64_t>> live_;  // client -> op ID -> flow ID
-  int inserts_ = 0, updates_ = 0, deletes_ = 0, failed_ = 0;
 };
+
+// The hub's resident memory (VmRSS), sampled every 250 ms from construction
+// to Stop; VmHWM is the kernel's own peak, the samples show it was no
+// spike at the end and when the peak came.
+class HubMemorySampler {
+ public:
+  explicit HubMemorySampler(int pid) : pid_(pid), thread_([this] { Run(); }) {}
+  ~HubMemorySampler() { Stop(); }
+  HubMemorySampler(const HubMemorySampler&) = delete;
+  HubMemorySampler& operator=(const HubMemorySampler&) = delete;
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  // Read after Stop.
+  int samples() const { return samples_; }
+  int64_t first_kb() const { return first_kb_; }
+  int64_t peak_kb() const { return peak_kb_; }
+  double peak_at_s() const { return peak_at_s_; }  // since construction
+  int64_t last_kb() const { return last_kb_; }
+
+ private:
+  void Run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!stop_) {
+      const int64_t rss = ProcStatusKb(pid_, "VmRSS");
+      if (rss > 0) {
+        if (samples_++ == 0) first_kb_ = rss;
+        if (rss > peak_kb_) {
+          peak_kb_ = rss;
+          peak_at_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+        last_kb_ = rss;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  }
+
+  const int pid_;
+  std::atomic<bool> stop_{false};
+  int samples_ = 0;
+  int64_t first_kb_ = 0, peak_kb_ = 0, last_kb_ = 0;
+  double peak_at_s_ = 0;
+  std::thread thread_;  // last: starts once the rest is set
+};
+
+// Live changes at random clients (one at a time, with the CLI) until
+// `seconds` have passed.
+inline void RunLiveChanges(NetScenario& s, uint64_t seed, int seconds) {
+  std::mt19937_64 rng(seed);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  for (int serial = 0; std::chrono::steady_clock::now() < end; ++serial) s.Change(rng, serial);
+}
+
+// Polls the hub until it holds exactly each client's ops, up to `seconds`
+// after `t0` (the faults' end): per client, the seconds until its match was
+// seen; `poll_s` gets the longest poll. The clients' own ops no longer
+// change (the live changes have stopped), so they are read once; each poll
+// lists the hub's whole oplog once, by instance (the client's name); the
+// final check (by peer key ID) is RunNetScenario's.
+inline std::map<std::string, double> AwaitConvergence(NetScenario& s,
+                                                      std::chrono::steady_clock::time_point t0,
+                                                      int seconds, double* poll_s) {
+  using Clock = std::chrono::steady_clock;
+  std::map<std::string, std::vector<v1::Operation>> own;
+  for (const auto& name : s.names_) {
+    std::string err;
+    own[name] = ListOps(s.dir_, "--data " + name, &err);
+    EXPECT_EQ(err, "") << name;
+  }
+  std::map<std::string, double> at;
+  *poll_s = 0;
+  while (Clock::now() < t0 + std::chrono::seconds(seconds) && at.size() < s.names_.size()) {
+    const auto p0 = Clock::now();
+    std::string err;
+    std::map<std::string, std::vector<v1::Operation>> held;
+    for (auto& op : ListOps(s.dir_, "--data hub", &err)) held[op.instance_id()].push_back(op);
+    const auto seen = Clock::now();
+    *poll_s = std::max(*poll_s, std::chrono::duration<double>(seen - p0).count());
+    for (const auto& name : s.names_) {
+      if (err.empty() && !at.count(name) && CompareOps(own[name], held[name]).same()) {
+        at[name] = std::chrono::duration<double>(seen - t0).count();
+      }
+    }
+    if (at.size() < s.names_.size()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return at;
+}
+
+// A client's dials for a failure message: accept time (from the first),
+// session length (-1: not seen to end) and faults met.
+inline std::string DialTrail(const std::vector<brs::testing::ConnRecord>& conns) {
+  std::string out;
+  for (const auto& c : conns) {
+    const int64_t t0 = conns.front().accept_ms;
+    out += " [" + std::to_string(c.accept_ms - t0) + ", " +
+           std::to_string(c.client_end_ms < 0 ? -1 : c.client_end_ms - c.accept_ms) + ", " +
+           std::to_string(c.cuts) + "c" + std::to_string(c.blackholes) + "b" +
+           std::to_string(c.resets) + "r]";
+  }
+  return out;
+}
+
+// A daemon's log without its "sync progress" lines.
+inline std::string SessionLines(const std::string& log) {
+  std::string out;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("sync progress") == std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
+// How often a log holds NEEDLE.
+inline int CountIn(const std::string& log, const std::string& needle) {
+  int n = 0;
+  for (auto p = log.find(needle); p != std::string::npos; p = log.find(needle, p + 1)) ++n;
+  return n;
+}
+
+// The streams the hub refused for load (its log: "sync stream refused",
+// count=N each line, at most one line per interval).
+inline int HubRefusalsForLoad(const std::string& log) {
+  int n = 0;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("sync stream refused") == std::string::npos) continue;
+    const auto p = line.find("count=");
+    n += p == std::string::npos ? 1 : std::atoi(line.c_str() + p + 6);
+  }
+  return n;
+}
+
+// Each client's dials against its back-off policy (tests/app/dial_backoff.h;
+// the scenario's daemons run --retry-delay 1), and the faults they met.
+inline void CheckDialsAndFaults(NetScenario& s, const NetScenarioOptions& o, uint64_t seed) {
+  const BackoffCheck check;  // a 1 s retry delay
+  const int per_window = DialsPerWindowBound(check);
+  std::vector<int> dials;
+  int cuts = 0, blackholes = 0, resets = 0, grown = 0, unknown_end = 0, most_in_window = 0;
+  int64_t longest_gap = 0;
+  int hints = 0, hinted = 0;
+  for (size_t i = 0; i < s.proxies_.size(); ++i) {
+    const auto st = s.proxies_[i]->Stats();
+    cuts += st.cuts;
+    blackholes += st.blackholes;
+    resets += st.resets;
+    // Judged on the client's own timeline (its log: when it dialed, when
+    // it saw each session end), counted at the proxy too; the hub's retry
+    // hints it heard (its peer state lines) explain as many short gaps.
+    const std::string log = Slurp(s.daemons_[i]->log_path());
+    const int client_hints = CountIn(log, "retry in ");
+    hints += client_hints;
+    const auto logged = ClientDialsFromLog(log);
+    const BackoffReport r = CheckBackoff(logged, check, client_hints);
+    const int proxy_window = MaxDialsInWindow(st.conns, check.window_ms);
+    hinted += r.hinted;
+    dials.push_back(r.dials);
+    grown += r.grown;
+    unknown_end += r.unknown_end;
+    longest_gap = std::max(longest_gap, r.longest_gap_ms);
+    most_in_window = std::max({most_in_window, r.max_in_window, proxy_window});
+    EXPECT_TRUE(r.ok()) << s.names_[i] << " (seed " << seed << "): " << r.too_soon
+                        << " dials too soon, " << r.too_late << " too late for its back-off"
+                        << r.examples << "\nits dials (start ms, session ms):" << DialTrail(logged)
+                        << "\nat its proxy (accept ms, session ms, faults):" << DialTrail(st.conns)
+                        << (r.ok() ? ""
+                                   : "\nits log, but for progress lines:\n" + SessionLines(log));
+    EXPECT_EQ(logged.size(), st.conns.size())
+        << s.names_[i] << ": dials the client logged, and those its proxy accepted";
+    EXPECT_LE(r.max_in_window, per_window)
+        << s.names_[i] << ": " << r.max_in_window << " dials within " << check.window_ms << " ms";
+    EXPECT_LE(proxy_window, per_window) << s.names_[i] << ": " << proxy_window << " dials within "
+                                        << check.window_ms << " ms at its proxy";
+  }
+  std::sort(dials.begin(), dials.end());
+  std::printf("faults struck: %d cuts, %d black holes, %d resets\n", cuts, blackholes, resets);
+  std::printf(
+      "dials per client: min %d, median %d, max %d; at most %d in any %lld ms (bound %d); "
+      "%d gaps grown by failures in a row, longest gap %lld ms, %d sessions not seen to end\n",
+      dials.front(), dials[dials.size() / 2], dials.back(), most_in_window,
+      static_cast<long long>(check.window_ms), per_window, grown,
+      static_cast<long long>(longest_gap), unknown_end);
+  std::printf(
+      "hub refused %d streams for load; clients heard %d retry hints, %d gaps shorter than "
+      "the back-off explained by them\n",
+      HubRefusalsForLoad(Slurp(s.hub_->log_path())), hints, hinted);
+  ::testing::Test::RecordProperty("cuts", std::to_string(cuts));
+  ::testing::Test::RecordProperty("blackholes", std::to_string(blackholes));
+  ::testing::Test::RecordProperty("resets", std::to_string(resets));
+  EXPECT_GE(cuts, o.min_faults_per_kind) << "cuts";
+  EXPECT_GE(blackholes, o.min_faults_per_kind) << "black holes";
+  EXPECT_GE(resets, o.min_faults_per_kind) << "resets";
+}
 
 inline void RunNetScenario(const NetScenarioOptions& o) {
   const uint64_t seed = std::getenv("BRS_NET_SEED")
@@ -237,104 +354,54 @@ inline void RunNetScenario(const NetScenarioOptions& o) {
   ASSERT_NO_FATAL_FAILURE(s.Setup(seed));
   s.FaultsOn();
   ASSERT_NO_FATAL_FAILURE(s.StartClients());
+  HubMemorySampler memory(s.hub_pid_);
 
-  // The hub's resident memory, sampled all along (VmHWM is the kernel's
-  // own peak; the samples show it was not one spike at the end).
-  std::atomic<bool> stop_sampler{false};
-  std::atomic<int64_t> max_rss_kb{0};
-  std::thread sampler([&] {
-    while (!stop_sampler) {
-      const int64_t rss = ProcStatusKb(s.hub_pid_, "VmRSS");
-      if (rss > max_rss_kb) max_rss_kb = rss;
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-  });
-
-  // Live changes while the faults are on.
-  const auto fault_end = std::chrono::steady_clock::now() + std::chrono::seconds(o.fault_s);
-  {
-    std::mt19937_64 mrng(rng());
-    for (int serial = 0; std::chrono::steady_clock::now() < fault_end; ++serial) {
-      s.Change(mrng, serial);
-    }
-  }
+  RunLiveChanges(s, rng(), o.fault_s);
   s.FaultsOff();
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto faults_off = std::chrono::steady_clock::now();
   std::printf("faults off; live changes: %d inserts, %d updates, %d deletes, %d failed\n",
-              s.inserts_, s.updates_, s.deletes_, s.failed_);
+              s.changes_.inserts(), s.changes_.updates(), s.changes_.deletes(),
+              s.changes_.failed());
   std::fflush(stdout);
 
-  // Convergence: each client's ops at the hub, exactly.
-  std::map<std::string, OpDiff> diffs;
-  std::map<std::string, double> converged_at;
-  const auto deadline = t0 + std::chrono::seconds(o.converge_s);
-  while (std::chrono::steady_clock::now() < deadline && converged_at.size() < s.names_.size()) {
-    for (const auto& name : s.names_) {
-      if (converged_at.count(name)) continue;
-      std::string err;
-      diffs[name] = s.Diff(name, &err);
-      if (err.empty() && diffs[name].same()) {
-        converged_at[name] =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      }
-    }
-    if (converged_at.size() < s.names_.size()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  }
+  double poll_s = 0;
+  const std::map<std::string, double> converged_at =
+      AwaitConvergence(s, faults_off, o.converge_s, &poll_s);
   double took = 0;
   for (const auto& [name, t] : converged_at) took = std::max(took, t);
-  const int64_t end_ms = MonoMillis(Env::Default().NowMono());
-  stop_sampler = true;
-  sampler.join();
+  memory.Stop();
   const int64_t hwm_kb = ProcStatusKb(s.hub_pid_, "VmHWM");
 
   // A final check of every client (none moved after it matched).
-  for (const auto& name : s.names_) {
+  for (size_t i = 0; i < s.names_.size(); ++i) {
     std::string err;
-    diffs[name] = s.Diff(name, &err);
-    EXPECT_EQ(err, "") << name;
-    EXPECT_TRUE(diffs[name].same()) << name << " (seed " << seed << "): " << diffs[name].Summary()
-                                    << "\nclient log: " << s.daemons_[&name - &s.names_[0]]->Tail();
+    const OpDiff d = s.Diff(s.names_[i], &err);
+    EXPECT_EQ(err, "") << s.names_[i];
+    EXPECT_TRUE(d.same()) << s.names_[i] << " (seed " << seed << "): " << d.Summary()
+                          << "\nclient log: " << s.daemons_[i]->Tail();
   }
-
-  // Back-off: per client, the dials its proxy saw.
-  brs::testing::ProxyStats total;
-  std::vector<int> dials;
-  for (size_t i = 0; i < s.proxies_.size(); ++i) {
-    const auto st = s.proxies_[i]->Stats();
-    const DialRecord r = DialsOf(st, end_ms);
-    dials.push_back(r.dials);
-    total.cuts += st.cuts;
-    total.blackholes += st.blackholes;
-    total.resets += st.resets;
-    // ReconnectPolicy: never less than one second between dials (some
-    // slack for when the proxy's thread gets to accept).
-    if (r.dials > 1) {
-      EXPECT_GE(r.min_gap_ms, 800) << s.names_[i] << ": two dials " << r.min_gap_ms << " ms apart";
-    }
-    EXPECT_LE(r.dials, static_cast<int>(r.span_s) + 2)
-        << s.names_[i] << ": " << r.dials << " dials in " << r.span_s << " s";
-  }
-  std::sort(dials.begin(), dials.end());
-  std::printf("faults struck: %d cuts, %d black holes, %d resets\n", total.cuts, total.blackholes,
-              total.resets);
-  std::printf("dials per client: min %d, median %d, max %d\n", dials.front(),
-              dials[dials.size() / 2], dials.back());
-  std::printf("converged %s %.1f s after the faults stopped (%zu of %zu clients)\n",
-              converged_at.size() == s.names_.size() ? "in" : "NOT in", took, converged_at.size(),
-              s.names_.size());
-  std::printf("hub memory: VmHWM %lld kB, max sampled VmRSS %lld kB\n",
-              static_cast<long long>(hwm_kb), static_cast<long long>(max_rss_kb.load()));
+  CheckDialsAndFaults(s, o, seed);
+  std::printf(
+      "converged %s %.1f s after the faults stopped (%zu of %zu clients; seen by polls of the "
+      "hub's oplog taking up to %.1f s)\n",
+      converged_at.size() == s.names_.size() ? "in" : "NOT in", took, converged_at.size(),
+      s.names_.size(), poll_s);
+  std::printf(
+      "hub memory: VmHWM %lld kB; VmRSS sampled %d times: first %lld kB, peak %lld kB (at "
+      "%.1f s), last %lld kB\n",
+      static_cast<long long>(hwm_kb), memory.samples(), static_cast<long long>(memory.first_kb()),
+      static_cast<long long>(memory.peak_kb()), memory.peak_at_s(),
+      static_cast<long long>(memory.last_kb()));
   std::fflush(stdout);
   ::testing::Test::RecordProperty("converge_s", std::to_string(took));
   ::testing::Test::RecordProperty("hub_vmhwm_kb", std::to_string(hwm_kb));
+  ::testing::Test::RecordProperty("hub_peak_rss_kb", std::to_string(memory.peak_kb()));
   EXPECT_EQ(converged_at.size(), s.names_.size())
       << "not converged within " << o.converge_s << " s";
-  EXPECT_GT(total.cuts + total.blackholes + total.resets, 0)
-      << "no fault struck: a test of nothing";
+  EXPECT_GE(memory.samples(), 2 * o.fault_s) << "the hub's memory was not watched throughout";
   EXPECT_GT(hwm_kb, 0);
   EXPECT_LT(hwm_kb, o.hub_hwm_bound_kb) << "hub peak memory";
+  EXPECT_LT(memory.peak_kb(), o.hub_hwm_bound_kb) << "hub peak memory";
 
   for (auto& d : s.daemons_) {
     EXPECT_TRUE(d->Alive()) << d->data() << ": " << d->Tail();
