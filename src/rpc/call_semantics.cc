@@ -30,10 +30,14 @@ Headers ServerResponseHeaders(const ResponseHead& head) {
     h.emplace_back(grpc ? "grpc-accept-encoding" : "connect-accept-encoding", "gzip");
   }
   if (head.extra != nullptr) h.insert(h.end(), head.extra->begin(), head.extra->end());
+  if (head.trailers != nullptr && head.forced_status == 0 &&
+      ct.protocol == Protocol::kConnectUnary) {
+    for (const auto& [name, value] : *head.trailers) h.emplace_back("trailer-" + name, value);
+  }
   return h;
 }
 
-Headers GrpcTrailers(const Status& status) {
+Headers GrpcTrailers(const Status& status, const Headers& extra) {
   Headers t;
   t.emplace_back("grpc-status", std::to_string(static_cast<int>(status.code())));
   if (!status.ok() && !status.message().empty()) {
@@ -42,10 +46,12 @@ Headers GrpcTrailers(const Status& status) {
   if (!status.ok() && !status.details().empty()) {
     t.emplace_back("grpc-status-details-bin", GrpcStatusDetailsBin(status));
   }
+  t.insert(t.end(), extra.begin(), extra.end());
   return t;
 }
 
-ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, bool started) {
+ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, bool started,
+                          const Headers& trailers) {
   ServerEnd end;
   switch (protocol) {
     case Protocol::kConnectUnary:
@@ -55,7 +61,7 @@ ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, 
       }
       break;
     case Protocol::kConnectStream:
-      (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status), &end.bytes);
+      (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status, trailers), &end.bytes);
       break;
     case Protocol::kGrpc:
       break;  // trailers carry the status

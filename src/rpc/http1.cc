@@ -46,13 +46,17 @@ class ChunkedStream final : public Stream {
   void AddResponseHeader(std::string n, std::string v) override {
     if (!started_) extra_.emplace_back(std::move(n), std::move(v));
   }
+  void AddResponseTrailer(std::string n, std::string v) override {
+    if (!finished_) trailers_.emplace_back(std::move(n), std::move(v));
+  }
+  Headers trailers() const override { return {}; }
   std::string peer_address() const override { return "http1"; }
 
   // The end-of-stream envelope with the final status, and the last chunk.
   Http1ResponseEnd End(bool keep_alive) {
     if (broken_) return {"", false};
     std::string env;
-    (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status_), &env);
+    (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status_, trailers_), &env);
     std::string head = Head();
     return {head + Chunk(env) + "0\r\n\r\n", keep_alive};
   }
@@ -65,7 +69,9 @@ class ChunkedStream final : public Stream {
     std::string h =
         "HTTP/1.1 200 OK\r\nContent-Type: application/connect+proto\r\n"
         "Transfer-Encoding: chunked\r\n";
-    for (const auto& [k, v] : extra_) h += k + ": " + v + "\r\n";
+    for (const auto& [k, v] : extra_) {
+      if (Http1HeaderSafe(k, v)) h += k + ": " + v + "\r\n";
+    }
     return h + "\r\n";
   }
   static std::string Chunk(const std::string& data) {
@@ -77,6 +83,7 @@ class ChunkedStream final : public Stream {
   std::string request_;
   Headers headers_;
   Headers extra_;
+  Headers trailers_;
   Status status_;
   bool read_ = false, started_ = false, finished_ = false, broken_ = false;
 };
@@ -96,8 +103,8 @@ Status Inflate(const Headers& headers, const Http1Handlers& h, Envelope* env) {
 }
 
 Http1ResponseEnd Reply(const Http1Request& r, int status, const std::string& ctype,
-                       const std::string& body, bool head = false) {
-  return {FormatHttp1Response(status, ctype, body, r.keep_alive, head), r.keep_alive};
+                       const std::string& body, bool head = false, const Headers& extra = {}) {
+  return {FormatHttp1Response(status, ctype, body, r.keep_alive, head, extra), r.keep_alive};
 }
 
 Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const Http1Handlers& h) {
@@ -114,14 +121,17 @@ Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const 
 
 Http1ResponseEnd ServeUnary(Http1Request& r, const std::string& path, const ContentType& ct,
                             const Http1Handlers& h) {
-  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body));
+  ResponseMetadata meta;
+  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body), &meta);
   if (!result) {
     return Reply(r, 415, "application/json",
                  ConnectErrorJson(Status(Code::kUnimplemented, "not a unary procedure")));
   }
-  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result);
+  Headers extra = std::move(meta.headers);
+  for (auto& [name, value] : meta.trailers) extra.emplace_back("trailer-" + name, std::move(value));
+  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result, false, extra);
   return Reply(r, HttpStatusForCode(result->status().code()), "application/json",
-               ConnectErrorJson(result->status()));
+               ConnectErrorJson(result->status()), false, extra);
 }
 
 Http1ResponseEnd ServeServerStream(const Http1Request& r, const std::string& path,

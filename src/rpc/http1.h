@@ -19,9 +19,10 @@ namespace brs::rpc::internal {
 
 struct Http1Handlers {
   std::function<std::optional<HttpResponse>(const std::string&, const Headers&)> get;
-  // nullopt: no unary route at this path.
+  // nullopt: no unary route at this path. The handler's headers and
+  // trailers go in *meta.
   std::function<std::optional<StatusOr<std::string>>(const std::string&, const Headers&, Codec,
-                                                     std::string)>
+                                                     std::string, ResponseMetadata*)>
       unary;
   std::function<const StreamHandler*(const std::string&)> server_stream;
   std::function<bool(const std::string&)> is_rpc_path;

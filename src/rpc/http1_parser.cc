@@ -136,14 +136,29 @@ Http1RequestParser::Result Http1RequestParser::Next(Http1Request* request, Http1
   return Result::kRequest;
 }
 
+bool Http1HeaderSafe(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (c == '\r' || c == '\n' || c == '\0' || c == ':' || c == ' ' || c == '\t') return false;
+  }
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
 std::string FormatHttp1Response(int status, std::string_view content_type, std::string_view body,
-                                bool keep_alive, bool head) {
+                                bool keep_alive, bool head, const Headers& extra) {
   std::string out = "HTTP/1.1 " + std::to_string(status) + " " + Reason(status) + "\r\n";
   out += "Content-Type: ";
   out += content_type;
   out += "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   if (status == 405) out += "Allow: POST\r\n";  // every 405 here is an RPC path or method
   if (!keep_alive) out += "Connection: close\r\n";
+  for (const auto& [name, value] : extra) {
+    if (!Http1HeaderSafe(name, value)) continue;
+    out += name + ": " + value + "\r\n";
+  }
   out += "\r\n";
   if (!head) out += body;
   return out;

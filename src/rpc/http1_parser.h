@@ -63,9 +63,14 @@ class Http1RequestParser {
 };
 
 // "HTTP/1.1 <status> <reason>" with Content-Type and Content-Length (and
-// "Connection: close" unless keep_alive; "Allow: POST" for a 405). A
-// response to HEAD carries no body.
+// "Connection: close" unless keep_alive; "Allow: POST" for a 405), then
+// the `extra` headers that are safe to send (Http1HeaderSafe). A response
+// to HEAD carries no body.
 std::string FormatHttp1Response(int status, std::string_view content_type, std::string_view body,
-                                bool keep_alive, bool head = false);
+                                bool keep_alive, bool head = false, const Headers& extra = {});
+
+// A header name or value that cannot end the line or the head early (no
+// CR, LF or NUL; a name is not empty and has no ':' or space).
+bool Http1HeaderSafe(std::string_view name, std::string_view value);
 
 }  // namespace brs::rpc::internal

@@ -202,9 +202,45 @@ std::string ConnectErrorJson(const Status& s) {
   return out;
 }
 
-std::string ConnectEndStreamJson(const Status& s) {
-  if (s.ok()) return "{}";
-  return "{\"error\":" + ConnectErrorJson(s) + "}";
+std::string ConnectEndStreamJson(const Status& s, const Headers& trailers) {
+  std::string out = "{";
+  if (!s.ok()) out += "\"error\":" + ConnectErrorJson(s);
+  if (!trailers.empty()) {
+    if (!s.ok()) out += ',';
+    out += "\"metadata\":{";
+    std::vector<bool> done(trailers.size(), false);
+    bool first = true;
+    for (size_t i = 0; i < trailers.size(); ++i) {
+      if (done[i]) continue;
+      out += first ? "\"" : ",\"";
+      first = false;
+      out += JsonEscape(trailers[i].first) + "\":[";
+      for (size_t j = i; j < trailers.size(); ++j) {
+        if (trailers[j].first != trailers[i].first) continue;
+        done[j] = true;
+        if (j != i) out += ',';
+        out += '"' + JsonEscape(trailers[j].second) + '"';
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  return out + "}";
+}
+
+void ParseConnectEndStreamMetadata(std::string_view body, Headers* trailers) {
+  google::protobuf::Struct st;
+  if (!ParseStruct(body, &st)) return;
+  auto it = st.fields().find("metadata");
+  if (it == st.fields().end() || !it->second.has_struct_value()) return;
+  for (const auto& [name, values] : it->second.struct_value().fields()) {
+    if (!values.has_list_value()) continue;
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& v : values.list_value().values()) {
+      if (v.has_string_value()) trailers->emplace_back(lower, v.string_value());
+    }
+  }
 }
 
 Status ParseConnectErrorJson(std::string_view body, Code fallback, std::string_view what) {

@@ -17,7 +17,7 @@ enum class RouteKind { kUnary, kServerStream, kBidi };
 
 struct Route {
   RouteKind kind;
-  UnaryHandler unary;
+  UnaryMetadataHandler unary;
   StreamHandler stream;
   MessageTypes types;
   AsyncStreamHandler async;  // bidi: serves the binary codec without a thread

@@ -63,11 +63,11 @@ StatusOr<std::string> DecodeUnaryBody(std::string_view content_encoding, std::st
 // Calls a unary handler with the codec conversions; shared by HTTP/2 and
 // HTTP/1.1.
 StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec codec,
-                               std::string body) {
+                               std::string body, ResponseMetadata* meta) {
   if (codec == Codec::kJson) {
     BRS_ASSIGN_OR_RETURN(body, internal::JsonToBinary(*route.types.request, body));
   }
-  BRS_ASSIGN_OR_RETURN(std::string out, route.unary(info, body));
+  BRS_ASSIGN_OR_RETURN(std::string out, route.unary(info, body, meta));
   if (info.deadline_ms != kNoDeadline && SteadyNowMs() > info.deadline_ms) {
     return Status(Code::kDeadlineExceeded, "deadline exceeded");
   }
@@ -106,7 +106,10 @@ void ServeUnary(StreamCore& s, const Route& route, const CallInfo& info, Codec c
     s.Finish(body.status());
     return;
   }
-  auto out = RunUnary(route, info, codec, std::move(*body));
+  ResponseMetadata meta;
+  auto out = RunUnary(route, info, codec, std::move(*body), &meta);
+  for (auto& [name, value] : meta.headers) s.AddResponseHeader(std::move(name), std::move(value));
+  for (auto& [name, value] : meta.trailers) s.AddResponseTrailer(std::move(name), std::move(value));
   if (!out.ok()) {
     s.Finish(out.status());
     return;
@@ -362,8 +365,8 @@ void Server::Impl::MakeHttp1Handlers() {
     if (g == table.gets.end()) return std::nullopt;
     return g->second(path, h);
   };
-  handlers.unary = [this](const std::string& path, const Headers& h, Codec codec,
-                          std::string body) -> std::optional<StatusOr<std::string>> {
+  handlers.unary = [this](const std::string& path, const Headers& h, Codec codec, std::string body,
+                          ResponseMetadata* meta) -> std::optional<StatusOr<std::string>> {
     auto r = table.routes.find(path);
     if (r == table.routes.end() || r->second.kind != RouteKind::kUnary) return std::nullopt;
     if (codec == Codec::kJson && r->second.types.request == nullptr) {
@@ -377,7 +380,7 @@ void Server::Impl::MakeHttp1Handlers() {
     const std::string* enc = FindHeader(h, "content-encoding");
     auto plain = DecodeUnaryBody(enc ? *enc : "", std::move(body), options.max_message_size);
     if (!plain.ok()) return StatusOr<std::string>(plain.status());
-    return RunUnary(r->second, info, codec, std::move(*plain));
+    return RunUnary(r->second, info, codec, std::move(*plain), meta);
   };
   handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
     auto r = table.routes.find(path);
@@ -407,6 +410,13 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
 Server::~Server() { Stop(0); }
 
 void Server::HandleUnary(std::string path, UnaryHandler handler, MessageTypes types) {
+  HandleUnary(
+      std::move(path),
+      [handler = std::move(handler)](const CallInfo& info, std::string_view body,
+                                     ResponseMetadata*) { return handler(info, body); },
+      types);
+}
+void Server::HandleUnary(std::string path, UnaryMetadataHandler handler, MessageTypes types) {
   impl_->table.routes[std::move(path)] =
       Route{RouteKind::kUnary, std::move(handler), nullptr, types, nullptr};
 }

@@ -100,6 +100,15 @@ struct MessageTypes {
 };
 
 using UnaryHandler = std::function<StatusOr<std::string>(const CallInfo&, std::string_view)>;
+// What a unary handler adds to its response, whether it answers or fails:
+// headers, and trailers (gRPC trailers; Connect unary sends them as
+// "trailer-<name>" headers).
+struct ResponseMetadata {
+  Headers headers;
+  Headers trailers;
+};
+using UnaryMetadataHandler =
+    std::function<StatusOr<std::string>(const CallInfo&, std::string_view, ResponseMetadata*)>;
 // Streams (server-streaming and bidi): the handler reads and writes, and
 // returns the call's final status (sent after its messages).
 using StreamHandler = std::function<Status(const CallInfo&, Stream&)>;
@@ -123,6 +132,7 @@ class Server {
 
   // Registration, before Start.
   void HandleUnary(std::string path, UnaryHandler handler, MessageTypes types = {});
+  void HandleUnary(std::string path, UnaryMetadataHandler handler, MessageTypes types = {});
   void HandleServerStream(std::string path, StreamHandler handler, MessageTypes types = {});
   // With `async`, calls in the binary codec go to it and `handler` serves
   // only JSON.

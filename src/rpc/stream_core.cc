@@ -130,6 +130,20 @@ Headers StreamCore::headers() const {
   return in_headers_;
 }
 
+Headers StreamCore::trailers() const {
+  std::lock_guard lock(mu_);
+  if (role_ == Role::kServer) return {};
+  if (cfg_.content_type.protocol != Protocol::kConnectUnary) return in_trailers_;
+  Headers t;
+  constexpr std::string_view kPrefix = "trailer-";
+  for (const auto& [name, value] : in_headers_) {
+    if (name.size() > kPrefix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0) {
+      t.emplace_back(name.substr(kPrefix.size()), value);
+    }
+  }
+  return t;
+}
+
 void StreamCore::OnHeader(std::string name, std::string value, bool trailer) {
   std::lock_guard lock(mu_);
   Headers& target = trailer ? in_trailers_ : in_headers_;
@@ -179,7 +193,10 @@ void StreamCore::OnEndEnvelopeLocked(const Envelope& e) {
     inflated = std::move(*d);
   }
   end_envelope_seen_ = true;
-  final_ = ParseConnectEndStreamJson((e.flags & kFlagCompressed) ? inflated : e.payload);
+  const std::string_view json = (e.flags & kFlagCompressed) ? inflated : e.payload;
+  final_ = ParseConnectEndStreamJson(json);
+  ParseConnectEndStreamMetadata(json, &in_trailers_);
+  if (in_trailers_.size() > 256) in_trailers_.resize(256);  // bounded as OnHeader
   SignalLocked();
 }
 
@@ -287,6 +304,14 @@ void StreamCore::AddResponseHeader(std::string name, std::string value) {
   if (!response_started_) extra_response_headers_.emplace_back(std::move(name), std::move(value));
 }
 
+void StreamCore::AddResponseTrailer(std::string name, std::string value) {
+  std::lock_guard lock(mu_);
+  if (role_ != Role::kServer || local_finished_) return;
+  // Connect unary trailers travel as headers: too late once those are out.
+  if (cfg_.content_type.protocol == Protocol::kConnectUnary && response_started_) return;
+  extra_trailers_.emplace_back(std::move(name), std::move(value));
+}
+
 void StreamCore::ResumeLocked() {
   if (!deferred_) return;
   deferred_ = false;
@@ -357,8 +382,8 @@ void StreamCore::ClientFinishLocked(const Status& status) {
 }
 
 void StreamCore::ServerFinishLocked(const Status& status) {
-  ServerEnd end =
-      ServerEndOfCall(cfg_.content_type.protocol, status, forced_status_ != 0, response_started_);
+  ServerEnd end = ServerEndOfCall(cfg_.content_type.protocol, status, forced_status_ != 0,
+                                  response_started_, extra_trailers_);
   switch (end.kind) {
     case ServerEnd::Kind::kReset:
       FailLocked(status);
@@ -409,12 +434,13 @@ Headers StreamCore::ResponseHeaders() const {
   head.forced_content_type = forced_content_type_;
   head.finished = local_finished_ ? &local_status_ : nullptr;
   head.extra = &extra_response_headers_;
+  head.trailers = &extra_trailers_;
   return ServerResponseHeaders(head);
 }
 
 Headers StreamCore::Trailers() const {
   std::lock_guard lock(mu_);
-  return GrpcTrailers(local_status_);
+  return GrpcTrailers(local_status_, extra_trailers_);
 }
 
 ssize_t StreamCore::ReadOutgoing(uint8_t* buf, size_t len, uint32_t* flags, bool* want_trailers) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "rpc/gzip.h"
 
 namespace brs::rpc::internal {
@@ -278,6 +280,33 @@ TEST(CallSemantics, ClientReadsTheEndOfAResponse) {
       StreamResponseEnd(Protocol::kConnectStream, 401, {{"content-type", "text/plain"}}, {}, false);
   EXPECT_EQ(st.code(), Code::kUnauthenticated);
   EXPECT_EQ(NonConnectBodyName(404, {}), "the HTTP 404 response");
+}
+
+}  // namespace
+}  // namespace brs::rpc::internal
+
+namespace brs::rpc::internal {
+namespace {
+
+TEST(CallSemantics, HandlerTrailersGoWhereEachProtocolCarriesThem) {
+  const Headers trailers{{"x-t", "v"}};
+  EXPECT_EQ(GrpcTrailers(Status(), trailers), (Headers{{"grpc-status", "0"}, {"x-t", "v"}}));
+  const ServerEnd end = ServerEndOfCall(Protocol::kConnectStream, Status(), false, true, trailers);
+  EXPECT_NE(end.bytes.find("\"metadata\":{\"x-t\":[\"v\"]}"), std::string::npos);
+  CallConfig unary;
+  unary.content_type = {Protocol::kConnectUnary, Codec::kProto};
+  ResponseHead head;
+  head.config = &unary;
+  head.trailers = &trailers;
+  const Headers h = ServerResponseHeaders(head);
+  EXPECT_NE(std::find(h.begin(), h.end(), std::pair<std::string, std::string>{"trailer-x-t", "v"}),
+            h.end());
+  CallConfig grpc;
+  grpc.content_type = {Protocol::kGrpc, Codec::kProto};
+  head.config = &grpc;
+  const Headers g = ServerResponseHeaders(head);
+  EXPECT_EQ(std::find(g.begin(), g.end(), std::pair<std::string, std::string>{"trailer-x-t", "v"}),
+            g.end());
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace brs::rpc {
 namespace {
 
@@ -102,6 +104,27 @@ TEST(Protocol, GrpcStatusDetailsBinRoundTrips) {
   EXPECT_TRUE(WithGrpcStatusDetails(Status(Code::kInternal, "x"), "GgE").details().empty());
   // An OK status never carries details.
   EXPECT_TRUE(Status().WithDetails({{"a.B", ""}}).details().empty());
+}
+
+}  // namespace
+}  // namespace brs::rpc
+
+namespace brs::rpc {
+namespace {
+
+TEST(Protocol, EndStreamJsonCarriesTrailersAsMetadata) {
+  const Headers t{{"x-a", "1"}, {"x-b", "q\""}, {"x-a", "2"}};
+  EXPECT_EQ(ConnectEndStreamJson(Status(), t),
+            "{\"metadata\":{\"x-a\":[\"1\",\"2\"],\"x-b\":[\"q\\\"\"]}}");
+  const std::string with_error = ConnectEndStreamJson(Status(Code::kAborted, ""), t);
+  EXPECT_EQ(ParseConnectEndStreamJson(with_error).code(), Code::kAborted);
+  Headers back;
+  ParseConnectEndStreamMetadata(with_error, &back);
+  std::sort(back.begin(), back.end());
+  EXPECT_EQ(back, (Headers{{"x-a", "1"}, {"x-a", "2"}, {"x-b", "q\""}}));
+  Headers none;
+  ParseConnectEndStreamMetadata("{\"metadata\":{\"X-C\":[\"v\",5],\"d\":7}}", &none);
+  EXPECT_EQ(none, (Headers{{"x-c", "v"}}));  // lowercased; malformed entries skipped
 }
 
 }  // namespace
