@@ -17,6 +17,7 @@
 #include "app/health_metrics.h"
 #include "app/json_writer.h"
 #include "app/log.h"
+#include "app/oplog_lock_wait.h"
 #include "app/peer_view.h"
 #include "app/sync_progress.h"
 #include "app/trust_audit.h"
@@ -174,7 +175,7 @@ void Daemon::Impl::OnSignal(int sig) {
   if (sig == SIGHUP) {
     LogInfo("SIGHUP: reloading the config and redialing");
     ReloadConfig();
-    sync->RedialNow();
+    if (sync) sync->RedialNow();  // none yet while Start waits for the oplog
     AwaitSignal();
     return;
   }
@@ -218,16 +219,21 @@ Status Daemon::Impl::OpenStores() {
       CheckAuthDisabledAllowed(config->Get()->auth(), options.listen, options.insecure_no_auth));
   BRS_ASSIGN_OR_RETURN(auto id, LoadIdentity(*config->Get()));
   identity.emplace(std::move(id));
-  store::OplogStore::Options oo;
-  oo.path = dir.oplog();
-  auto opened = store::OplogStore::Open(oo);
-  if (!opened.ok()) {
-    if (opened.status().code() == Code::kUnavailable) {
-      return Unavailable("another backrest-sync daemon is already serving " + dir.path);
-    }
-    return opened.status();
-  }
-  oplog = std::move(*opened);
+  // A CLI command may hold the oplog's lock for a moment (app/oplog_lock_wait.h);
+  // the loop runs meanwhile, so SIGINT/SIGTERM end the wait.
+  OplogLockWait w;
+  w.wait = Millis(options.store_lock_wait_ms);
+  w.env = options.env;
+  w.sleep = [this](Millis d) {
+    loop.run_for(d);
+    return !loop.stopped();
+  };
+  w.on_waiting = [&dir, &w](const std::string& why) {
+    LogWarn(
+        "the oplog is locked by another process (a command working on the store?); waiting",
+        {{"data", dir.path}, {"up_to_s", std::to_string(w.wait.count() / 1000)}, {"error", why}});
+  };
+  BRS_ASSIGN_OR_RETURN(oplog, OpenOplogWaitingForLock(dir, w));
   BRS_ASSIGN_OR_RETURN(peers, store::PeerStateStore::Open(dir.state()));
   store::LogStore::Options lo;
   lo.path = dir.logs();
@@ -423,6 +429,10 @@ int RunDaemon(DaemonOptions options) {
   ::signal(SIGPIPE, SIG_IGN);
   Daemon d(std::move(options));
   Status st = d.Start();
+  if (st.code() == Code::kCanceled) {  // SIGINT/SIGTERM while Start waited
+    LogInfo("stopped before serving", {{"reason", st.message()}});
+    return 0;
+  }
   if (!st.ok()) {
     LogError("cannot start", {{"error", st.message()}});
     std::fprintf(stderr, "backrest-sync: error: %s\n", st.message().c_str());

@@ -32,6 +32,9 @@ struct DaemonOptions {
   int64_t heartbeat_interval_ms = 600'000;
   int64_t retry_delay_ms = 60'000;
   int io_threads = 2;
+  // How long Start waits for the oplog's lock while a command holds it and
+  // no running daemon is advertised (app/oplog_lock_wait.h).
+  int64_t store_lock_wait_ms = 30'000;
   const Env* env = &Env::Default();  // every "now" of the daemon
 };
 
@@ -43,7 +46,11 @@ class Daemon {
   // SIGTERM and SIGHUP are the daemon's: one that arrives before Run is
   // handled when Run starts. Errors name what failed; FailedPrecondition
   // when the config disables auth on a non-loopback address without
-  // insecure_no_auth (nothing is opened then).
+  // insecure_no_auth (nothing is opened then). While a command holds the
+  // oplog's lock it waits up to store_lock_wait_ms for it, running the event
+  // loop (Canceled when SIGINT/SIGTERM or RequestStop ends the wait);
+  // FailedPrecondition at once when daemon.json names another running
+  // daemon (app/oplog_lock_wait.h).
   Status Start();
   // The address actually bound.
   std::string address() const;

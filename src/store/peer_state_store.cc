@@ -24,6 +24,9 @@ StatusOr<std::unique_ptr<PeerStateStore>> PeerStateStore::Open(const std::string
 PeerStateStore::~PeerStateStore() = default;
 
 StatusOr<std::optional<v1sync::PeerState>> PeerStateStore::GetLocked(const std::string& keyid) {
+  if (auto it = unsaved_.find(keyid); it != unsaved_.end()) {
+    return std::optional<v1sync::PeerState>(it->second);
+  }
   BRS_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT state FROM peer_states WHERE keyid = ?"));
   st.Bind(1, keyid);
   Status s;
@@ -50,6 +53,21 @@ Status PeerStateStore::PutLocked(const v1sync::PeerState& state) {
   return st.Run();
 }
 
+Status PeerStateStore::PutOrKeepLocked(const v1sync::PeerState& state) {
+  Status st = PutLocked(state);
+  if (st.code() == Code::kResourceExhausted) {
+    unsaved_[state.peer_keyid()] = state;
+    return Status::Ok();
+  }
+  if (st.ok()) unsaved_.erase(state.peer_keyid());
+  return st;
+}
+
+size_t PeerStateStore::unsaved() const {
+  std::lock_guard lock(mu_);
+  return unsaved_.size();
+}
+
 StatusOr<v1sync::PeerState> PeerStateStore::Get(const std::string& keyid) {
   std::lock_guard lock(mu_);
   BRS_ASSIGN_OR_RETURN(auto state, GetLocked(keyid));
@@ -69,16 +87,22 @@ StatusOr<std::vector<v1sync::PeerState>> PeerStateStore::List() {
     if (!state.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
       return DataLoss("stored peer state of " + std::string(st.ColumnText(0)) + " does not parse");
     }
+    if (unsaved_.count(state.peer_keyid())) continue;  // a newer one below
     out.push_back(std::move(state));
   }
   BRS_RETURN_IF_ERROR(s);
+  if (unsaved_.empty()) return out;
+  for (const auto& [keyid, state] : unsaved_) out.push_back(state);
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.peer_keyid() < b.peer_keyid(); });
   return out;
 }
 
 Status PeerStateStore::Set(const v1sync::PeerState& state) {
   {
     std::lock_guard lock(mu_);
-    BRS_RETURN_IF_ERROR(PutLocked(state));
+    if (state.peer_keyid().empty()) return InvalidArgument("peer state without a key ID");
+    BRS_RETURN_IF_ERROR(PutOrKeepLocked(state));
     Publish({state});
   }
   Deliver();
@@ -98,8 +122,15 @@ StatusOr<v1sync::PeerState> PeerStateStore::Update(
     state.set_peer_keyid(keyid);
     BRS_RETURN_IF_ERROR(fn(state));
     state.set_peer_keyid(keyid);
-    BRS_RETURN_IF_ERROR(PutLocked(state));
-    BRS_RETURN_IF_ERROR(tx.Commit());
+    Status put = PutLocked(state);
+    if (put.ok()) put = tx.Commit();
+    if (put.code() == Code::kResourceExhausted) {
+      unsaved_[keyid] = state;  // tx rolls back; written with the next change
+    } else if (!put.ok()) {
+      return put;
+    } else {
+      unsaved_.erase(keyid);
+    }
     Publish({state});
   }
   Deliver();
@@ -168,6 +199,7 @@ Status PeerStateStore::ResetAllToDisconnected(std::span<const PeerRef> peers) {
       BRS_RETURN_IF_ERROR(del.Run());
     }
     BRS_RETURN_IF_ERROR(tx.Commit());
+    unsaved_.clear();  // every listed state was just written, the rest deleted
     Publish(std::move(changed));
   }
   Deliver();

@@ -5,6 +5,15 @@
 // The store may share its SQLite file with the oplog (its own table and
 // schema_version component) or use a file of its own.
 //
+// A full disk: a write refused for lack of space (ResourceExhausted: the
+// file's disk is full) is not an error of Set/Update. The new state is kept
+// in memory, returned by Get and List and notified as if stored, and is
+// written with that peer's next change once space returns. So the operator
+// still sees why sessions end while the disk is full (the state is what
+// tells them), and a session is not ended by its own bookkeeping. Such a
+// state is lost if the process dies before it is written: it is connection
+// state and what the peer sent, both renewed by the next session.
+//
 // Thread safety: all methods are thread safe; writes are serialized. Each
 // committed change is delivered to subscribers after the commit, with no
 // store lock held, in commit order; a write returns after its notification
@@ -13,6 +22,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -69,6 +79,10 @@ class PeerStateStore {
   // listed peer.
   Status ResetAllToDisconnected(std::span<const PeerRef> peers);
 
+  // How many peers' states are held in memory only (their writes were
+  // refused for lack of space).
+  size_t unsaved() const;
+
   SubscriptionId Subscribe(Callback callback);
   // After it returns the callback is not called again (except a call
   // running on the calling thread).
@@ -82,8 +96,14 @@ class PeerStateStore {
   void Publish(std::vector<v1sync::PeerState> states);
   void Deliver();
 
-  std::mutex mu_;  // guards db_
+  // Writes `state` (mu_ held); one refused for lack of space is kept in
+  // unsaved_ instead (see the top of this file).
+  Status PutOrKeepLocked(const v1sync::PeerState& state);
+
+  mutable std::mutex mu_;  // guards db_ and unsaved_
   std::unique_ptr<SqliteDb> db_;
+  // States not written for lack of space, newer than the stored ones.
+  std::map<std::string, v1sync::PeerState> unsaved_;
   SubscriberList<v1sync::PeerState, Callback> subscribers_;
 };
 

@@ -75,21 +75,27 @@ Status ClientHandler::OnConnectionEstablished(const v1::Multihost::Peer& peer, I
   }
   BRS_RETURN_IF_ERROR(LoadPermissions(known_host_, "known host"));
   BRS_RETURN_IF_ERROR(MarkConnected(known_host_));
-
-  // Pairing succeeded: the secret has done its job.
-  if (!known_host_.initial_pairing_secret().empty()) {
-    auto cleared = env_.config->Update([&](v1::Config& cfg) {
-      for (auto& kh : *cfg.mutable_multihost()->mutable_known_hosts()) {
-        if (kh.keyid() == known_host_.keyid()) kh.clear_initial_pairing_secret();
-      }
-      return Status();
-    });
-    if (!cleared.ok()) return Internal("clearing pairing secret: " + cleared.status().message());
-  }
-
   auto config = env_.config->Get();
   SendConfigView(*config, out);
   return Subscribe(*config, out);
+}
+
+// Pairing succeeded once the hub has sent something after the handshakes:
+// only then has it verified ours (and stored us as its client). Cleared
+// before that (on verifying the hub's handshake, when ours with the secret
+// may still be in flight), a connection lost in between left the client
+// without its secret and the hub without the client: refused for good.
+Status ClientHandler::OnPeerAccepted() {
+  if (known_host_.initial_pairing_secret().empty()) return Status();
+  auto cleared = env_.config->Update([&](v1::Config& cfg) {
+    for (auto& kh : *cfg.mutable_multihost()->mutable_known_hosts()) {
+      if (kh.keyid() == known_host_.keyid()) kh.clear_initial_pairing_secret();
+    }
+    return Status();
+  });
+  if (!cleared.ok()) return Internal("clearing pairing secret: " + cleared.status().message());
+  known_host_.clear_initial_pairing_secret();
+  return Status();
 }
 
 // Forwards live events, holding them back until the manifest is out so that

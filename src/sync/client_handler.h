@@ -65,6 +65,8 @@ class ClientHandler final : public PeerHandlerBase {
   Status OnConfigChanged(const v1::Config& config, ItemSink& out) override;
   // Fell behind (the sink refused an event): sends a fresh manifest.
   Status CatchUp(ItemSink& out) override;
+  // The hub accepted our handshake: clears the pairing secret.
+  Status OnPeerAccepted() override;
 
   struct Stats {
     int64_t manifests_sent = 0;

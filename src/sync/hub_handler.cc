@@ -80,7 +80,8 @@ Status HubHandler::HandleOperationManifest(
   std::span<const int64_t> ids(manifest.op_ids().data(), manifest.op_ids_size());
   std::span<const int64_t> modnos(manifest.modnos().data(), manifest.modnos_size());
   auto rec = env_.oplog->ReconcileManifest(peer_.keyid(), ids, modnos);
-  if (!rec.ok()) return Internal("reconciling manifest: " + rec.status().message());
+  if (!rec.ok()) return StoreFailed("reconciling manifest", rec.status());
+  if (!rec->deleted_ids.empty()) StoreWorked();
   stats_.ops_deleted += static_cast<int64_t>(rec->deleted_ids.size());
   if (env_.metrics) env_.metrics->ops_deleted.Inc(rec->deleted_ids.size());
   stats_.ops_requested += static_cast<int64_t>(rec->request_ids.size());
@@ -114,8 +115,9 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
         if (stored.status().code() == Code::kInvalidArgument) {
           return ProtocolError("invalid operation from client: " + stored.status().message());
         }
-        return Internal("storing operations: " + stored.status().message());
+        return StoreFailed("storing operations", stored.status());
       }
+      StoreWorked();
       stats_.ops_upserted += static_cast<int64_t>(stored->size());
       if (env_.metrics) {
         env_.metrics->ops_received.Inc(stored->size());
@@ -131,7 +133,8 @@ Status HubHandler::HandleReceiveOperations(const SyncStreamItem::SyncActionRecei
       }
       auto n = env_.oplog->DeleteSynced(peer_.keyid(),
                                         std::span<const int64_t>(values.data(), values.size()));
-      if (!n.ok()) return Internal("deleting operations: " + n.status().message());
+      if (!n.ok()) return StoreFailed("deleting operations", n.status());
+      StoreWorked();
       stats_.ops_deleted += static_cast<int64_t>(*n);
       if (env_.metrics) env_.metrics->ops_deleted.Inc(*n);
       return Status();
@@ -176,6 +179,32 @@ void HubHandler::RecordRefused(int64_t count, const std::string& first) {
     s.set_status_message(message);
     return Status();
   });
+}
+
+Status HubHandler::StoreFailed(std::string_view what, const Status& error) {
+  if (error.code() != Code::kResourceExhausted) {
+    return Internal(std::string(what) + ": " + error.message());
+  }
+  if (env_.metrics) {
+    env_.metrics->store_full.Set(1);
+    env_.metrics->store_full_refusals.Inc();
+  }
+  if (env_.store_full->Full()) {
+    env_.Audit(
+        "hub store full (disk full): refusing received operations until space returns", true,
+        {{"client", peer_.keyid()}, {"while", std::string(what)}, {"error", error.message()}});
+  }
+  // Nothing of the batch was stored (the store's transaction rolled back);
+  // the client sends it again in its next session's manifest exchange.
+  return ResourceExhausted(
+      "hub store full (no space left on its disk), retry later: " + std::string(what) + " failed");
+}
+
+void HubHandler::StoreWorked() {
+  if (!env_.store_full->Stored()) return;
+  if (env_.metrics) env_.metrics->store_full.Set(0);
+  env_.Audit("hub store has space again: storing received operations", false,
+             {{"client", peer_.keyid()}});
 }
 
 bool HubHandler::MayReadOperation(const v1::Operation& op) const {

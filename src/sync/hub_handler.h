@@ -71,6 +71,12 @@ class HubHandler final : public PeerHandlerBase {
   // are refused (counted, and named in the peer state).
   std::vector<v1::Operation> ValidOps(const v1::OperationList& list);
   void RecordRefused(int64_t count, const std::string& first);
+  // The session's end when the store failed `what`: for lack of space,
+  // kResourceExhausted (Connect resource_exhausted: the client retries after
+  // its back-off), said once per episode, counted; otherwise kInternal.
+  Status StoreFailed(std::string_view what, const Status& error);
+  // A write of received data was stored: ends a disk-full episode.
+  void StoreWorked();
 
   std::optional<ForwardFilter> read_filter_;
   Stats stats_;

@@ -55,6 +55,10 @@ class PeerHandlerBase : public RoleHandler {
   // The sink has room again after it refused a TrySend: a handler that
   // dropped items then brings the peer up to date. Thread: the session's.
   virtual Status CatchUp(ItemSink&) { return Status(); }
+  // The peer's first item after the handshakes arrived: it accepted ours
+  // (a peer that refuses ends the stream instead). Called once, before that
+  // item is dispatched. Thread: the session's.
+  virtual Status OnPeerAccepted() { return Status(); }
 
   // The most log bytes accepted for one fetched log.
   static constexpr int64_t kMaxFetchedLogBytes = 256LL << 20;

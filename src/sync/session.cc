@@ -86,6 +86,10 @@ Status Session::OnWireItem(const SyncStreamItem& item, MonoTime now) {
   if (!inner.ok()) return inner.status();  // channel errors are protocol errors
 
   if (phase_ == Phase::kHandshake) return OnHandshake(*inner, now);
+  if (!peer_accepted_) {
+    peer_accepted_ = true;
+    BRS_RETURN_IF_ERROR(handler_->OnPeerAccepted());
+  }
   return DispatchItem(*inner, *handler_, *outbox_);
 }
 

@@ -126,6 +126,7 @@ class Session {
   SessionOptions options_;
   Outbox* outbox_;
   Phase phase_ = Phase::kKeyExchange;
+  bool peer_accepted_ = false;  // an item came after the handshakes
   MonoTime handshake_deadline_{};
   MonoTime next_heartbeat_{};
   std::optional<MonoTime> last_throttle_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@
 #include "store/oplog_store.h"
 #include "store/peer_state_store.h"
 #include "sync/audit.h"
+#include "sync/store_full.h"
 #include "sync/sync_metrics.h"
 
 namespace brs::sync {
@@ -24,6 +26,8 @@ struct SyncEnv {
   const Env* clock = &Env::Default();  // wall and monotonic time
   SyncMetrics* metrics = nullptr;      // optional
   AuditLog audit;                      // optional: the operator's log (sync/audit.h)
+  // Whether the store is full (sync/store_full.h); copies share it.
+  std::shared_ptr<StoreFullLatch> store_full = std::make_shared<StoreFullLatch>();
 
   // Records an audit event when an audit log is set.
   void Audit(std::string_view event, bool warning, const AuditFields& fields) const {

@@ -40,6 +40,13 @@ SyncMetrics::SyncMetrics(metrics::Registry& r)
                              "Sync streams by admission outcome: started at once, queued for a "
                              "handshake slot, refused.",
                              {"outcome"})),
+      store_full(r.AddGauge("backrest_sync_store_full",
+                            "1 while the hub's store refuses writes for lack of space.")
+                     .With({})),
+      store_full_refusals(r.AddCounter("backrest_sync_store_full_refusals_total",
+                                       "Writes of received operations refused for lack of "
+                                       "space (disk full).")
+                              .With({})),
       peers_by_state(
           r.AddGauge("backrest_sync_peers", "Known peers by connection state.", {"state"})) {}
 

@@ -32,6 +32,10 @@ struct SyncMetrics {
   // Sync streams by admission outcome (handshake_admission.h): started at
   // once, queued for a handshake slot, refused (the queue was full too).
   metrics::Family<metrics::Counter>& admission;
+  // 1 while the hub's store refuses writes for lack of space (disk full),
+  // and the batches refused so (sync/store_full.h).
+  metrics::Gauge& store_full;
+  metrics::Counter& store_full_refusals;
   // Sessions by connection state, filled from the peer states at scrape time.
   metrics::Family<metrics::Gauge>& peers_by_state;
 };

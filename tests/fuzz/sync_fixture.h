@@ -1,11 +1,12 @@
-// The stores of a hub or a client instance in a fresh temp dir, and the
-// configs of a hub and a client that know each other: shared by the
-// sync_dispatch target and the seed generator (which records a real
-// session between the two).
+// The stores of a hub or a client instance in a fresh temp dir (under this
+// process's own scratch dir), and the configs of a hub and a client that
+// know each other: shared by the sync_dispatch target and the seed
+// generator (which records a real session between the two).
 #pragma once
 
 #include <google/protobuf/text_format.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -73,6 +74,37 @@ class CountingSink final : public ItemSink {
   size_t sent_ = 0;
 };
 
+// Where the stores' temp dirs go: $BRS_FUZZ_TMPDIR, else /dev/shm (a tmpfs:
+// SQLite's fsyncs, some 30 an input, cost nothing there), else /tmp.
+inline std::string ScratchRoot() {
+  if (const char* d = ::getenv("BRS_FUZZ_TMPDIR"); d != nullptr && *d != 0) return d;
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec) && ::access("/dev/shm", W_OK) == 0) {
+    return "/dev/shm";
+  }
+  return "/tmp";
+}
+
+// This process's own dir under ScratchRoot(), brs-fuzz-<pid>-XXXXXX, made on
+// first use and removed at a normal exit: parallel fuzzers (-jobs/-fork
+// children, several scripts/fuzz runs) never share one, and a crashed
+// process's leftovers are told apart by pid (scripts/fuzz and smoke.sh also
+// point BRS_FUZZ_TMPDIR at a dir of their own and remove it afterwards).
+inline const std::string& ProcessScratchDir() {
+  // Never destroyed: the atexit handler runs after static destructors.
+  static const std::string* dir = [] {
+    std::string tmpl = ScratchRoot() + "/brs-fuzz-" + std::to_string(::getpid()) + "-XXXXXX";
+    FUZZ_CHECK(::mkdtemp(tmpl.data()) != nullptr);
+    auto* d = new std::string(tmpl);
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(*dir, ec);
+    });
+    return d;
+  }();
+  return *dir;
+}
+
 struct Instance {
   std::string dir;
   FakeEnv clock;
@@ -82,7 +114,7 @@ struct Instance {
   std::unique_ptr<store::LogStore> logs;
 
   explicit Instance(const char* config_text) {
-    std::string tmpl = "/tmp/fuzz-sync-XXXXXX";
+    std::string tmpl = ProcessScratchDir() + "/sync-XXXXXX";
     FUZZ_CHECK(::mkdtemp(tmpl.data()) != nullptr);
     dir = tmpl;
     store::ConfigStore::Options co;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/small_fs.h"
 #include "store/store_test_util.h"
 
 namespace brs::store {
@@ -122,4 +123,57 @@ TEST(PeerStateStoreTest, SharesTheOplogDatabaseFile) {
 }
 
 }  // namespace
+// A full disk: the write is refused for lack of space, yet the new state is
+// what Get, List and subscribers see; it is written with the peer's next
+// change once space returns.
+TEST(PeerStateStoreTest, AStateRefusedForLackOfSpaceIsKeptAndWrittenLater) {
+  TempDir dir;
+  testing::SmallFs fs(dir.path() + "/small", 1 << 20);
+  if (!fs.error().empty()) GTEST_SKIP() << fs.error();
+  const std::string path = dir.path() + "/small/state.sqlite";
+  auto store = PeerStateStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE((*store)->Set(Connected("k1", "laptop")).ok());
+  std::vector<std::string> seen;
+  (*store)->Subscribe([&](const v1sync::PeerState& s) { seen.push_back(s.status_message()); });
+
+  testing::FillLeaving(dir.path() + "/small/filler", dir.path() + "/small", 0);
+  // Big enough to need new pages (a remote repo of 200 KiB).
+  auto full = (*store)->Update("k1", [](v1sync::PeerState& s) {
+    s.set_state(v1sync::CONNECTION_STATE_ERROR_INTERNAL);
+    s.set_status_message("hub store full");
+    s.mutable_remote_config()->add_repos()->set_uri(std::string(200 << 10, 'c'));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_EQ((*store)->unsaved(), 1u);
+  auto got = (*store)->Get("k1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->status_message(), "hub store full");
+  EXPECT_EQ(got->peer_instance_id(), "laptop");  // kept from the stored one
+  auto listed = (*store)->List();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].status_message(), "hub store full");
+  EXPECT_EQ(seen, std::vector<std::string>{"hub store full"});
+  {  // Not on disk: another reader sees the stored state.
+    auto other = PeerStateStore::Open(path);
+    ASSERT_TRUE(other.ok());
+    EXPECT_EQ((*other)->Get("k1")->status_message(), "connected");
+  }
+
+  std::filesystem::remove(dir.path() + "/small/filler");
+  ASSERT_TRUE((*store)->RecordHeartbeat("k1", 1700000009999).ok());
+  EXPECT_EQ((*store)->unsaved(), 0u);
+  store->reset();
+  auto reopened = PeerStateStore::Open(path);
+  ASSERT_TRUE(reopened.ok());
+  auto after = (*reopened)->Get("k1");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->status_message(), "hub store full");
+  EXPECT_EQ(after->last_heartbeat_millis(), 1700000009999);
+  ASSERT_EQ(after->remote_config().repos_size(), 1);
+  EXPECT_EQ(after->remote_config().repos(0).uri().size(), size_t{200 << 10});
+}
+
 }  // namespace brs::store

@@ -14,6 +14,7 @@
 
 #include "base/fake_env.h"
 #include "store/store_test_util.h"
+#include "sync/peer_handler_base.h"
 #include "sync/role_handler.h"
 #include "sync/sync_env.h"
 
@@ -135,9 +136,12 @@ class QueueSink final : public ItemSink {
 
 // Two handlers joined back to back: what one sends, the other handles.
 struct Loopback {
-  RoleHandler* hub;
-  RoleHandler* client;
+  PeerHandlerBase* hub;
+  PeerHandlerBase* client;
   QueueSink to_hub, to_client;
+  // Whether each side has had its first item (Session calls OnPeerAccepted
+  // before dispatching it; the loopback does the same).
+  bool hub_accepted = false, client_accepted = false;
 
   // Delivers queued items until both directions are empty or one handler
   // fails; returns the first failure.
@@ -148,18 +152,27 @@ struct Loopback {
       if (to_hub.Pop(&item)) {
         moved = true;
         ++n;
-        Status s = DispatchItem(item, *hub, to_client);
+        Status s = Deliver(item, *hub, hub_accepted, to_client);
         if (!s.ok()) return s;
       }
       if (to_client.Pop(&item)) {
         moved = true;
         ++n;
-        Status s = DispatchItem(item, *client, to_hub);
+        Status s = Deliver(item, *client, client_accepted, to_hub);
         if (!s.ok()) return s;
       }
       if (!moved) return Status();
     }
     return Status();
+  }
+
+  static Status Deliver(const SyncStreamItem& item, PeerHandlerBase& to, bool& accepted,
+                        ItemSink& out) {
+    if (!accepted) {
+      accepted = true;
+      BRS_RETURN_IF_ERROR(to.OnPeerAccepted());
+    }
+    return DispatchItem(item, to, out);
   }
 };
 

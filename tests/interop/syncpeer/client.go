@@ -39,6 +39,11 @@ type clientConfig struct {
 	refuseSetConfig bool
 	firstID         int // the first op's ID (then +1 each)
 	invalidEvery    int // every Nth op breaks Backrest's validation; 10 ops per item then
+	// state: the peer's whole oplog to push this session (--state FILE):
+	// puts (ID, modno), sent as created_operations 100 per item, then the
+	// deleted IDs as one deleted_operations; a peer re-sends it all in
+	// every session, so whatever a broken session lost arrives again.
+	state *peerState
 }
 
 // result is what a successful run learned.
@@ -202,8 +207,12 @@ func runClient(ctx context.Context, cfg clientConfig) (*result, error) {
 		cancel() // resets the stream, as a Backrest client's ended session
 		return res, nil
 	}
-	if cfg.ops > 0 {
-		if err := pushOperations(s, cfg); err != nil {
+	if cfg.ops > 0 || cfg.state != nil {
+		push := pushOperations
+		if cfg.state != nil {
+			push = pushState
+		}
+		if err := push(s, cfg); err != nil {
 			return nil, fmt.Errorf("push operations: %w", receiveErr(stream, err))
 		}
 		if err := stream.CloseRequest(); err != nil {

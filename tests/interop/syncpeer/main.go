@@ -4,7 +4,8 @@
 //
 //	syncpeer --url http://127.0.0.1:PORT --identity-seed HEX --instance NAME
 //	         [--pairing-secret S] [--expect-hub-key KEYID] [--bad-signature]
-//	         [--ops N [--first-id ID] [--invalid-every K]] [--refuse-set-config] [--timeout 30s]
+//	         [--ops N [--first-id ID] [--invalid-every K]] [--state FILE]
+//	         [--refuse-set-config] [--timeout 30s]
 //	syncpeer hub --listen 127.0.0.1:0 --identity-seed HEX --instance NAME
 //	         [--silent] [--dials N]          (an impostor hub: hub.go)
 //
@@ -49,6 +50,7 @@ func run(args []string) int {
 	fs.IntVar(&cfg.firstID, "first-id", 1, "the first pushed op's ID")
 	fs.IntVar(&cfg.invalidEvery, "invalid-every", 0,
 		"every Nth pushed op has an 8-character snapshot_id (Backrest refuses it); 10 ops per item")
+	statePath := fs.String("state", "", "push this oplog (lines `put ID MODNO`, `del ID`) after the handshake")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall deadline")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -59,6 +61,14 @@ func run(args []string) int {
 		return 2
 	}
 	cfg.seed = seed
+	if *statePath != "" {
+		st, err := readState(*statePath)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "syncpeer:", err)
+			return 2
+		}
+		cfg.state = st
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	res, err := runClient(ctx, cfg)
@@ -69,6 +79,10 @@ func run(args []string) int {
 	fmt.Printf("handshake ok hub=%s\n", res.hubKeyID)
 	if cfg.ops > 0 {
 		fmt.Printf("ops sent %d (hub ended: %s)\n", cfg.ops, res.hubEnd)
+	}
+	if cfg.state != nil {
+		fmt.Printf("state sent: %d ops, %d deletions (hub ended: %s)\n", len(cfg.state.puts),
+			len(cfg.state.deletes), res.hubEnd)
 	}
 	if cfg.refuseSetConfig {
 		fmt.Println("set_config refused: ended the session")
