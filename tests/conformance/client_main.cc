@@ -176,6 +176,7 @@ cv1::ClientCompatResponse Run(const cv1::ClientCompatRequest& req) {
   while (!over && read_one()) {
   }
   SetHeaders(s.headers(), result->mutable_response_headers());
+  SetHeaders(s.trailers(), result->mutable_response_trailers());
   if (!final_status.ok()) SetError(final_status, result);
   return resp;
 }
