@@ -1,6 +1,7 @@
 // HTTP/1.1 requests on the RPC port (Backrest serves its API on HTTP/1.1
 // too): GET routes, Connect unary calls and Connect server streams
-// (chunked). Bidi streams need HTTP/2 and are refused (505).
+// (chunked; proto or JSON), each with its Connect-Timeout-Ms deadline.
+// Bidi streams need HTTP/2 and are refused (505).
 //
 // This file answers one parsed request on a thread that may block (the
 // handlers do); reading requests, deadlines and the connection's limits
@@ -13,6 +14,7 @@
 
 #include "rpc/http1_parser.h"
 #include "rpc/protocol.h"
+#include "rpc/router.h"
 #include "rpc/server.h"
 
 namespace brs::rpc::internal {
@@ -24,7 +26,8 @@ struct Http1Handlers {
   std::function<std::optional<StatusOr<std::string>>(const std::string&, const Headers&, Codec,
                                                      std::string, ResponseMetadata*)>
       unary;
-  std::function<const StreamHandler*(const std::string&)> server_stream;
+  // The server-streaming route at this path, or nullptr.
+  std::function<const Route*(const std::string&)> server_stream;
   std::function<bool(const std::string&)> is_rpc_path;
   size_t max_message = size_t{16} << 20;
 };

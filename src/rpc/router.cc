@@ -58,15 +58,6 @@ bool RouteAccepts(const Route& route, const std::optional<ContentType>& ct) {
   return compatible && (ct->codec != Codec::kJson || route.types.request != nullptr);
 }
 
-int64_t DeadlineMs(const Headers& request, int64_t now_ms) {
-  if (const std::string* t = FindHeader(request, "connect-timeout-ms")) {
-    if (auto ms = ParseConnectTimeout(*t); ms.ok()) return now_ms + ms->count();
-  } else if (const std::string* g = FindHeader(request, "grpc-timeout")) {
-    if (auto ms = ParseGrpcTimeout(*g); ms.ok()) return now_ms + ms->count();
-  }
-  return kNoDeadline;
-}
-
 // An RPC whose route takes its content type.
 RouteDecision RouteCall(const std::string& path, const Route& route, const Headers& request,
                         const ContentType& ct, size_t max_message, int64_t now_ms) {
@@ -87,13 +78,22 @@ RouteDecision RouteCall(const std::string& path, const Route& route, const Heade
   d.info.path = path;
   d.info.headers = request;
   d.info.protocol = ct.protocol;
-  d.info.deadline_ms = DeadlineMs(request, now_ms);
+  d.info.deadline_ms = RequestDeadlineMs(request, now_ms);
   const std::string* enc = FindHeader(request, "content-encoding");
   if (enc) d.content_encoding = *enc;
   return d;
 }
 
 }  // namespace
+
+int64_t RequestDeadlineMs(const Headers& request, int64_t now_ms) {
+  if (const std::string* t = FindHeader(request, "connect-timeout-ms")) {
+    if (auto ms = ParseConnectTimeout(*t); ms.ok()) return now_ms + ms->count();
+  } else if (const std::string* g = FindHeader(request, "grpc-timeout")) {
+    if (auto ms = ParseGrpcTimeout(*g); ms.ok()) return now_ms + ms->count();
+  }
+  return kNoDeadline;
+}
 
 bool ContentLengthAbove(const Headers& h, size_t max) {
   const std::string* cl = FindHeader(h, "content-length");

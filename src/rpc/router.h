@@ -57,6 +57,10 @@ struct RouteDecision {
 RouteDecision RouteRequest(const Headers& request, const RouteTable& table, size_t max_message,
                            int64_t now_ms);
 
+// The call's deadline on the steady clock: `now_ms` plus the request's
+// Connect-Timeout-Ms (or grpc-timeout); kNoDeadline without a valid one.
+int64_t RequestDeadlineMs(const Headers& request, int64_t now_ms);
+
 // A Content-Length above `max`: the request cannot be accepted, whatever
 // its body turns out to be.
 bool ContentLengthAbove(const Headers& h, size_t max);

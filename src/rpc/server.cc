@@ -377,15 +377,16 @@ void Server::Impl::MakeHttp1Handlers() {
     info.headers = h;
     info.peer = "http1";
     info.protocol = Protocol::kConnectUnary;
+    info.deadline_ms = internal::RequestDeadlineMs(h, SteadyNowMs());
     const std::string* enc = FindHeader(h, "content-encoding");
     auto plain = DecodeUnaryBody(enc ? *enc : "", std::move(body), options.max_message_size);
     if (!plain.ok()) return StatusOr<std::string>(plain.status());
     return RunUnary(r->second, info, codec, std::move(*plain), meta);
   };
-  handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
+  handlers.server_stream = [this](const std::string& path) -> const Route* {
     auto r = table.routes.find(path);
     if (r == table.routes.end() || r->second.kind != RouteKind::kServerStream) return nullptr;
-    return &r->second.stream;
+    return &r->second;
   };
   handlers.is_rpc_path = [this](const std::string& path) { return table.routes.count(path) > 0; };
   handlers.max_message = options.max_message_size;

@@ -89,7 +89,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (body.empty()) return StatusOr<std::string>(InvalidArgument("empty"));
     return StatusOr<std::string>(std::move(body));
   };
-  h.server_stream = [](const std::string&) -> const StreamHandler* { return nullptr; };
+  h.server_stream = [](const std::string&) -> const Route* { return nullptr; };
   h.is_rpc_path = [](const std::string& path) { return path.rfind("/fuzz.v1.", 0) == 0; };
   h.max_message = kMaxBody;
 
