@@ -25,7 +25,7 @@ struct CallConfig {
   ContentType content_type{Protocol::kConnectStream, Codec::kProto};
   Encoding send_encoding = Encoding::kIdentity;
   Encoding recv_encoding = Encoding::kIdentity;
-  size_t max_message = kDefaultMaxMessageSize;
+  size_t max_message = kDefaultMaxMessageSize;  // received messages only
   // Connect unary: the body is one bare message, the status is HTTP's.
   bool raw_body() const { return content_type.protocol == Protocol::kConnectUnary; }
 };

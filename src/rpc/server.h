@@ -52,6 +52,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
   std::string tls_cert_file;           // PEM; with tls_key_file enables TLS
   std::string tls_key_file;
+  // The largest message received (decompressed); larger ones are refused
+  // (resource_exhausted). Messages sent are not bounded by it.
   size_t max_message_size = size_t{16} << 20;
   int io_threads = 1;
   uint32_t max_concurrent_streams = 1000;

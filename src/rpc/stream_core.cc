@@ -331,9 +331,12 @@ Status StreamCore::AppendLocked(std::string_view message) {
   if (role_ == Role::kClient && final_) {
     return final_->ok() ? Unavailable("the server ended the call") : *final_;
   }
-  if (message.size() > cfg_.max_message) {
+  // max_message bounds what this side receives (the peer's input is the
+  // hostile one); what it sends is bounded only by the framing's 32-bit
+  // length, as connect-go and grpc-go do.
+  if (message.size() > kMaxFramedMessage) {
     return ResourceExhausted("message of " + std::to_string(message.size()) +
-                             " bytes exceeds the limit");
+                             " bytes cannot be framed");
   }
   if (cfg_.raw_body() && cfg_.send_encoding == Encoding::kGzip) {
     BRS_ASSIGN_OR_RETURN(std::string packed, GzipCompress(message));
