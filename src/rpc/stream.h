@@ -50,7 +50,8 @@ class Stream {
   virtual Status Write(std::string_view message) = 0;
   // Ends the stream. Server: sends the final status (Connect end-of-stream
   // message, gRPC trailers). Client: OK half-closes the request (the
-  // response can still be read); an error cancels the call. Idempotent;
+  // response can still be read); an error cancels the call, after a
+  // half-close too while the outcome is unknown. Otherwise idempotent;
   // wakes blocked calls.
   virtual void Finish(const Status& status) = 0;
   // Messages received and not yet read.

@@ -413,7 +413,16 @@ void StreamCore::Finish(const Status& status) {
   std::function<void()> finished;
   {
     std::lock_guard lock(mu_);
-    if (local_finished_) return;
+    if (local_finished_) {
+      // A client that half-closed may still cancel the call while its
+      // outcome is unknown (the response is still being read).
+      if (role_ == Role::kClient && local_status_.ok() && !status.ok() && !final_ && !broken_ &&
+          !closed_) {
+        local_status_ = status;
+        ClientFinishLocked(status);
+      }
+      return;
+    }
     local_finished_ = true;
     local_status_ = status;
     finished = std::move(on_finish_);
