@@ -15,6 +15,7 @@
 #include "rpc/json_stream.h"
 #include "rpc/refusal_reporter.h"
 #include "rpc/router.h"
+#include "rpc/single_request_stream.h"
 #include "rpc/start_deadline.h"
 #include "rpc/worker_pool.h"
 
@@ -76,26 +77,20 @@ StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec c
 }
 
 // Reads a unary call's request: Connect's bare body (inflated under its
-// Content-Encoding), or gRPC's one enveloped message.
+// Content-Encoding), or gRPC's one enveloped message (none or several:
+// unimplemented, as ReadSingleRequest).
 StatusOr<std::string> ReadUnaryRequest(StreamCore& s, const CallInfo& info,
                                        const std::string& content_encoding, size_t max) {
+  if (info.protocol != Protocol::kConnectUnary)
+    return internal::ReadSingleRequest(s, info.deadline_ms);
   std::string body;
   BRS_ASSIGN_OR_RETURN(auto r, s.Read(&body, info.deadline_ms));
   if (r != Stream::ReadResult::kMessage) {
     return r == Stream::ReadResult::kTimeout
                ? Status(Code::kDeadlineExceeded, "deadline exceeded")
-               : InvalidArgument("unary call without a request message");
+               : Status(Code::kUnimplemented, "unary call without a request body");
   }
-  if (info.protocol == Protocol::kConnectUnary) {
-    return DecodeUnaryBody(content_encoding, std::move(body), max);
-  }
-  std::string extra;  // gRPC: exactly one message
-  auto end = s.Read(&extra, info.deadline_ms);
-  if (!end.ok()) return end.status();
-  if (*end != Stream::ReadResult::kEnd) {
-    return InvalidArgument("unary call with more than one request message");
-  }
-  return body;
+  return DecodeUnaryBody(content_encoding, std::move(body), max);
 }
 
 // A unary call over HTTP/2: request, handler, response, status.
@@ -119,13 +114,25 @@ void ServeUnary(StreamCore& s, const Route& route, const CallInfo& info, Codec c
 
 // A server-streaming or bidi call: the handler reads and writes (through
 // the JSON codec when asked), its return is the final status.
+// A server-streaming route's handler gets its one request message read
+// already (internal::ReadSingleRequest).
 void ServeStream(StreamCore& s, const Route& route, const CallInfo& info, Codec codec) {
+  std::optional<internal::SingleRequestStream> single;
+  Stream* stream = &s;
+  if (route.kind == RouteKind::kServerStream) {
+    auto request = internal::ReadSingleRequest(s, info.deadline_ms);
+    if (!request.ok()) {
+      s.Finish(request.status());
+      return;
+    }
+    stream = &single.emplace(s, std::move(*request));
+  }
   Status result;
   if (codec == Codec::kJson) {
-    internal::JsonStream js(s, route.types.request, route.types.response);
+    internal::JsonStream js(*stream, route.types.request, route.types.response);
     result = route.stream(info, js);
   } else {
-    result = route.stream(info, s);
+    result = route.stream(info, *stream);
   }
   s.Finish(result);
 }
