@@ -9,6 +9,10 @@
 namespace brs::rpc::internal {
 namespace {
 
+// 405 and 415 carry no Connect error (as connect-go answers): a client
+// takes its code from the HTTP status (unknown for both).
+constexpr char kText[] = "text/plain; charset=utf-8";
+
 // A server stream over HTTP/1.1: the request is one message; responses are
 // envelopes in chunks; the end-of-stream envelope and the last chunk are
 // the response's end (End).
@@ -126,8 +130,7 @@ Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const 
     return Reply(r, resp->status, resp->content_type, resp->body, head);
   }
   if (h.is_rpc_path(path)) {
-    return Reply(r, 405, "application/json",
-                 ConnectErrorJson(Status(Code::kUnimplemented, "use POST for RPC calls")), head);
+    return Reply(r, 405, kText, "use POST for RPC calls\n", head);
   }
   return Reply(r, 404, "text/plain; charset=utf-8", "not found\n");
 }
@@ -137,8 +140,7 @@ Http1ResponseEnd ServeUnary(Http1Request& r, const std::string& path, const Cont
   ResponseMetadata meta;
   auto result = h.unary(path, r.headers, ct.codec, std::move(r.body), &meta);
   if (!result) {
-    return Reply(r, 415, "application/json",
-                 ConnectErrorJson(Status(Code::kUnimplemented, "not a unary procedure")));
+    return Reply(r, 415, kText, "not a unary procedure\n");
   }
   Headers extra = std::move(meta.headers);
   for (auto& [name, value] : meta.trailers) extra.emplace_back("trailer-" + name, std::move(value));
@@ -193,10 +195,12 @@ Http1ResponseEnd ServeHttp1Request(Http1Request r, const Http1Handlers& h,
     if (route != nullptr && (ct->codec == Codec::kProto || route->types.request != nullptr)) {
       return ServeServerStream(r, path, *ct, *route, h, out);
     }
+    if (route == nullptr) {  // a client or bidi stream
+      return Reply(r, 505, "application/json",
+                   ConnectErrorJson(Status(Code::kUnimplemented, "this call needs HTTP/2")));
+    }
   }
-  return Reply(r, 505, "application/json",
-               ConnectErrorJson(Status(Code::kUnimplemented,
-                                       "this call needs HTTP/2 (or a supported content-type)")));
+  return Reply(r, 415, kText, "unsupported content-type " + (ct_s ? *ct_s : "") + "\n");
 }
 
 }  // namespace brs::rpc::internal

@@ -7,6 +7,10 @@ namespace {
 
 using Action = RouteDecision::Action;
 
+// 405 and 415 carry no Connect error (as connect-go answers): a client
+// takes its code from the HTTP status (unknown for both).
+constexpr char kText[] = "text/plain; charset=utf-8";
+
 RouteDecision Respond(int status, std::string content_type, std::string body) {
   RouteDecision d;
   d.action = Action::kRespond;
@@ -39,7 +43,7 @@ RouteDecision RouteGet(const std::string& path, bool head, const Headers& reques
     d.info.path = path;
     d.info.headers = request;
   } else if (table.routes.count(path)) {
-    d = RespondError(405, Status(Code::kUnimplemented, "use POST for RPC calls"));
+    d = Respond(405, kText, "use POST for RPC calls\n");
   } else {
     d = Respond(404, "text/plain; charset=utf-8", "not found\n");
   }
@@ -129,11 +133,10 @@ RouteDecision RouteRequest(const Headers& request, const RouteTable& table, size
     return RespondError(404, unknown);
   }
   if (!method || *method != "POST") {
-    return RespondError(405, Status(Code::kUnimplemented, "use POST for RPC calls"));
+    return Respond(405, kText, "use POST for RPC calls\n");
   }
   if (!RouteAccepts(it->second, ctype)) {
-    return RespondError(
-        415, Status(Code::kUnimplemented, "unsupported content-type " + (ctype_s ? *ctype_s : "")));
+    return Respond(415, kText, "unsupported content-type " + (ctype_s ? *ctype_s : "") + "\n");
   }
   return RouteCall(path, it->second, request, *ctype, max_message, now_ms);
 }

@@ -170,5 +170,15 @@ TEST_F(Http1ServeTest, CompressedRequestWithoutEncodingEndsInternal) {
   EXPECT_EQ(ParseConnectEndStreamJson(envs[0].payload).code(), Code::kInternal);
 }
 
+TEST_F(Http1ServeTest, UnknownContentTypeIs415WithoutAConnectError) {
+  // No Connect error JSON in it: a Connect client takes its code from the
+  // status (415: unknown), as connect-go's server answers.
+  Serve(kEcho, "application/foo", "x");
+  EXPECT_EQ(response_.rfind("HTTP/1.1 415 Unsupported Media Type\r\n", 0), 0u) << response_;
+  EXPECT_NE(response_.find("Content-Type: text/plain"), std::string::npos) << response_;
+  Serve(kCount, "image/jpeg", "x");
+  EXPECT_EQ(response_.rfind("HTTP/1.1 415 ", 0), 0u) << response_;
+}
+
 }  // namespace
 }  // namespace brs::rpc::internal
