@@ -57,7 +57,11 @@ StatusOr<std::string> DecodeUnaryBody(std::string_view content_encoding, std::st
     return Status(Code::kUnimplemented, "unsupported content-encoding");
   }
   auto plain = GzipDecompress(body, max);
-  if (!plain.ok()) return InvalidArgument("request body: " + plain.status().message());
+  if (!plain.ok()) {  // too large once inflated stays resource_exhausted
+    const Code code = plain.status().code() == Code::kResourceExhausted ? Code::kResourceExhausted
+                                                                        : Code::kInvalidArgument;
+    return Status(code, "request body: " + plain.status().message());
+  }
   return plain;
 }
 

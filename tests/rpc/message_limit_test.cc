@@ -40,8 +40,9 @@ class MessageLimitTest : public ::testing::TestWithParam<bool> {
   }
   void TearDown() override { server_->Stop(1000); }
 
-  std::unique_ptr<Client> MakeClient(size_t max_message) {
+  std::unique_ptr<Client> MakeClient(size_t max_message, bool gzip = false) {
     ClientOptions c;
+    c.send_gzip = gzip;
     c.base_url = "http://127.0.0.1:" + std::to_string(server_->port());
     c.grpc = GetParam();
     c.max_message_size = max_message;
@@ -80,6 +81,15 @@ TEST_P(MessageLimitTest, EachSideRefusesWhatItReceivesAboveItsLimit) {
   EXPECT_EQ(r.status().code(), Code::kResourceExhausted) << r.status().ToString();
   // A small request is taken, and the client refuses the 10 000 back.
   r = client->Unary(kBig, Bytes("small"), {}, 5'000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kResourceExhausted) << r.status().ToString();
+}
+
+TEST_P(MessageLimitTest, GzipRequestAboveTheLimitOnceInflatedIsResourceExhausted) {
+  auto client = MakeClient(size_t{1} << 20, /*gzip=*/true);
+  ASSERT_NE(client, nullptr);
+  // 5 000 bytes of one letter: far below 1 000 compressed, above inflated.
+  auto r = client->Unary(kBig, Bytes(std::string(5'000, 'q')), {}, 5'000);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kResourceExhausted) << r.status().ToString();
 }
