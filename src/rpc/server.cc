@@ -52,7 +52,13 @@ StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& s) {
 // gzip, at most `max` bytes once inflated); shared by HTTP/2 and HTTP/1.1.
 StatusOr<std::string> DecodeUnaryBody(std::string_view content_encoding, std::string body,
                                       size_t max) {
-  if (content_encoding.empty() || content_encoding == "identity") return body;
+  if (content_encoding.empty() || content_encoding == "identity") {
+    if (body.size() > max) {
+      return ResourceExhausted("request body larger than the limit of " + std::to_string(max) +
+                               " bytes");
+    }
+    return body;
+  }
   if (content_encoding != "gzip") {
     return Status(Code::kUnimplemented, "unsupported content-encoding");
   }

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "rpc/client.h"
+#include "rpc/envelope.h"
+#include "rpc/raw_http1_peer.h"
 #include "rpc/rpc_test_util.h"
 #include "rpc/server.h"
 
@@ -16,6 +18,7 @@ using testing::Bytes;
 
 constexpr char kBig[] = "/t.S/Big";
 constexpr char kBigStream[] = "/t.S/BigStream";
+constexpr char kSizeStream[] = "/t.S/SizeStream";
 constexpr size_t kLimit = 1000;
 
 class MessageLimitTest : public ::testing::TestWithParam<bool> {
@@ -92,6 +95,44 @@ TEST_P(MessageLimitTest, GzipRequestAboveTheLimitOnceInflatedIsResourceExhausted
   auto r = client->Unary(kBig, Bytes(std::string(5'000, 'q')), {}, 5'000);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kResourceExhausted) << r.status().ToString();
+}
+
+// HTTP/1.1: a stream's body is its message and the envelope's 5-byte
+// prefix, so a message of exactly the limit is served; a bare unary body
+// above the limit is resource_exhausted.
+TEST(MessageLimitHttp1Test, StreamMessageOfExactlyTheLimitIsServed) {
+  ServerOptions o;
+  o.max_message_size = kLimit;
+  Server server(o);
+  server.HandleServerStream(kSizeStream, [](const CallInfo&, Stream& s) -> Status {
+    std::string m;
+    BRS_ASSIGN_OR_RETURN(auto r, s.Read(&m));
+    if (r != Stream::ReadResult::kMessage) return InvalidArgument("no request");
+    return s.Write("size " + std::to_string(m.size()));
+  });
+  server.HandleUnary(kBig, [](const CallInfo&, std::string_view req) -> StatusOr<std::string> {
+    return std::to_string(req.size());
+  });
+  ASSERT_TRUE(server.Start().ok());
+  auto post = [&](const std::string& path, const std::string& ctype, const std::string& body) {
+    testing::RawHttp1Peer p(server.port());
+    EXPECT_TRUE(p.Send("POST " + path + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" +
+                       "Content-Type: " + ctype +
+                       "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    p.AwaitClose(5'000);
+    return p.received();
+  };
+  std::string body;
+  ASSERT_TRUE(AppendEnvelope(0, std::string(kLimit, 'm'), &body).ok());
+  const std::string stream = post(kSizeStream, "application/connect+proto", body);
+  EXPECT_EQ(stream.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << stream;
+  EXPECT_NE(stream.find("size 1000"), std::string::npos) << stream;
+  const std::string unary = post(kBig, "application/proto", std::string(kLimit + 3, 'u'));
+  EXPECT_EQ(unary.rfind("HTTP/1.1 429 ", 0), 0u) << unary;
+  EXPECT_NE(unary.find("resource_exhausted"), std::string::npos) << unary;
+  const std::string fits = post(kBig, "application/proto", std::string(kLimit, 'u'));
+  EXPECT_EQ(fits.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << fits;
+  server.Stop(1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(All, MessageLimitTest, ::testing::Bool(),
