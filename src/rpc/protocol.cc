@@ -79,13 +79,18 @@ bool ParseStruct(std::string_view body, google::protobuf::Struct* out) {
   return google::protobuf::util::JsonStringToMessage(std::string(body), out, opts).ok();
 }
 
+// A missing, null or unrecognized code is `fallback` (the HTTP status's
+// code; unknown in an end-of-stream message), the message kept, as the
+// Connect protocol says.
 Status StatusFromErrorObject(const google::protobuf::Struct& err, Code fallback) {
   auto it = err.fields().find("code");
-  if (it == err.fields().end() || !it->second.has_string_value()) {
-    return Status(fallback, "error without code");
+  Code code = fallback;
+  if (it != err.fields().end() && it->second.has_string_value()) {
+    const std::string& name = it->second.string_value();
+    code = CodeFromName(name);
+    if (code == Code::kUnknown && name != "unknown") code = fallback;
+    if (code == Code::kOk) code = Code::kUnknown;
   }
-  Code code = CodeFromName(it->second.string_value());
-  if (code == Code::kOk) code = Code::kUnknown;
   std::string message;
   auto m = err.fields().find("message");
   if (m != err.fields().end() && m->second.has_string_value()) message = m->second.string_value();

@@ -63,7 +63,22 @@ TEST(Protocol, GarbageJson) {
   EXPECT_EQ(ParseConnectErrorJson("<html>", Code::kUnavailable).code(), Code::kUnavailable);
   EXPECT_EQ(ParseConnectEndStreamJson("{\"error\":").code(), Code::kInternal);
   EXPECT_EQ(ParseConnectEndStreamJson("{\"error\":5}").code(), Code::kInternal);
-  EXPECT_EQ(ParseConnectErrorJson("{\"code\":\"bogus\"}", Code::kInternal).code(), Code::kUnknown);
+}
+
+// A code that is missing, null or not one of Connect's is the HTTP status's
+// (the fallback), and the message stays; "unknown" named is unknown.
+TEST(Protocol, ErrorJsonWithoutARecognizedCodeTakesTheFallback) {
+  for (const char* json : {"{\"message\":\"oops\"}", "{\"code\":null,\"message\":\"oops\"}",
+                           "{\"code\":\"foobar\",\"message\":\"oops\"}"}) {
+    const Status s = ParseConnectErrorJson(json, Code::kUnavailable);
+    EXPECT_EQ(s.code(), Code::kUnavailable) << json;
+    EXPECT_EQ(s.message(), "oops") << json;
+  }
+  EXPECT_EQ(ParseConnectErrorJson("{\"code\":\"unknown\"}", Code::kUnavailable).code(),
+            Code::kUnknown);
+  const Status end = ParseConnectEndStreamJson("{\"error\":{\"message\":\"oops\"}}");
+  EXPECT_EQ(end.code(), Code::kUnknown) << "an end-of-stream error has no status to fall back on";
+  EXPECT_EQ(end.message(), "oops");
 }
 
 TEST(Protocol, GrpcPercentEncoding) {
