@@ -124,10 +124,13 @@ ResponseHeadResult CheckOkResponse(const CallConfig& config, const Headers& head
   const Protocol p = config.content_type.protocol;
   const std::string* ctype = FindHeader(headers, "content-type");
   auto parsed = ctype ? ParseContentType(*ctype) : std::nullopt;
+  // Not an RPC content type at all: unknown (the peer is not an RPC
+  // server); another protocol's or codec's: internal (as connect-go).
   if (!parsed || parsed->protocol != p ||
       (p == Protocol::kConnectUnary && parsed->codec != config.content_type.codec)) {
     r.kind = ResponseHeadResult::Kind::kFailed;
-    r.status = Internal("unexpected response content-type \"" + (ctype ? *ctype : "") + "\"");
+    r.status = Status(parsed ? Code::kInternal : Code::kUnknown,
+                      "unexpected response content-type \"" + (ctype ? *ctype : "") + "\"");
     return r;
   }
   const std::string* enc =

@@ -231,6 +231,12 @@ TEST(CallSemantics, ClientChecksResponseHeaders) {
   r = CheckResponseHeaders(grpc, 200, {{"content-type", "application/connect+proto"}}, false);
   EXPECT_EQ(r.kind, Kind::kFailed);
   EXPECT_EQ(r.status.code(), Code::kInternal);
+  r = CheckResponseHeaders(grpc, 200, {{"content-type", "image/jpeg"}}, false);
+  EXPECT_EQ(r.kind, Kind::kFailed);
+  EXPECT_EQ(r.status.code(), Code::kUnknown) << "not an RPC content type at all";
+  const CallConfig stream = Config(Protocol::kConnectStream, Codec::kProto);
+  r = CheckResponseHeaders(stream, 200, {{"content-type", "image/jpeg"}}, false);
+  EXPECT_EQ(r.status.code(), Code::kUnknown);
   r = CheckResponseHeaders(grpc, 200,
                            {{"content-type", "application/grpc"}, {"grpc-encoding", "br"}}, false);
   EXPECT_EQ(r.kind, Kind::kFailed);
