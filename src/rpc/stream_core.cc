@@ -256,6 +256,11 @@ void StreamCore::ClientRemoteEndLocked() {
   const Protocol p = cfg_.content_type.protocol;
   if (p != Protocol::kConnectUnary) {
     final_ = StreamResponseEnd(p, http_status_, in_headers_, in_trailers_, end_envelope_seen_);
+    // A body that ends inside a message is a broken response, whatever
+    // status follows it (grpc-go says internal).
+    if (Status st = decoder_.Finish(); final_->ok() && !st.ok()) {
+      final_ = Internal("response body ended inside a message: " + st.message());
+    }
     return;
   }
   Status st = ConnectUnaryResponseEnd(http_status_, in_headers_, cfg_.recv_encoding,
