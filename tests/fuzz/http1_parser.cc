@@ -83,8 +83,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (path != "/metrics") return std::nullopt;
     return HttpResponse{200, "text/plain", "metrics\n"};
   };
-  h.unary = [](const std::string& path, const Headers&, Codec,
-               std::string body) -> std::optional<StatusOr<std::string>> {
+  h.unary = [](const std::string& path, const Headers&, Codec, std::string body,
+               ResponseMetadata*) -> std::optional<StatusOr<std::string>> {
     if (path != "/fuzz.v1.Echo/Unary") return std::nullopt;
     if (body.empty()) return StatusOr<std::string>(InvalidArgument("empty"));
     return StatusOr<std::string>(std::move(body));
