@@ -30,10 +30,14 @@ Headers ServerResponseHeaders(const ResponseHead& head) {
     h.emplace_back(grpc ? "grpc-accept-encoding" : "connect-accept-encoding", "gzip");
   }
   if (head.extra != nullptr) h.insert(h.end(), head.extra->begin(), head.extra->end());
+  if (head.trailers != nullptr && head.forced_status == 0 &&
+      ct.protocol == Protocol::kConnectUnary) {
+    for (const auto& [name, value] : *head.trailers) h.emplace_back("trailer-" + name, value);
+  }
   return h;
 }
 
-Headers GrpcTrailers(const Status& status) {
+Headers GrpcTrailers(const Status& status, const Headers& extra) {
   Headers t;
   t.emplace_back("grpc-status", std::to_string(static_cast<int>(status.code())));
   if (!status.ok() && !status.message().empty()) {
@@ -42,10 +46,12 @@ Headers GrpcTrailers(const Status& status) {
   if (!status.ok() && !status.details().empty()) {
     t.emplace_back("grpc-status-details-bin", GrpcStatusDetailsBin(status));
   }
+  t.insert(t.end(), extra.begin(), extra.end());
   return t;
 }
 
-ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, bool started) {
+ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, bool started,
+                          const Headers& trailers) {
   ServerEnd end;
   switch (protocol) {
     case Protocol::kConnectUnary:
@@ -55,7 +61,7 @@ ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, 
       }
       break;
     case Protocol::kConnectStream:
-      (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status), &end.bytes);
+      (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status, trailers), &end.bytes);
       break;
     case Protocol::kGrpc:
       break;  // trailers carry the status
@@ -118,10 +124,13 @@ ResponseHeadResult CheckOkResponse(const CallConfig& config, const Headers& head
   const Protocol p = config.content_type.protocol;
   const std::string* ctype = FindHeader(headers, "content-type");
   auto parsed = ctype ? ParseContentType(*ctype) : std::nullopt;
+  // Not an RPC content type at all: unknown (the peer is not an RPC
+  // server); another protocol's or codec's: internal (as connect-go).
   if (!parsed || parsed->protocol != p ||
       (p == Protocol::kConnectUnary && parsed->codec != config.content_type.codec)) {
     r.kind = ResponseHeadResult::Kind::kFailed;
-    r.status = Internal("unexpected response content-type \"" + (ctype ? *ctype : "") + "\"");
+    r.status = Status(parsed ? Code::kInternal : Code::kUnknown,
+                      "unexpected response content-type \"" + (ctype ? *ctype : "") + "\"");
     return r;
   }
   const std::string* enc =

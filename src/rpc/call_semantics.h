@@ -25,7 +25,7 @@ struct CallConfig {
   ContentType content_type{Protocol::kConnectStream, Codec::kProto};
   Encoding send_encoding = Encoding::kIdentity;
   Encoding recv_encoding = Encoding::kIdentity;
-  size_t max_message = kDefaultMaxMessageSize;
+  size_t max_message = kDefaultMaxMessageSize;  // received messages only
   // Connect unary: the body is one bare message, the status is HTTP's.
   bool raw_body() const { return content_type.protocol == Protocol::kConnectUnary; }
 };
@@ -42,15 +42,18 @@ struct ResponseHead {
   // Set when the handler already finished, with its status (a Connect
   // unary error is an HTTP status with a JSON body).
   const Status* finished = nullptr;
-  const Headers* extra = nullptr;  // added by the handler; may be null
+  const Headers* extra = nullptr;     // added by the handler; may be null
+  const Headers* trailers = nullptr;  // the handler's trailers; may be null
 };
 // :status, content-type, the encodings (Connect streams and gRPC), then
-// the handler's own headers.
+// the handler's own headers; Connect unary sends the handler's trailers
+// here too, as "trailer-<name>" headers (it has no trailers of its own).
 Headers ServerResponseHeaders(const ResponseHead& head);
 
 // gRPC trailers for a final status: grpc-status, and grpc-message
-// (percent-encoded) for an error with a message.
-Headers GrpcTrailers(const Status& status);
+// (percent-encoded) for an error with a message, then the handler's
+// `extra` trailers.
+Headers GrpcTrailers(const Status& status, const Headers& extra = {});
 
 // How the server ends a call with `status`, after its queued messages.
 struct ServerEnd {
@@ -63,8 +66,11 @@ struct ServerEnd {
   std::string bytes;
 };
 // `forced`: the response has its own status (ForceResponse); `started`:
-// its headers have been submitted.
-ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, bool started);
+// its headers have been submitted. `trailers` (the handler's) go in a
+// Connect stream's end-of-stream message (gRPC's and Connect unary's go
+// elsewhere: GrpcTrailers, ServerResponseHeaders).
+ServerEnd ServerEndOfCall(Protocol protocol, const Status& status, bool forced, bool started,
+                          const Headers& trailers = {});
 
 // Connect streams and gRPC: the request's encodings, into *config (whose
 // content type is set). recv from connect-content-encoding / grpc-encoding

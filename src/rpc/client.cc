@@ -80,6 +80,8 @@ class ClientStream final : public Stream {
   size_t Backlog() const override { return core_->Backlog(); }
   Headers headers() const override { return core_->headers(); }
   void AddResponseHeader(std::string, std::string) override {}
+  void AddResponseTrailer(std::string, std::string) override {}
+  Headers trailers() const override { return core_->trailers(); }
   std::string peer_address() const override { return core_->peer_address(); }
 
  private:
@@ -106,6 +108,8 @@ class ClientAsyncStream final : public AsyncStream {
   size_t Backlog() const override { return core_->Backlog(); }
   Headers headers() const override { return core_->headers(); }
   void AddResponseHeader(std::string, std::string) override {}
+  void AddResponseTrailer(std::string, std::string) override {}
+  Headers trailers() const override { return core_->trailers(); }
   std::string peer_address() const override { return core_->peer_address(); }
 
  private:

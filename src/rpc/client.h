@@ -39,6 +39,8 @@ struct ClientOptions {
   // link, found through its data directory). Overrides ca_file.
   std::string pinned_cert_file;
   int64_t connect_timeout_ms = 10'000;
+  // The largest message received (decompressed); larger ones are refused
+  // (resource_exhausted). Messages sent are not bounded by it.
   size_t max_message_size = size_t{16} << 20;
   std::string user_agent = "backrest-sync";
   // The io thread to run on; null: the client starts its own.

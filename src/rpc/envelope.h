@@ -16,6 +16,8 @@ inline constexpr uint8_t kFlagCompressed = 0x01;
 inline constexpr uint8_t kFlagEndStream = 0x02;  // Connect only
 inline constexpr size_t kEnvelopeHeaderSize = 5;
 inline constexpr size_t kDefaultMaxMessageSize = 16u << 20;
+// The largest payload an envelope's 4-byte length can carry.
+inline constexpr size_t kMaxFramedMessage = 0xffffffffu;
 
 struct Envelope {
   uint8_t flags = 0;

@@ -3,19 +3,27 @@
 #include <cstdio>
 
 #include "rpc/envelope.h"
-#include "rpc/gzip.h"
 #include "rpc/json_stream.h"
+#include "rpc/message_codec.h"
 
 namespace brs::rpc::internal {
 namespace {
+
+// 405 and 415 carry no Connect error (as connect-go answers): a client
+// takes its code from the HTTP status (unknown for both).
+constexpr char kText[] = "text/plain; charset=utf-8";
 
 // A server stream over HTTP/1.1: the request is one message; responses are
 // envelopes in chunks; the end-of-stream envelope and the last chunk are
 // the response's end (End).
 class ChunkedStream final : public Stream {
  public:
-  ChunkedStream(Http1ResponseWriter& out, std::string request, Headers headers, Codec codec)
-      : out_(out), request_(std::move(request)), headers_(std::move(headers)), codec_(codec) {}
+  ChunkedStream(Http1ResponseWriter& out, std::string content_type, std::string request,
+                Headers headers)
+      : out_(out),
+        content_type_(std::move(content_type)),
+        request_(std::move(request)),
+        headers_(std::move(headers)) {}
   // After the request message: kEnd while the peer is there, Canceled once
   // it has gone (so that a handler waiting for changes notices).
   StatusOr<ReadResult> Read(std::string* m, int64_t) override {
@@ -47,13 +55,17 @@ class ChunkedStream final : public Stream {
   void AddResponseHeader(std::string n, std::string v) override {
     if (!started_) extra_.emplace_back(std::move(n), std::move(v));
   }
+  void AddResponseTrailer(std::string n, std::string v) override {
+    if (!finished_) trailers_.emplace_back(std::move(n), std::move(v));
+  }
+  Headers trailers() const override { return {}; }
   std::string peer_address() const override { return "http1"; }
 
   // The end-of-stream envelope with the final status, and the last chunk.
   Http1ResponseEnd End(bool keep_alive) {
     if (broken_) return {"", false};
     std::string env;
-    (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status_), &env);
+    (void)AppendEnvelope(kFlagEndStream, ConnectEndStreamJson(status_, trailers_), &env);
     std::string head = Head();
     return {head + Chunk(env) + "0\r\n\r\n", keep_alive};
   }
@@ -63,10 +75,11 @@ class ChunkedStream final : public Stream {
   std::string Head() {
     if (started_) return "";
     started_ = true;
-    std::string h = "HTTP/1.1 200 OK\r\nContent-Type: " +
-                    ContentTypeString({Protocol::kConnectStream, codec_}) +
-                    "\r\nTransfer-Encoding: chunked\r\n";
-    for (const auto& [k, v] : extra_) h += k + ": " + v + "\r\n";
+    std::string h =
+        "HTTP/1.1 200 OK\r\nContent-Type: " + content_type_ + "\r\nTransfer-Encoding: chunked\r\n";
+    for (const auto& [k, v] : extra_) {
+      if (Http1HeaderSafe(k, v)) h += k + ": " + v + "\r\n";
+    }
     return h + "\r\n";
   }
   static std::string Chunk(const std::string& data) {
@@ -75,82 +88,90 @@ class ChunkedStream final : public Stream {
     return std::string(size) + data + "\r\n";
   }
   Http1ResponseWriter& out_;
+  std::string content_type_;
   std::string request_;
   Headers headers_;
   Headers extra_;
-  Codec codec_;
+  Headers trailers_;
   Status status_;
   bool read_ = false, started_ = false, finished_ = false, broken_ = false;
 };
 
-// Inflates a compressed request envelope of a Connect stream call sent
-// over HTTP/1.1 (connect-content-encoding: gzip).
-Status Inflate(const Headers& headers, const Http1Handlers& h, Envelope* env) {
-  const std::string* enc = FindHeader(headers, "connect-content-encoding");
-  if (!enc || *enc != "gzip") {
-    return Internal("protocol error: compressed message without a negotiated encoding");
+// The one request message of a Connect server stream sent over HTTP/1.1:
+// its body is exactly one envelope, compressed under its
+// Connect-Content-Encoding. Another count is unimplemented, as connect-go
+// and grpc-go answer a unary-request call with no or several messages.
+StatusOr<std::string> OneRequestMessage(const Http1Request& r, size_t max_message) {
+  const std::string* enc_s = FindHeader(r.headers, "connect-content-encoding");
+  BRS_ASSIGN_OR_RETURN(Encoding enc, ParseEncoding(enc_s ? *enc_s : ""));
+  EnvelopeDecoder dec(max_message);
+  if (Status st = dec.Feed(r.body); !st.ok()) return FramingError(st);
+  auto env = dec.Next();
+  if (!dec.status().ok()) return FramingError(dec.status());
+  if (!env) {
+    if (Status st = dec.Finish(); !st.ok()) return st;
+    return Status(Code::kUnimplemented, "server stream without a request message");
   }
-  auto plain = GzipDecompress(env->payload, h.max_message);
-  if (!plain.ok()) return InvalidArgument("request message: " + plain.status().message());
-  env->payload = std::move(*plain);
-  env->flags &= static_cast<uint8_t>(~kFlagCompressed);
-  return Status();
+  if (dec.buffered() > 0) {
+    return Status(Code::kUnimplemented, "server stream with more than one request message");
+  }
+  if (env->flags & kFlagEndStream) return InvalidArgument("end-stream flag in a request");
+  return DecodeMessage(*env, enc, max_message);
 }
 
 Http1ResponseEnd Reply(const Http1Request& r, int status, const std::string& ctype,
-                       const std::string& body, bool head = false, const Headers* extra = nullptr) {
+                       const std::string& body, bool head = false, const Headers& extra = {}) {
   return {FormatHttp1Response(status, ctype, body, r.keep_alive, head, extra), r.keep_alive};
 }
 
 Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const Http1Handlers& h) {
   const bool head = r.method == "HEAD";
   if (auto resp = h.get(path, r.headers)) {
-    return Reply(r, resp->status, resp->content_type, resp->body, head, &resp->headers);
+    return Reply(r, resp->status, resp->content_type, resp->body, head);
   }
   if (h.is_rpc_path(path)) {
-    return Reply(r, 405, "application/json",
-                 ConnectErrorJson(Status(Code::kUnimplemented, "use POST for RPC calls")), head);
+    return Reply(r, 405, kText, "use POST for RPC calls\n", head);
   }
   return Reply(r, 404, "text/plain; charset=utf-8", "not found\n");
 }
 
 Http1ResponseEnd ServeUnary(Http1Request& r, const std::string& path, const ContentType& ct,
                             const Http1Handlers& h) {
-  Headers extra;
-  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body), &extra);
+  ResponseMetadata meta;
+  auto result = h.unary(path, r.headers, ct.codec, std::move(r.body), &meta);
   if (!result) {
-    return Reply(r, 415, "application/json",
-                 ConnectErrorJson(Status(Code::kUnimplemented, "not a unary procedure")));
+    return Reply(r, 415, kText, "not a unary procedure\n");
   }
-  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result, false, &extra);
+  Headers extra = std::move(meta.headers);
+  for (auto& [name, value] : meta.trailers) extra.emplace_back("trailer-" + name, std::move(value));
+  if (result->ok()) return Reply(r, 200, ContentTypeString(ct), **result, false, extra);
   return Reply(r, HttpStatusForCode(result->status().code()), "application/json",
-               ConnectErrorJson(result->status()), false, &extra);
+               ConnectErrorJson(result->status()), false, extra);
 }
 
-Http1ResponseEnd ServeServerStream(const Http1Request& r, const std::string& path, Codec codec,
-                                   const MessageTypes& types, const Http1Handlers& h,
-                                   Http1ResponseWriter& out) {
-  EnvelopeDecoder dec(h.max_message + kEnvelopeHeaderSize);
-  Status st = dec.Feed(r.body);
-  auto env = st.ok() ? dec.Next() : std::nullopt;
-  Status payload_status;
-  if (env && (env->flags & kFlagCompressed)) payload_status = Inflate(r.headers, h, &*env);
-  if (!env || !payload_status.ok()) {
-    Status error = env ? payload_status : InvalidArgument("expected exactly one request message");
-    return Reply(r, HttpStatusForCode(error.code()), "application/json", ConnectErrorJson(error));
+// A Connect server stream: a 200 with chunks; every error of the call,
+// the request's included, is its end-of-stream message.
+Http1ResponseEnd ServeServerStream(const Http1Request& r, const std::string& path,
+                                   const ContentType& ct, const Route& route,
+                                   const Http1Handlers& h, Http1ResponseWriter& out) {
+  auto request = OneRequestMessage(r, h.max_message);
+  ChunkedStream stream(out, ContentTypeString(ct), request.ok() ? std::move(*request) : "",
+                       r.headers);
+  if (!request.ok()) {
+    stream.Finish(request.status());
+    return stream.End(r.keep_alive);
   }
-  ChunkedStream stream(out, env->payload, r.headers, codec);
   CallInfo info;
   info.path = path;
   info.headers = r.headers;
   info.peer = "http1";
   info.protocol = Protocol::kConnectStream;
-  const StreamHandler& handler = *h.server_stream(path);
-  if (codec == Codec::kJson) {
-    JsonStream js(stream, types.request, types.response);
-    stream.Finish(handler(info, js));
+  info.deadline_ms = RequestDeadlineMs(r.headers, SteadyNowMs());
+  if (ct.codec == Codec::kJson) {
+    JsonStream js(stream, route.types.request, route.types.response);
+    stream.Finish(route.stream(info, js));
   } else {
-    stream.Finish(handler(info, stream));
+    stream.Finish(route.stream(info, stream));
   }
   return stream.End(r.keep_alive);
 }
@@ -169,16 +190,17 @@ Http1ResponseEnd ServeHttp1Request(Http1Request r, const Http1Handlers& h,
                  ConnectErrorJson(Status(Code::kUnimplemented, "unknown procedure " + path)));
   }
   if (ct && ct->protocol == Protocol::kConnectUnary) return ServeUnary(r, path, *ct, h);
-  if (ct && ct->protocol == Protocol::kConnectStream && h.server_stream(path) != nullptr) {
-    const MessageTypes types = h.stream_types ? h.stream_types(path) : MessageTypes{};
-    const bool json_ok = types.request != nullptr && types.response != nullptr;
-    if (ct->codec == Codec::kProto || (ct->codec == Codec::kJson && json_ok)) {
-      return ServeServerStream(r, path, ct->codec, types, h, out);
+  if (ct && ct->protocol == Protocol::kConnectStream) {
+    const Route* route = h.server_stream(path);
+    if (route != nullptr && (ct->codec == Codec::kProto || route->types.request != nullptr)) {
+      return ServeServerStream(r, path, *ct, *route, h, out);
+    }
+    if (route == nullptr) {  // a client or bidi stream
+      return Reply(r, 505, "application/json",
+                   ConnectErrorJson(Status(Code::kUnimplemented, "this call needs HTTP/2")));
     }
   }
-  return Reply(r, 505, "application/json",
-               ConnectErrorJson(Status(Code::kUnimplemented,
-                                       "this call needs HTTP/2 (or a supported content-type)")));
+  return Reply(r, 415, kText, "unsupported content-type " + (ct_s ? *ct_s : "") + "\n");
 }
 
 }  // namespace brs::rpc::internal

@@ -1,8 +1,7 @@
 // HTTP/1.1 requests on the RPC port (Backrest serves its API on HTTP/1.1
 // too): GET routes, Connect unary calls and Connect server streams
-// (chunked; proto, or JSON where the route gave its message types, which
-// is how a browser's fetch() reads a live stream). Bidi streams need HTTP/2
-// and are refused (505).
+// (chunked; proto or JSON), each with its Connect-Timeout-Ms deadline.
+// Bidi streams need HTTP/2 and are refused (505).
 //
 // This file answers one parsed request on a thread that may block (the
 // handlers do); reading requests, deadlines and the connection's limits
@@ -15,21 +14,20 @@
 
 #include "rpc/http1_parser.h"
 #include "rpc/protocol.h"
+#include "rpc/router.h"
 #include "rpc/server.h"
 
 namespace brs::rpc::internal {
 
 struct Http1Handlers {
   std::function<std::optional<HttpResponse>(const std::string&, const Headers&)> get;
-  // nullopt: no unary route at this path. The handler's extra response
-  // headers go to the last argument.
+  // nullopt: no unary route at this path. The handler's headers and
+  // trailers go in *meta.
   std::function<std::optional<StatusOr<std::string>>(const std::string&, const Headers&, Codec,
-                                                     std::string, Headers*)>
+                                                     std::string, ResponseMetadata*)>
       unary;
-  std::function<const StreamHandler*(const std::string&)> server_stream;
-  // A server stream's message types, for the JSON codec (nullptr types:
-  // proto only). Optional.
-  std::function<MessageTypes(const std::string&)> stream_types;
+  // The server-streaming route at this path, or nullptr.
+  std::function<const Route*(const std::string&)> server_stream;
   std::function<bool(const std::string&)> is_rpc_path;
   size_t max_message = size_t{16} << 20;
 };

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "rpc/envelope.h"
+
 namespace brs::rpc::internal {
 namespace {
 
@@ -30,7 +32,9 @@ Http1Connection::Http1Connection(asio::io_context& io, std::unique_ptr<ByteChann
       on_request_(std::move(on_request)),
       on_event_(std::move(on_event)),
       peer_(channel_->PeerAddress()),
-      parser_(options.max_message),
+      // A body is one message, plus its envelope's prefix for a stream
+      // (a bare unary body is checked against max_message itself).
+      parser_(options.max_message + kEnvelopeHeaderSize),
       timer_(io) {}
 
 void Http1Connection::Start(std::string already_read, int64_t header_deadline_ms) {

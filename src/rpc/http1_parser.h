@@ -3,8 +3,10 @@
 //
 // A request is a request line, header lines and an empty line (the head,
 // at most 64 KiB and 256 headers), then a body of exactly Content-Length
-// bytes (at most `max_body`). Chunked request bodies are refused (411), as
-// are versions other than HTTP/1.0 and HTTP/1.1 (505). HTTP/1.1 keeps the
+// bytes or chunked (Transfer-Encoding: chunked; chunk lines at most 1 KiB,
+// the body at most `max_body`, trailers read and dropped). Other transfer
+// encodings are refused (501), as are both framings at once (400) and
+// versions other than HTTP/1.0 and HTTP/1.1 (505). HTTP/1.1 keeps the
 // connection open unless "Connection: close"; HTTP/1.0 closes it unless
 // "Connection: keep-alive".
 #pragma once
@@ -52,20 +54,34 @@ class Http1RequestParser {
   size_t buffered() const { return buf_.size(); }
 
  private:
+  static constexpr size_t kMaxChunkLine = 1024;
   // Parses buf_[0, end) as a head into pending_ (false: `error` is set).
   bool ParseHead(size_t end, Http1ErrorReply* error);
+  // Takes the chunks of a chunked body from buf_ into pending_.body.
+  Result NextChunks(Http1ErrorReply* error);
+
+  enum class ChunkState { kSize, kData, kDataEnd, kTrailers };
 
   const size_t max_body_;
   std::string buf_;
   bool head_complete_ = false;
   Http1Request pending_;
   size_t body_length_ = 0;
+  bool chunked_ = false;
+  ChunkState chunk_state_ = ChunkState::kSize;
+  size_t chunk_left_ = 0;
+  size_t trailer_lines_ = 0;
 };
 
 // "HTTP/1.1 <status> <reason>" with Content-Type and Content-Length (and
-// "Connection: close" unless keep_alive; "Allow: POST" for a 405). A
-// response to HEAD carries no body. `extra` headers follow those.
+// "Connection: close" unless keep_alive; "Allow: POST" for a 405), then
+// the `extra` headers that are safe to send (Http1HeaderSafe). A response
+// to HEAD carries no body.
 std::string FormatHttp1Response(int status, std::string_view content_type, std::string_view body,
-                                bool keep_alive, bool head = false, const Headers* extra = nullptr);
+                                bool keep_alive, bool head = false, const Headers& extra = {});
+
+// A header name or value that cannot end the line or the head early (no
+// CR, LF or NUL; a name is not empty and has no ':' or space).
+bool Http1HeaderSafe(std::string_view name, std::string_view value);
 
 }  // namespace brs::rpc::internal

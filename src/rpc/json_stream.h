@@ -27,6 +27,10 @@ class JsonStream final : public Stream {
   void Finish(const Status& status) override { inner_.Finish(status); }
   size_t Backlog() const override { return inner_.Backlog(); }
   Headers headers() const override { return inner_.headers(); }
+  void AddResponseTrailer(std::string n, std::string v) override {
+    inner_.AddResponseTrailer(std::move(n), std::move(v));
+  }
+  Headers trailers() const override { return inner_.trailers(); }
   void AddResponseHeader(std::string n, std::string v) override {
     inner_.AddResponseHeader(std::move(n), std::move(v));
   }

@@ -79,13 +79,18 @@ bool ParseStruct(std::string_view body, google::protobuf::Struct* out) {
   return google::protobuf::util::JsonStringToMessage(std::string(body), out, opts).ok();
 }
 
+// A missing, null or unrecognized code is `fallback` (the HTTP status's
+// code; unknown in an end-of-stream message), the message kept, as the
+// Connect protocol says.
 Status StatusFromErrorObject(const google::protobuf::Struct& err, Code fallback) {
   auto it = err.fields().find("code");
-  if (it == err.fields().end() || !it->second.has_string_value()) {
-    return Status(fallback, "error without code");
+  Code code = fallback;
+  if (it != err.fields().end() && it->second.has_string_value()) {
+    const std::string& name = it->second.string_value();
+    code = CodeFromName(name);
+    if (code == Code::kUnknown && name != "unknown") code = fallback;
+    if (code == Code::kOk) code = Code::kUnknown;
   }
-  Code code = CodeFromName(it->second.string_value());
-  if (code == Code::kOk) code = Code::kUnknown;
   std::string message;
   auto m = err.fields().find("message");
   if (m != err.fields().end() && m->second.has_string_value()) message = m->second.string_value();
@@ -202,9 +207,45 @@ std::string ConnectErrorJson(const Status& s) {
   return out;
 }
 
-std::string ConnectEndStreamJson(const Status& s) {
-  if (s.ok()) return "{}";
-  return "{\"error\":" + ConnectErrorJson(s) + "}";
+std::string ConnectEndStreamJson(const Status& s, const Headers& trailers) {
+  std::string out = "{";
+  if (!s.ok()) out += "\"error\":" + ConnectErrorJson(s);
+  if (!trailers.empty()) {
+    if (!s.ok()) out += ',';
+    out += "\"metadata\":{";
+    std::vector<bool> done(trailers.size(), false);
+    bool first = true;
+    for (size_t i = 0; i < trailers.size(); ++i) {
+      if (done[i]) continue;
+      out += first ? "\"" : ",\"";
+      first = false;
+      out += JsonEscape(trailers[i].first) + "\":[";
+      for (size_t j = i; j < trailers.size(); ++j) {
+        if (trailers[j].first != trailers[i].first) continue;
+        done[j] = true;
+        if (j != i) out += ',';
+        out += '"' + JsonEscape(trailers[j].second) + '"';
+      }
+      out += ']';
+    }
+    out += '}';
+  }
+  return out + "}";
+}
+
+void ParseConnectEndStreamMetadata(std::string_view body, Headers* trailers) {
+  google::protobuf::Struct st;
+  if (!ParseStruct(body, &st)) return;
+  auto it = st.fields().find("metadata");
+  if (it == st.fields().end() || !it->second.has_struct_value()) return;
+  for (const auto& [name, values] : it->second.struct_value().fields()) {
+    if (!values.has_list_value()) continue;
+    std::string lower(name);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& v : values.list_value().values()) {
+      if (v.has_string_value()) trailers->emplace_back(lower, v.string_value());
+    }
+  }
 }
 
 Status ParseConnectErrorJson(std::string_view body, Code fallback, std::string_view what) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "rpc/stream.h"
 
 namespace brs::rpc {
 
@@ -33,8 +34,13 @@ Code CodeForHttpStatus(int http_status);
 // omitted when empty, details when there are none; a detail's value is
 // unpadded standard base64). Parsing keeps well-formed details.
 std::string ConnectErrorJson(const Status& s);
-// The end-of-stream JSON: {} on success, {"error":{…}} otherwise.
-std::string ConnectEndStreamJson(const Status& s);
+// The end-of-stream JSON: {} on success, {"error":{…}} otherwise, with
+// the response's trailers (when any) as "metadata":{"name":["value",…]},
+// the values of a name in their order.
+std::string ConnectEndStreamJson(const Status& s, const Headers& trailers = {});
+// Parses an end-of-stream JSON payload's "metadata" into *trailers
+// (appended, names lowercased); a malformed entry is skipped.
+void ParseConnectEndStreamMetadata(std::string_view body, Headers* trailers);
 // Parses an error object; a body that is not Connect error JSON yields
 // `fallback` with a message saying so, naming the body as `what`.
 Status ParseConnectErrorJson(std::string_view body, Code fallback,

@@ -7,6 +7,10 @@ namespace {
 
 using Action = RouteDecision::Action;
 
+// 405 and 415 carry no Connect error (as connect-go answers): a client
+// takes its code from the HTTP status (unknown for both).
+constexpr char kText[] = "text/plain; charset=utf-8";
+
 RouteDecision Respond(int status, std::string content_type, std::string body) {
   RouteDecision d;
   d.action = Action::kRespond;
@@ -39,7 +43,7 @@ RouteDecision RouteGet(const std::string& path, bool head, const Headers& reques
     d.info.path = path;
     d.info.headers = request;
   } else if (table.routes.count(path)) {
-    d = RespondError(405, Status(Code::kUnimplemented, "use POST for RPC calls"));
+    d = Respond(405, kText, "use POST for RPC calls\n");
   } else {
     d = Respond(404, "text/plain; charset=utf-8", "not found\n");
   }
@@ -56,15 +60,6 @@ bool RouteAccepts(const Route& route, const std::optional<ContentType>& ct) {
       ct->protocol == Protocol::kGrpc || (stream_route ? ct->protocol == Protocol::kConnectStream
                                                        : ct->protocol == Protocol::kConnectUnary);
   return compatible && (ct->codec != Codec::kJson || route.types.request != nullptr);
-}
-
-int64_t DeadlineMs(const Headers& request, int64_t now_ms) {
-  if (const std::string* t = FindHeader(request, "connect-timeout-ms")) {
-    if (auto ms = ParseConnectTimeout(*t); ms.ok()) return now_ms + ms->count();
-  } else if (const std::string* g = FindHeader(request, "grpc-timeout")) {
-    if (auto ms = ParseGrpcTimeout(*g); ms.ok()) return now_ms + ms->count();
-  }
-  return kNoDeadline;
 }
 
 // An RPC whose route takes its content type.
@@ -87,13 +82,22 @@ RouteDecision RouteCall(const std::string& path, const Route& route, const Heade
   d.info.path = path;
   d.info.headers = request;
   d.info.protocol = ct.protocol;
-  d.info.deadline_ms = DeadlineMs(request, now_ms);
+  d.info.deadline_ms = RequestDeadlineMs(request, now_ms);
   const std::string* enc = FindHeader(request, "content-encoding");
   if (enc) d.content_encoding = *enc;
   return d;
 }
 
 }  // namespace
+
+int64_t RequestDeadlineMs(const Headers& request, int64_t now_ms) {
+  if (const std::string* t = FindHeader(request, "connect-timeout-ms")) {
+    if (auto ms = ParseConnectTimeout(*t); ms.ok()) return now_ms + ms->count();
+  } else if (const std::string* g = FindHeader(request, "grpc-timeout")) {
+    if (auto ms = ParseGrpcTimeout(*g); ms.ok()) return now_ms + ms->count();
+  }
+  return kNoDeadline;
+}
 
 bool ContentLengthAbove(const Headers& h, size_t max) {
   const std::string* cl = FindHeader(h, "content-length");
@@ -129,11 +133,10 @@ RouteDecision RouteRequest(const Headers& request, const RouteTable& table, size
     return RespondError(404, unknown);
   }
   if (!method || *method != "POST") {
-    return RespondError(405, Status(Code::kUnimplemented, "use POST for RPC calls"));
+    return Respond(405, kText, "use POST for RPC calls\n");
   }
   if (!RouteAccepts(it->second, ctype)) {
-    return RespondError(
-        415, Status(Code::kUnimplemented, "unsupported content-type " + (ctype_s ? *ctype_s : "")));
+    return Respond(415, kText, "unsupported content-type " + (ctype_s ? *ctype_s : "") + "\n");
   }
   return RouteCall(path, it->second, request, *ctype, max_message, now_ms);
 }

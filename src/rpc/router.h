@@ -17,7 +17,7 @@ enum class RouteKind { kUnary, kServerStream, kBidi };
 
 struct Route {
   RouteKind kind;
-  UnaryHandler unary;
+  UnaryMetadataHandler unary;
   StreamHandler stream;
   MessageTypes types;
   AsyncStreamHandler async;  // bidi: serves the binary codec without a thread
@@ -56,6 +56,10 @@ struct RouteDecision {
 // Content-Length above max_message fails it (resource_exhausted).
 RouteDecision RouteRequest(const Headers& request, const RouteTable& table, size_t max_message,
                            int64_t now_ms);
+
+// The call's deadline on the steady clock: `now_ms` plus the request's
+// Connect-Timeout-Ms (or grpc-timeout); kNoDeadline without a valid one.
+int64_t RequestDeadlineMs(const Headers& request, int64_t now_ms);
 
 // A Content-Length above `max`: the request cannot be accepted, whatever
 // its body turns out to be.

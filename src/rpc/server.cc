@@ -15,6 +15,7 @@
 #include "rpc/json_stream.h"
 #include "rpc/refusal_reporter.h"
 #include "rpc/router.h"
+#include "rpc/single_request_stream.h"
 #include "rpc/start_deadline.h"
 #include "rpc/worker_pool.h"
 
@@ -51,23 +52,33 @@ StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& s) {
 // gzip, at most `max` bytes once inflated); shared by HTTP/2 and HTTP/1.1.
 StatusOr<std::string> DecodeUnaryBody(std::string_view content_encoding, std::string body,
                                       size_t max) {
-  if (content_encoding.empty() || content_encoding == "identity") return body;
+  if (content_encoding.empty() || content_encoding == "identity") {
+    if (body.size() > max) {
+      return ResourceExhausted("request body larger than the limit of " + std::to_string(max) +
+                               " bytes");
+    }
+    return body;
+  }
   if (content_encoding != "gzip") {
     return Status(Code::kUnimplemented, "unsupported content-encoding");
   }
   auto plain = GzipDecompress(body, max);
-  if (!plain.ok()) return InvalidArgument("request body: " + plain.status().message());
+  if (!plain.ok()) {  // too large once inflated stays resource_exhausted
+    const Code code = plain.status().code() == Code::kResourceExhausted ? Code::kResourceExhausted
+                                                                        : Code::kInvalidArgument;
+    return Status(code, "request body: " + plain.status().message());
+  }
   return plain;
 }
 
 // Calls a unary handler with the codec conversions; shared by HTTP/2 and
 // HTTP/1.1.
 StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec codec,
-                               std::string body) {
+                               std::string body, ResponseMetadata* meta) {
   if (codec == Codec::kJson) {
     BRS_ASSIGN_OR_RETURN(body, internal::JsonToBinary(*route.types.request, body));
   }
-  BRS_ASSIGN_OR_RETURN(std::string out, route.unary(info, body));
+  BRS_ASSIGN_OR_RETURN(std::string out, route.unary(info, body, meta));
   if (info.deadline_ms != kNoDeadline && SteadyNowMs() > info.deadline_ms) {
     return Status(Code::kDeadlineExceeded, "deadline exceeded");
   }
@@ -76,26 +87,20 @@ StatusOr<std::string> RunUnary(const Route& route, const CallInfo& info, Codec c
 }
 
 // Reads a unary call's request: Connect's bare body (inflated under its
-// Content-Encoding), or gRPC's one enveloped message.
+// Content-Encoding), or gRPC's one enveloped message (none or several:
+// unimplemented, as ReadSingleRequest).
 StatusOr<std::string> ReadUnaryRequest(StreamCore& s, const CallInfo& info,
                                        const std::string& content_encoding, size_t max) {
+  if (info.protocol != Protocol::kConnectUnary)
+    return internal::ReadSingleRequest(s, info.deadline_ms);
   std::string body;
   BRS_ASSIGN_OR_RETURN(auto r, s.Read(&body, info.deadline_ms));
   if (r != Stream::ReadResult::kMessage) {
     return r == Stream::ReadResult::kTimeout
                ? Status(Code::kDeadlineExceeded, "deadline exceeded")
-               : InvalidArgument("unary call without a request message");
+               : Status(Code::kUnimplemented, "unary call without a request body");
   }
-  if (info.protocol == Protocol::kConnectUnary) {
-    return DecodeUnaryBody(content_encoding, std::move(body), max);
-  }
-  std::string extra;  // gRPC: exactly one message
-  auto end = s.Read(&extra, info.deadline_ms);
-  if (!end.ok()) return end.status();
-  if (*end != Stream::ReadResult::kEnd) {
-    return InvalidArgument("unary call with more than one request message");
-  }
-  return body;
+  return DecodeUnaryBody(content_encoding, std::move(body), max);
 }
 
 // A unary call over HTTP/2: request, handler, response, status.
@@ -106,8 +111,11 @@ void ServeUnary(StreamCore& s, const Route& route, const CallInfo& info, Codec c
     s.Finish(body.status());
     return;
   }
-  auto out = RunUnary(route, info, codec, std::move(*body));
+  ResponseMetadata meta;
+  auto out = RunUnary(route, info, codec, std::move(*body), &meta);
+  for (auto& [name, value] : meta.headers) s.AddResponseHeader(std::move(name), std::move(value));
   for (const auto& [k, v] : info.response_headers) s.AddResponseHeader(k, v);
+  for (auto& [name, value] : meta.trailers) s.AddResponseTrailer(std::move(name), std::move(value));
   if (!out.ok()) {
     s.Finish(out.status());
     return;
@@ -117,13 +125,25 @@ void ServeUnary(StreamCore& s, const Route& route, const CallInfo& info, Codec c
 
 // A server-streaming or bidi call: the handler reads and writes (through
 // the JSON codec when asked), its return is the final status.
+// A server-streaming route's handler gets its one request message read
+// already (internal::ReadSingleRequest).
 void ServeStream(StreamCore& s, const Route& route, const CallInfo& info, Codec codec) {
+  std::optional<internal::SingleRequestStream> single;
+  Stream* stream = &s;
+  if (route.kind == RouteKind::kServerStream) {
+    auto request = internal::ReadSingleRequest(s, info.deadline_ms);
+    if (!request.ok()) {
+      s.Finish(request.status());
+      return;
+    }
+    stream = &single.emplace(s, std::move(*request));
+  }
   Status result;
   if (codec == Codec::kJson) {
-    internal::JsonStream js(s, route.types.request, route.types.response);
+    internal::JsonStream js(*stream, route.types.request, route.types.response);
     result = route.stream(info, js);
   } else {
-    result = route.stream(info, s);
+    result = route.stream(info, *stream);
   }
   s.Finish(result);
 }
@@ -365,7 +385,7 @@ void Server::Impl::MakeHttp1Handlers() {
     return g->second(path, h);
   };
   handlers.unary = [this](const std::string& path, const Headers& h, Codec codec, std::string body,
-                          Headers* response_headers) -> std::optional<StatusOr<std::string>> {
+                          ResponseMetadata* meta) -> std::optional<StatusOr<std::string>> {
     auto r = table.routes.find(path);
     if (r == table.routes.end() || r->second.kind != RouteKind::kUnary) return std::nullopt;
     if (codec == Codec::kJson && r->second.types.request == nullptr) {
@@ -376,22 +396,18 @@ void Server::Impl::MakeHttp1Handlers() {
     info.headers = h;
     info.peer = "http1";
     info.protocol = Protocol::kConnectUnary;
+    info.deadline_ms = internal::RequestDeadlineMs(h, SteadyNowMs());
     const std::string* enc = FindHeader(h, "content-encoding");
     auto plain = DecodeUnaryBody(enc ? *enc : "", std::move(body), options.max_message_size);
     if (!plain.ok()) return StatusOr<std::string>(plain.status());
-    auto out = RunUnary(r->second, info, codec, std::move(*plain));
-    *response_headers = std::move(info.response_headers);
+    auto out = RunUnary(r->second, info, codec, std::move(*plain), meta);
+    for (auto& h : info.response_headers) meta->headers.push_back(std::move(h));
     return out;
   };
-  handlers.server_stream = [this](const std::string& path) -> const StreamHandler* {
+  handlers.server_stream = [this](const std::string& path) -> const Route* {
     auto r = table.routes.find(path);
     if (r == table.routes.end() || r->second.kind != RouteKind::kServerStream) return nullptr;
-    return &r->second.stream;
-  };
-  handlers.stream_types = [this](const std::string& path) -> MessageTypes {
-    auto r = table.routes.find(path);
-    if (r == table.routes.end()) return {};
-    return r->second.types;
+    return &r->second;
   };
   handlers.is_rpc_path = [this](const std::string& path) { return table.routes.count(path) > 0; };
   handlers.max_message = options.max_message_size;
@@ -416,6 +432,13 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
 Server::~Server() { Stop(0); }
 
 void Server::HandleUnary(std::string path, UnaryHandler handler, MessageTypes types) {
+  HandleUnary(
+      std::move(path),
+      [handler = std::move(handler)](const CallInfo& info, std::string_view body,
+                                     ResponseMetadata*) { return handler(info, body); },
+      types);
+}
+void Server::HandleUnary(std::string path, UnaryMetadataHandler handler, MessageTypes types) {
   impl_->table.routes[std::move(path)] =
       Route{RouteKind::kUnary, std::move(handler), nullptr, types, nullptr};
 }

@@ -52,6 +52,8 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free one
   std::string tls_cert_file;           // PEM; with tls_key_file enables TLS
   std::string tls_key_file;
+  // The largest message received (decompressed); larger ones are refused
+  // (resource_exhausted). Messages sent are not bounded by it.
   size_t max_message_size = size_t{16} << 20;
   int io_threads = 1;
   uint32_t max_concurrent_streams = 1000;
@@ -103,6 +105,15 @@ struct MessageTypes {
 };
 
 using UnaryHandler = std::function<StatusOr<std::string>(const CallInfo&, std::string_view)>;
+// What a unary handler adds to its response, whether it answers or fails:
+// headers, and trailers (gRPC trailers; Connect unary sends them as
+// "trailer-<name>" headers).
+struct ResponseMetadata {
+  Headers headers;
+  Headers trailers;
+};
+using UnaryMetadataHandler =
+    std::function<StatusOr<std::string>(const CallInfo&, std::string_view, ResponseMetadata*)>;
 // Streams (server-streaming and bidi): the handler reads and writes, and
 // returns the call's final status (sent after its messages).
 using StreamHandler = std::function<Status(const CallInfo&, Stream&)>;
@@ -127,6 +138,7 @@ class Server {
 
   // Registration, before Start.
   void HandleUnary(std::string path, UnaryHandler handler, MessageTypes types = {});
+  void HandleUnary(std::string path, UnaryMetadataHandler handler, MessageTypes types = {});
   void HandleServerStream(std::string path, StreamHandler handler, MessageTypes types = {});
   // With `async`, calls in the binary codec go to it and `handler` serves
   // only JSON.

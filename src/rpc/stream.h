@@ -50,7 +50,8 @@ class Stream {
   virtual Status Write(std::string_view message) = 0;
   // Ends the stream. Server: sends the final status (Connect end-of-stream
   // message, gRPC trailers). Client: OK half-closes the request (the
-  // response can still be read); an error cancels the call. Idempotent;
+  // response can still be read); an error cancels the call, after a
+  // half-close too while the outcome is unknown. Otherwise idempotent;
   // wakes blocked calls.
   virtual void Finish(const Status& status) = 0;
   // Messages received and not yet read.
@@ -60,6 +61,15 @@ class Stream {
   virtual Headers headers() const = 0;
   // Server: headers to add to the response; only before the first Write.
   virtual void AddResponseHeader(std::string name, std::string value) = 0;
+  // Server: trailers to send with the final status (gRPC trailers, a
+  // Connect stream's end-of-stream metadata; Connect unary sends them as
+  // "trailer-" headers, so there only before the first Write); before
+  // Finish. A client ignores them.
+  virtual void AddResponseTrailer(std::string name, std::string value) = 0;
+  // Client: the response's trailers (gRPC trailers, Connect end-of-stream
+  // metadata, Connect unary "trailer-" headers without the prefix),
+  // complete once Read returned kEnd or an error. Server: empty.
+  virtual Headers trailers() const = 0;
   // The peer's address ("ip:port").
   virtual std::string peer_address() const = 0;
 };
@@ -93,6 +103,8 @@ class AsyncStream {
   virtual size_t Backlog() const = 0;
   virtual Headers headers() const = 0;
   virtual void AddResponseHeader(std::string name, std::string value) = 0;
+  virtual void AddResponseTrailer(std::string name, std::string value) = 0;
+  virtual Headers trailers() const = 0;
   virtual std::string peer_address() const = 0;
 };
 

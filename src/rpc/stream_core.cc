@@ -130,6 +130,20 @@ Headers StreamCore::headers() const {
   return in_headers_;
 }
 
+Headers StreamCore::trailers() const {
+  std::lock_guard lock(mu_);
+  if (role_ == Role::kServer) return {};
+  if (cfg_.content_type.protocol != Protocol::kConnectUnary) return in_trailers_;
+  Headers t;
+  constexpr std::string_view kPrefix = "trailer-";
+  for (const auto& [name, value] : in_headers_) {
+    if (name.size() > kPrefix.size() && name.compare(0, kPrefix.size(), kPrefix) == 0) {
+      t.emplace_back(name.substr(kPrefix.size()), value);
+    }
+  }
+  return t;
+}
+
 void StreamCore::OnHeader(std::string name, std::string value, bool trailer) {
   std::lock_guard lock(mu_);
   Headers& target = trailer ? in_trailers_ : in_headers_;
@@ -179,7 +193,10 @@ void StreamCore::OnEndEnvelopeLocked(const Envelope& e) {
     inflated = std::move(*d);
   }
   end_envelope_seen_ = true;
-  final_ = ParseConnectEndStreamJson((e.flags & kFlagCompressed) ? inflated : e.payload);
+  const std::string_view json = (e.flags & kFlagCompressed) ? inflated : e.payload;
+  final_ = ParseConnectEndStreamJson(json);
+  ParseConnectEndStreamMetadata(json, &in_trailers_);
+  if (in_trailers_.size() > 256) in_trailers_.resize(256);  // bounded as OnHeader
   SignalLocked();
 }
 
@@ -239,6 +256,11 @@ void StreamCore::ClientRemoteEndLocked() {
   const Protocol p = cfg_.content_type.protocol;
   if (p != Protocol::kConnectUnary) {
     final_ = StreamResponseEnd(p, http_status_, in_headers_, in_trailers_, end_envelope_seen_);
+    // A body that ends inside a message is a broken response, whatever
+    // status follows it (grpc-go says internal).
+    if (Status st = decoder_.Finish(); final_->ok() && !st.ok()) {
+      final_ = Internal("response body ended inside a message: " + st.message());
+    }
     return;
   }
   Status st = ConnectUnaryResponseEnd(http_status_, in_headers_, cfg_.recv_encoding,
@@ -287,6 +309,14 @@ void StreamCore::AddResponseHeader(std::string name, std::string value) {
   if (!response_started_) extra_response_headers_.emplace_back(std::move(name), std::move(value));
 }
 
+void StreamCore::AddResponseTrailer(std::string name, std::string value) {
+  std::lock_guard lock(mu_);
+  if (role_ != Role::kServer || local_finished_) return;
+  // Connect unary trailers travel as headers: too late once those are out.
+  if (cfg_.content_type.protocol == Protocol::kConnectUnary && response_started_) return;
+  extra_trailers_.emplace_back(std::move(name), std::move(value));
+}
+
 void StreamCore::ResumeLocked() {
   if (!deferred_) return;
   deferred_ = false;
@@ -306,9 +336,12 @@ Status StreamCore::AppendLocked(std::string_view message) {
   if (role_ == Role::kClient && final_) {
     return final_->ok() ? Unavailable("the server ended the call") : *final_;
   }
-  if (message.size() > cfg_.max_message) {
+  // max_message bounds what this side receives (the peer's input is the
+  // hostile one); what it sends is bounded only by the framing's 32-bit
+  // length, as connect-go and grpc-go do.
+  if (message.size() > kMaxFramedMessage) {
     return ResourceExhausted("message of " + std::to_string(message.size()) +
-                             " bytes exceeds the limit");
+                             " bytes cannot be framed");
   }
   if (cfg_.raw_body() && cfg_.send_encoding == Encoding::kGzip) {
     BRS_ASSIGN_OR_RETURN(std::string packed, GzipCompress(message));
@@ -357,8 +390,8 @@ void StreamCore::ClientFinishLocked(const Status& status) {
 }
 
 void StreamCore::ServerFinishLocked(const Status& status) {
-  ServerEnd end =
-      ServerEndOfCall(cfg_.content_type.protocol, status, forced_status_ != 0, response_started_);
+  ServerEnd end = ServerEndOfCall(cfg_.content_type.protocol, status, forced_status_ != 0,
+                                  response_started_, extra_trailers_);
   switch (end.kind) {
     case ServerEnd::Kind::kReset:
       FailLocked(status);
@@ -385,7 +418,16 @@ void StreamCore::Finish(const Status& status) {
   std::function<void()> finished;
   {
     std::lock_guard lock(mu_);
-    if (local_finished_) return;
+    if (local_finished_) {
+      // A client that half-closed may still cancel the call while its
+      // outcome is unknown (the response is still being read).
+      if (role_ == Role::kClient && local_status_.ok() && !status.ok() && !final_ && !broken_ &&
+          !closed_) {
+        local_status_ = status;
+        ClientFinishLocked(status);
+      }
+      return;
+    }
     local_finished_ = true;
     local_status_ = status;
     finished = std::move(on_finish_);
@@ -409,12 +451,13 @@ Headers StreamCore::ResponseHeaders() const {
   head.forced_content_type = forced_content_type_;
   head.finished = local_finished_ ? &local_status_ : nullptr;
   head.extra = &extra_response_headers_;
+  head.trailers = &extra_trailers_;
   return ServerResponseHeaders(head);
 }
 
 Headers StreamCore::Trailers() const {
   std::lock_guard lock(mu_);
-  return GrpcTrailers(local_status_);
+  return GrpcTrailers(local_status_, extra_trailers_);
 }
 
 ssize_t StreamCore::ReadOutgoing(uint8_t* buf, size_t len, uint32_t* flags, bool* want_trailers) {

@@ -45,6 +45,8 @@ class StreamCore final : public Stream,
   size_t Backlog() const override;
   Headers headers() const override;
   void AddResponseHeader(std::string name, std::string value) override;
+  void AddResponseTrailer(std::string name, std::string value) override;
+  Headers trailers() const override;
   std::string peer_address() const override { return peer_; }
 
   // AsyncStream (Finish, Backlog, headers, … as Stream)
@@ -121,8 +123,9 @@ class StreamCore final : public Stream,
   std::condition_variable cv_;
   CallConfig cfg_;
   Headers in_headers_;   // server: request; client: response
-  Headers in_trailers_;  // client: gRPC trailers
+  Headers in_trailers_;  // client: gRPC trailers, Connect end-of-stream metadata
   Headers extra_response_headers_;
+  Headers extra_trailers_;  // server: the handler's trailers
   int http_status_ = 0;
   int forced_status_ = 0;
   std::string forced_content_type_;

@@ -175,7 +175,20 @@ cv1::ClientCompatResponse Run(const cv1::ClientCompatRequest& req) {
   }
   while (!over && read_one()) {
   }
+  // Unary and client-stream calls answer with exactly one message (as a
+  // Connect or gRPC client of a unary-response method checks).
+  const bool unary_response = req.stream_type() == cv1::STREAM_TYPE_UNARY ||
+                              req.stream_type() == cv1::STREAM_TYPE_CLIENT_STREAM;
+  if (unary_response && final_status.ok() && received != 1 && !cancel.has_before_close_send() &&
+      !cancel.has_after_close_send_ms()) {
+    final_status = Status(Code::kUnimplemented,
+                          received == 0 ? "no response message" : "more than one response message");
+  }
+  // A failed unary-response call has no response (what it read is not its
+  // answer).
+  if (unary_response && !final_status.ok()) result->clear_payloads();
   SetHeaders(s.headers(), result->mutable_response_headers());
+  SetHeaders(s.trailers(), result->mutable_response_trailers());
   if (!final_status.ok()) SetError(final_status, result);
   return resp;
 }

@@ -21,5 +21,10 @@ if [[ ! -x $runner ]]; then
 fi
 start=$(date +%s)
 # -v prints each failure with its reason; the last lines give the counts.
-"$runner" --mode "$role" --conf "$config" --trace -v -- "$program"
+# ROLE.known_failing (next to CONFIG), when there, lists cases that must
+# fail (the runner fails the run if one of them passes).
+known=()
+known_file=$(dirname "$config")/$role.known_failing
+if [[ -f $known_file ]]; then known=(--known-failing "@$known_file"); fi
+"$runner" --mode "$role" --conf "$config" "${known[@]}" --trace -v -- "$program"
 echo "conformance $role: $(( $(date +%s) - start )) s"

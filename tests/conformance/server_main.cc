@@ -79,9 +79,23 @@ void Delay(uint32_t ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-void AddHeaders(Stream& s, const google::protobuf::RepeatedPtrField<cv1::Header>& headers) {
+using HeaderList = google::protobuf::RepeatedPtrField<cv1::Header>;
+
+void AddHeaders(Stream& s, const HeaderList& headers) {
   for (const auto& h : headers) {
     for (const auto& v : h.value()) s.AddResponseHeader(h.name(), v);
+  }
+}
+
+void AddTrailers(Stream& s, const HeaderList& trailers) {
+  for (const auto& h : trailers) {
+    for (const auto& v : h.value()) s.AddResponseTrailer(h.name(), v);
+  }
+}
+
+void AppendTo(brs::rpc::Headers* out, const HeaderList& headers) {
+  for (const auto& h : headers) {
+    for (const auto& v : h.value()) out->emplace_back(h.name(), v);
   }
 }
 
@@ -102,11 +116,14 @@ StatusOr<std::string> UnaryAnswer(const CallInfo& call, const cv1::UnaryResponse
 }
 
 template <typename Request, typename Response>
-StatusOr<std::string> ServeUnary(const CallInfo& call, std::string_view body) {
+StatusOr<std::string> ServeUnary(const CallInfo& call, std::string_view body,
+                                 brs::rpc::ResponseMetadata* meta) {
   Request req;
   if (!req.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Status(Code::kInvalidArgument, "bad request message");
   }
+  AppendTo(&meta->headers, req.response_definition().response_headers());
+  AppendTo(&meta->trailers, req.response_definition().response_trailers());
   return UnaryAnswer<Response>(call, req.response_definition(), {std::string(body)},
                                "type.googleapis.com/" + Request::descriptor()->full_name());
 }
@@ -128,6 +145,7 @@ Status ServeClientStream(const CallInfo& call, Stream& s) {
     requests.push_back(std::move(msg));
   }
   AddHeaders(s, def.response_headers());
+  AddTrailers(s, def.response_trailers());
   auto answer = UnaryAnswer<cv1::ClientStreamResponse>(call, def, requests, type_url);
   if (!answer.ok()) return answer.status();
   return s.Write(*answer);
@@ -143,6 +161,7 @@ Status ServeServerStream(const CallInfo& call, Stream& s) {
   if (!req.ParseFromString(msg)) return Status(Code::kInvalidArgument, "bad request message");
   const auto& def = req.response_definition();
   AddHeaders(s, def.response_headers());
+  AddTrailers(s, def.response_trailers());
   int n = 0;
   for (const std::string& data : def.response_data()) {
     cv1::ServerStreamResponse resp;
@@ -195,6 +214,7 @@ Status ServeBidi(const CallInfo& call, Stream& s) {
       full_duplex = req.full_duplex();
       first = false;
       AddHeaders(s, def.response_headers());
+      AddTrailers(s, def.response_trailers());
     }
     requests.push_back(std::move(msg));
     if (full_duplex) {

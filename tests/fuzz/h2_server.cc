@@ -92,7 +92,7 @@ void StartEcho(asio::io_context& io, const std::shared_ptr<StreamCore>& s) {
 RouteTable MakeTable() {
   RouteTable t;
   Route unary{RouteKind::kUnary, nullptr, nullptr, {}, nullptr};
-  unary.unary = [](const CallInfo&, std::string_view m) {
+  unary.unary = [](const CallInfo&, std::string_view m, ResponseMetadata*) {
     return StatusOr<std::string>(std::string(m));
   };
   t.routes.emplace("/fuzz.v1.Echo/Unary", unary);

@@ -83,13 +83,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (path != "/metrics") return std::nullopt;
     return HttpResponse{200, "text/plain", "metrics\n"};
   };
-  h.unary = [](const std::string& path, const Headers&, Codec,
-               std::string body) -> std::optional<StatusOr<std::string>> {
+  h.unary = [](const std::string& path, const Headers&, Codec, std::string body,
+               ResponseMetadata*) -> std::optional<StatusOr<std::string>> {
     if (path != "/fuzz.v1.Echo/Unary") return std::nullopt;
     if (body.empty()) return StatusOr<std::string>(InvalidArgument("empty"));
     return StatusOr<std::string>(std::move(body));
   };
-  h.server_stream = [](const std::string&) -> const StreamHandler* { return nullptr; };
+  h.server_stream = [](const std::string&) -> const Route* { return nullptr; };
   h.is_rpc_path = [](const std::string& path) { return path.rfind("/fuzz.v1.", 0) == 0; };
   h.max_message = kMaxBody;
 

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "rpc/gzip.h"
 
 namespace brs::rpc::internal {
@@ -229,6 +231,12 @@ TEST(CallSemantics, ClientChecksResponseHeaders) {
   r = CheckResponseHeaders(grpc, 200, {{"content-type", "application/connect+proto"}}, false);
   EXPECT_EQ(r.kind, Kind::kFailed);
   EXPECT_EQ(r.status.code(), Code::kInternal);
+  r = CheckResponseHeaders(grpc, 200, {{"content-type", "image/jpeg"}}, false);
+  EXPECT_EQ(r.kind, Kind::kFailed);
+  EXPECT_EQ(r.status.code(), Code::kUnknown) << "not an RPC content type at all";
+  const CallConfig stream = Config(Protocol::kConnectStream, Codec::kProto);
+  r = CheckResponseHeaders(stream, 200, {{"content-type", "image/jpeg"}}, false);
+  EXPECT_EQ(r.status.code(), Code::kUnknown);
   r = CheckResponseHeaders(grpc, 200,
                            {{"content-type", "application/grpc"}, {"grpc-encoding", "br"}}, false);
   EXPECT_EQ(r.kind, Kind::kFailed);
@@ -278,6 +286,33 @@ TEST(CallSemantics, ClientReadsTheEndOfAResponse) {
       StreamResponseEnd(Protocol::kConnectStream, 401, {{"content-type", "text/plain"}}, {}, false);
   EXPECT_EQ(st.code(), Code::kUnauthenticated);
   EXPECT_EQ(NonConnectBodyName(404, {}), "the HTTP 404 response");
+}
+
+}  // namespace
+}  // namespace brs::rpc::internal
+
+namespace brs::rpc::internal {
+namespace {
+
+TEST(CallSemantics, HandlerTrailersGoWhereEachProtocolCarriesThem) {
+  const Headers trailers{{"x-t", "v"}};
+  EXPECT_EQ(GrpcTrailers(Status(), trailers), (Headers{{"grpc-status", "0"}, {"x-t", "v"}}));
+  const ServerEnd end = ServerEndOfCall(Protocol::kConnectStream, Status(), false, true, trailers);
+  EXPECT_NE(end.bytes.find("\"metadata\":{\"x-t\":[\"v\"]}"), std::string::npos);
+  CallConfig unary;
+  unary.content_type = {Protocol::kConnectUnary, Codec::kProto};
+  ResponseHead head;
+  head.config = &unary;
+  head.trailers = &trailers;
+  const Headers h = ServerResponseHeaders(head);
+  EXPECT_NE(std::find(h.begin(), h.end(), std::pair<std::string, std::string>{"trailer-x-t", "v"}),
+            h.end());
+  CallConfig grpc;
+  grpc.content_type = {Protocol::kGrpc, Codec::kProto};
+  head.config = &grpc;
+  const Headers g = ServerResponseHeaders(head);
+  EXPECT_EQ(std::find(g.begin(), g.end(), std::pair<std::string, std::string>{"trailer-x-t", "v"}),
+            g.end());
 }
 
 }  // namespace

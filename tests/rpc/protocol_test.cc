@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace brs::rpc {
 namespace {
 
@@ -61,7 +63,22 @@ TEST(Protocol, GarbageJson) {
   EXPECT_EQ(ParseConnectErrorJson("<html>", Code::kUnavailable).code(), Code::kUnavailable);
   EXPECT_EQ(ParseConnectEndStreamJson("{\"error\":").code(), Code::kInternal);
   EXPECT_EQ(ParseConnectEndStreamJson("{\"error\":5}").code(), Code::kInternal);
-  EXPECT_EQ(ParseConnectErrorJson("{\"code\":\"bogus\"}", Code::kInternal).code(), Code::kUnknown);
+}
+
+// A code that is missing, null or not one of Connect's is the HTTP status's
+// (the fallback), and the message stays; "unknown" named is unknown.
+TEST(Protocol, ErrorJsonWithoutARecognizedCodeTakesTheFallback) {
+  for (const char* json : {"{\"message\":\"oops\"}", "{\"code\":null,\"message\":\"oops\"}",
+                           "{\"code\":\"foobar\",\"message\":\"oops\"}"}) {
+    const Status s = ParseConnectErrorJson(json, Code::kUnavailable);
+    EXPECT_EQ(s.code(), Code::kUnavailable) << json;
+    EXPECT_EQ(s.message(), "oops") << json;
+  }
+  EXPECT_EQ(ParseConnectErrorJson("{\"code\":\"unknown\"}", Code::kUnavailable).code(),
+            Code::kUnknown);
+  const Status end = ParseConnectEndStreamJson("{\"error\":{\"message\":\"oops\"}}");
+  EXPECT_EQ(end.code(), Code::kUnknown) << "an end-of-stream error has no status to fall back on";
+  EXPECT_EQ(end.message(), "oops");
 }
 
 TEST(Protocol, GrpcPercentEncoding) {
@@ -102,6 +119,27 @@ TEST(Protocol, GrpcStatusDetailsBinRoundTrips) {
   EXPECT_TRUE(WithGrpcStatusDetails(Status(Code::kInternal, "x"), "GgE").details().empty());
   // An OK status never carries details.
   EXPECT_TRUE(Status().WithDetails({{"a.B", ""}}).details().empty());
+}
+
+}  // namespace
+}  // namespace brs::rpc
+
+namespace brs::rpc {
+namespace {
+
+TEST(Protocol, EndStreamJsonCarriesTrailersAsMetadata) {
+  const Headers t{{"x-a", "1"}, {"x-b", "q\""}, {"x-a", "2"}};
+  EXPECT_EQ(ConnectEndStreamJson(Status(), t),
+            "{\"metadata\":{\"x-a\":[\"1\",\"2\"],\"x-b\":[\"q\\\"\"]}}");
+  const std::string with_error = ConnectEndStreamJson(Status(Code::kAborted, ""), t);
+  EXPECT_EQ(ParseConnectEndStreamJson(with_error).code(), Code::kAborted);
+  Headers back;
+  ParseConnectEndStreamMetadata(with_error, &back);
+  std::sort(back.begin(), back.end());
+  EXPECT_EQ(back, (Headers{{"x-a", "1"}, {"x-a", "2"}, {"x-b", "q\""}}));
+  Headers none;
+  ParseConnectEndStreamMetadata("{\"metadata\":{\"X-C\":[\"v\",5],\"d\":7}}", &none);
+  EXPECT_EQ(none, (Headers{{"x-c", "v"}}));  // lowercased; malformed entries skipped
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ TEST_F(RouterTest, GetEndpoints) {
   d = Decide({{":method", "GET"}, {":path", kUnary}});
   EXPECT_EQ(d.action, Action::kRespond);
   EXPECT_EQ(d.response.status, 405) << "an RPC path wants POST";
-  EXPECT_EQ(d.response.content_type, "application/json");
+  EXPECT_EQ(d.response.content_type, "text/plain; charset=utf-8")
+      << "no Connect error: the client's code is the status's (unknown)";
   d = Decide({{":method", "HEAD"}, {":path", "/nothing"}});
   EXPECT_EQ(d.action, Action::kRespond);
   EXPECT_EQ(d.response.status, 404);
@@ -72,8 +73,9 @@ TEST_F(RouterTest, WrongMethodOrContentType) {
   RouteDecision d = Decide(Post(kUnary, "text/plain"));
   EXPECT_EQ(d.action, Action::kRespond);
   EXPECT_EQ(d.response.status, 415);
-  EXPECT_EQ(d.response.body,
-            "{\"code\":\"unimplemented\",\"message\":\"unsupported content-type text/plain\"}");
+  EXPECT_EQ(d.response.content_type, "text/plain; charset=utf-8")
+      << "no Connect error: the client's code is the status's (unknown)";
+  EXPECT_EQ(d.response.body, "unsupported content-type text/plain\n");
 }
 
 TEST_F(RouterTest, CallsAndTheirConfig) {

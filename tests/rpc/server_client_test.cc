@@ -192,12 +192,25 @@ class RpcPlainTest : public ::testing::Test {
       cancel_seen_.set_value(r.ok() ? Status(Code::kOk, "read returned") : r.status());
       return Status();
     });
+    // Reads the request side to its end, then holds the call open until
+    // the test releases it.
+    server_->HandleBidi("/test.Slow/HoldAfterEnd", [this](const CallInfo&, Stream& s) -> Status {
+      std::string m;
+      for (;;) {
+        auto r = s.Read(&m, SteadyNowMs() + 10'000);
+        if (!r.ok() || *r != Stream::ReadResult::kMessage) break;
+      }
+      request_ended_.set_value();
+      release_.get_future().wait_for(std::chrono::seconds(10));
+      return Status();
+    });
     ASSERT_TRUE(server_->Start().ok());
     ClientOptions c;
     c.base_url = "http://127.0.0.1:" + std::to_string(server_->port());
     client_ = std::move(*Client::Create(c));
   }
   void TearDown() override {
+    if (!released_) release_.set_value();
     client_.reset();
     server_->Stop(1000);
   }
@@ -208,6 +221,9 @@ class RpcPlainTest : public ::testing::Test {
   std::atomic<bool> lead_exceeded_{false};
   std::promise<void> handler_started_;
   std::promise<Status> cancel_seen_;
+  std::promise<void> request_ended_;
+  std::promise<void> release_;
+  bool released_ = false;
 };
 
 // A reader that does not read holds the writer back: HTTP/2 flow control
@@ -244,6 +260,24 @@ TEST_F(RpcPlainTest, ClientCancelReachesTheHandler) {
   ASSERT_EQ(seen.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   const Status st = seen.get();
   EXPECT_EQ(st.code(), Code::kCanceled) << st.ToString();
+}
+
+// A client that half-closed (Finish OK) can still cancel while it reads:
+// its Read ends canceled at once, not when the server ends the call.
+TEST_F(RpcPlainTest, ClientCancelsAfterHalfClose) {
+  auto s = client_->Open("/test.Slow/HoldAfterEnd", CallKind::kBidi);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->Write(Bytes("a")).ok());
+  (*s)->Finish(Status());
+  ASSERT_EQ(request_ended_.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  (*s)->Finish(Status(Code::kCanceled, "changed my mind"));
+  std::string m;
+  auto r = (*s)->Read(&m, SteadyNowMs() + 5'000);
+  ASSERT_FALSE(r.ok()) << "read returned " << static_cast<int>(*r);
+  EXPECT_EQ(r.status().code(), Code::kCanceled) << r.status().ToString();
+  release_.set_value();
+  released_ = true;
 }
 
 TEST_F(RpcPlainTest, ServerStopFailsOpenStreams) {
