@@ -127,7 +127,7 @@ Http1ResponseEnd Reply(const Http1Request& r, int status, const std::string& cty
 Http1ResponseEnd ServeGet(const Http1Request& r, const std::string& path, const Http1Handlers& h) {
   const bool head = r.method == "HEAD";
   if (auto resp = h.get(path, r.headers)) {
-    return Reply(r, resp->status, resp->content_type, resp->body, head);
+    return Reply(r, resp->status, resp->content_type, resp->body, head, resp->headers);
   }
   if (h.is_rpc_path(path)) {
     return Reply(r, 405, kText, "use POST for RPC calls\n", head);
